@@ -1,0 +1,1 @@
+// Module Strata: see Package.swift for its place in the pipeline.

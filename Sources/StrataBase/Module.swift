@@ -1,0 +1,1 @@
+// Module StrataBase: see Package.swift for its place in the pipeline.

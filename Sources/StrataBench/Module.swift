@@ -1,0 +1,1 @@
+// Module StrataBench: see Package.swift for its place in the pipeline.

@@ -1,0 +1,1 @@
+// Module StrataContainer: see Package.swift for its place in the pipeline.

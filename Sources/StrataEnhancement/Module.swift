@@ -1,0 +1,1 @@
+// Module StrataEnhancement: see Package.swift for its place in the pipeline.

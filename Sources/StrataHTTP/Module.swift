@@ -1,0 +1,1 @@
+// Module StrataHTTP: see Package.swift for its place in the pipeline.
