@@ -1,1 +1,0 @@
-// Module StrataBase: see Package.swift for its place in the pipeline.
