@@ -1,0 +1,246 @@
+/// Writes CMAF init segments and fragments (ISO/IEC 23000-19) for one layer's track.
+///
+/// Output is a pure function of the inputs (all creation times are zero), so encodes are
+/// byte-identical run to run. The layout is specified in Specs/fragment-format.md.
+public enum CMAFWriter {
+    /// The Specs/fragment-format.md version these functions write.
+    public static let formatVersion = 1
+
+    /// `ftyp` + `moov` for `track`: a movie with one video track, no samples, and `mvex`/`trex`
+    /// announcing that the samples come in fragments.
+    public static func initSegment(_ track: TrackDescription) -> [UInt8] {
+        var w = ByteWriter(capacity: 1024)
+        w.box(BoxType.ftyp) { w in
+            w.fourCC(BoxType.iso6)
+            w.u32(0)
+            for brand in [BoxType.iso6, BoxType.cmfc, "dash" as FourCC] { w.fourCC(brand) }
+        }
+        w.box(BoxType.moov) { w in
+            writeMvhd(&w, track)
+            w.box(BoxType.trak) { w in
+                writeTkhd(&w, track)
+                if !track.dependsOnTrackIDs.isEmpty {
+                    w.box(BoxType.tref) { w in
+                        w.box(BoxType.scal) { w in for id in track.dependsOnTrackIDs { w.u32(id) } }
+                    }
+                }
+                w.box(BoxType.mdia) { w in
+                    w.fullBox(BoxType.mdhd, version: 0, flags: 0) { w in
+                        w.u32(0); w.u32(0)
+                        w.u32(track.timescale)
+                        w.u32(0)
+                        w.u16(packedLanguage(track.language))
+                        w.u16(0)
+                    }
+                    w.fullBox(BoxType.hdlr, version: 0, flags: 0) { w in
+                        w.u32(0)
+                        w.fourCC(BoxType.vide)
+                        w.zeros(12)
+                        w.append(Array(handlerName(track).utf8))
+                        w.u8(0)
+                    }
+                    w.box(BoxType.minf) { w in
+                        w.fullBox(BoxType.vmhd, version: 0, flags: 1) { w in w.zeros(8) }
+                        w.box(BoxType.dinf) { w in
+                            w.fullBox(BoxType.dref, version: 0, flags: 0) { w in
+                                w.u32(1)
+                                w.fullBox(BoxType.url, version: 0, flags: 1) { _ in }
+                            }
+                        }
+                        w.box(BoxType.stbl) { w in
+                            w.fullBox(BoxType.stsd, version: 0, flags: 0) { w in
+                                w.u32(1)
+                                writeSampleEntry(&w, track)
+                            }
+                            w.fullBox(BoxType.stts, version: 0, flags: 0) { w in w.u32(0) }
+                            w.fullBox(BoxType.stsc, version: 0, flags: 0) { w in w.u32(0) }
+                            w.fullBox(BoxType.stsz, version: 0, flags: 0) { w in w.u32(0); w.u32(0) }
+                            w.fullBox(BoxType.stco, version: 0, flags: 0) { w in w.u32(0) }
+                        }
+                    }
+                }
+            }
+            w.box(BoxType.mvex) { w in
+                w.fullBox(BoxType.trex, version: 0, flags: 0) { w in
+                    w.u32(track.trackID)
+                    w.u32(1)
+                    w.u32(0); w.u32(0); w.u32(0)
+                }
+            }
+        }
+        return w.bytes
+    }
+
+    /// `styp` + `moof` + `mdat` holding `samples` in decode order.
+    ///
+    /// The `traf` carries `tfhd` (default-base-is-moof), `tfdt` (64-bit), a `trun` with per-sample
+    /// duration, size and flags, a `tscl` sample group (`sgpd` + `sbgp`) giving each sample's
+    /// temporal id, and an `scrc` box with each sample's CRC-32 so damage is detected on reading.
+    public static func mediaSegment(_ track: TrackDescription, sequenceNumber: UInt32, baseMediaDecodeTime: UInt64,
+                                    samples: [MediaSample]) -> [UInt8] {
+        let payload = samples.reduce(0) { $0 + $1.data.count }
+        var w = ByteWriter(capacity: payload + 256 + samples.count * 24)
+        w.box(BoxType.styp) { w in
+            w.fourCC(BoxType.msdh)
+            w.u32(0)
+            for brand in [BoxType.msdh, BoxType.cmfs, BoxType.cmfc] { w.fourCC(brand) }
+        }
+        let moofStart = w.count
+        var dataOffsetField = -1
+        w.box(BoxType.moof) { w in
+            w.fullBox(BoxType.mfhd, version: 0, flags: 0) { w in w.u32(sequenceNumber) }
+            w.box(BoxType.traf) { w in
+                w.fullBox(BoxType.tfhd, version: 0, flags: TfhdFlags.defaultBaseIsMoof) { w in w.u32(track.trackID) }
+                w.fullBox(BoxType.tfdt, version: 1, flags: 0) { w in w.u64(baseMediaDecodeTime) }
+                w.fullBox(BoxType.trun, version: 0,
+                          flags: TrunFlags.dataOffset | TrunFlags.duration | TrunFlags.size | TrunFlags.flags) { w in
+                    w.u32(UInt32(truncatingIfNeeded: samples.count))
+                    dataOffsetField = w.count
+                    w.u32(0)
+                    for s in samples {
+                        w.u32(s.duration)
+                        w.u32(UInt32(truncatingIfNeeded: s.data.count))
+                        w.u32(s.isSync ? SampleFlags.sync : SampleFlags.nonSync)
+                    }
+                }
+                writeTemporalGroups(&w, samples)
+                w.fullBox(BoxType.scrc, version: 0, flags: 0) { w in
+                    w.u32(UInt32(truncatingIfNeeded: samples.count))
+                    for s in samples { w.u32(CRC32.checksum(s.data)) }
+                }
+            }
+        }
+        let moofSize = w.count - moofStart
+        w.patchU32(at: dataOffsetField, UInt32(truncatingIfNeeded: moofSize + (payload + 8 > Int(UInt32.max) ? 16 : 8)))
+        w.box(BoxType.mdat) { w in for s in samples { w.append(s.data) } }
+        return w.bytes
+    }
+
+    /// One `tscl` entry per distinct temporal id, and runs of samples mapped to them.
+    private static func writeTemporalGroups(_ w: inout ByteWriter, _ samples: [MediaSample]) {
+        guard !samples.isEmpty else { return }
+        let ids = Array(Set(samples.map { max(0, min(255, $0.temporalId)) })).sorted()
+        w.fullBox(BoxType.sgpd, version: 1, flags: 0) { w in
+            w.fourCC(BoxType.tscl)
+            w.u32(20)
+            w.u32(UInt32(ids.count))
+            for id in ids {
+                // TemporalLayerEntry (ISO/IEC 14496-15): temporalLayerId, then profile, level and
+                // rate fields that Strata leaves zero.
+                w.u8(UInt8(id))
+                w.zeros(19)
+            }
+        }
+        var runs: [(count: UInt32, index: UInt32)] = []
+        for s in samples {
+            let index = SampleFlags.fragmentLocalGroupBase + UInt32(ids.firstIndex(of: max(0, min(255, s.temporalId)))! + 1)
+            if let last = runs.last, last.index == index {
+                runs[runs.count - 1].count += 1
+            } else {
+                runs.append((1, index))
+            }
+        }
+        w.fullBox(BoxType.sbgp, version: 0, flags: 0) { w in
+            w.fourCC(BoxType.tscl)
+            w.u32(UInt32(runs.count))
+            for run in runs { w.u32(run.count); w.u32(run.index) }
+        }
+    }
+
+    private static func writeMvhd(_ w: inout ByteWriter, _ track: TrackDescription) {
+        w.fullBox(BoxType.mvhd, version: 0, flags: 0) { w in
+            w.u32(0); w.u32(0)
+            w.u32(track.timescale)
+            w.u32(0)
+            w.u32(0x0001_0000)
+            w.u16(0x0100)
+            w.zeros(10)
+            writeMatrix(&w)
+            w.zeros(24)
+            w.u32(track.trackID &+ 1)
+        }
+    }
+
+    private static func writeTkhd(_ w: inout ByteWriter, _ track: TrackDescription) {
+        w.fullBox(BoxType.tkhd, version: 0, flags: 0x000003) { w in
+            w.u32(0); w.u32(0)
+            w.u32(track.trackID)
+            w.u32(0)
+            w.u32(0)
+            w.zeros(8)
+            w.u16(0); w.u16(0)
+            w.u16(0); w.u16(0)
+            writeMatrix(&w)
+            w.u32(UInt32(clampedDimension(track.width)) << 16)
+            w.u32(UInt32(clampedDimension(track.height)) << 16)
+        }
+    }
+
+    private static func writeMatrix(_ w: inout ByteWriter) {
+        for v: UInt32 in [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000] { w.u32(v) }
+    }
+
+    private static func writeSampleEntry(_ w: inout ByteWriter, _ track: TrackDescription) {
+        let type: FourCC
+        switch track.codec {
+        case .avc: type = BoxType.avc1
+        case .strata: type = BoxType.stre
+        }
+        w.box(type) { w in
+            w.zeros(6)
+            w.u16(1)
+            w.zeros(16)
+            w.u16(clampedDimension(track.width))
+            w.u16(clampedDimension(track.height))
+            w.u32(0x0048_0000)
+            w.u32(0x0048_0000)
+            w.u32(0)
+            w.u16(1)
+            let name = Array(compressorName(track).utf8.prefix(31))
+            w.u8(UInt8(name.count))
+            w.append(name)
+            w.zeros(31 - name.count)
+            w.u16(0x0018)
+            w.u16(0xFFFF)
+            switch track.codec {
+            case let .avc(sps, pps):
+                w.box(BoxType.avcC) { w in w.append(AVCDecoderConfiguration(sps: sps, pps: pps).serialized()) }
+            case let .strata(configuration, layerIndex):
+                w.fullBox(BoxType.strC, version: 0, flags: 0) { w in
+                    w.u16(UInt16(clamping: max(0, layerIndex)))
+                    w.append(configuration)
+                }
+            }
+        }
+    }
+
+    private static func clampedDimension(_ v: Int) -> UInt16 { UInt16(clamping: max(0, v)) }
+
+    static func handlerName(_ track: TrackDescription) -> String {
+        switch track.codec {
+        case .avc: return "Strata base layer"
+        case let .strata(_, index): return "Strata enhancement layer \(index)"
+        }
+    }
+
+    private static func compressorName(_ track: TrackDescription) -> String {
+        switch track.codec {
+        case .avc: return "Strata AVC"
+        case .strata: return "Strata enhancement"
+        }
+    }
+
+    /// ISO 639-2/T code packed as three 5-bit letters; anything else becomes `und`.
+    static func packedLanguage(_ code: String) -> UInt16 {
+        let letters = Array(code.utf8)
+        let valid = letters.count == 3 && letters.allSatisfy { (0x61...0x7A).contains($0) }
+        let l = valid ? letters : Array("und".utf8)
+        return l.reduce(UInt16(0)) { $0 << 5 | UInt16($1 - 0x60) }
+    }
+
+    static func unpackedLanguage(_ packed: UInt16) -> String {
+        let chars = [(packed >> 10) & 0x1F, (packed >> 5) & 0x1F, packed & 0x1F].map { UInt8($0) &+ 0x60 }
+        guard chars.allSatisfy({ (0x61...0x7A).contains($0) }) else { return "und" }
+        return String(decoding: chars, as: UTF8.self)
+    }
+}

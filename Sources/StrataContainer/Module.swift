@@ -1,1 +1,0 @@
-// Module StrataContainer: see Package.swift for its place in the pipeline.
