@@ -115,6 +115,7 @@ enum XMLReader {
                     return result
                 }
                 if bytes[i] == UInt8(ascii: ">") { i += 1; break }
+                let attrStart = i
                 let attrName = try name()
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "=") else { throw fail("attribute \(attrName) has no value") }
@@ -136,7 +137,7 @@ enum XMLReader {
                 let local = Self.localName(attrName)
                 // Namespace declarations are not data.
                 if attrName == "xmlns" || attrName.hasPrefix("xmlns:") { continue }
-                guard result.attributes[local] == nil else { throw fail("attribute \(local) repeated on <\(qualified)>") }
+                guard result.attributes[local] == nil else { throw fail("attribute \(local) repeated on <\(qualified)>", at: attrStart) }
                 result.attributes[local] = value
             }
             // Content: text, children, comments, CDATA, until the matching end tag.
@@ -145,9 +146,10 @@ enum XMLReader {
                 guard i < bytes.count else { throw fail("<\(qualified)> is never closed", at: start) }
                 if bytes[i] == UInt8(ascii: "<") {
                     if starts(with: "</", at: i) {
+                        let closeStart = i
                         i += 2
                         let closing = try name()
-                        guard closing == qualified else { throw fail("</\(closing)> closes <\(qualified)>") }
+                        guard closing == qualified else { throw fail("</\(closing)> closes <\(qualified)>", at: closeStart) }
                         skipSpace()
                         guard i < bytes.count, bytes[i] == UInt8(ascii: ">") else { throw fail("expected '>'") }
                         i += 1

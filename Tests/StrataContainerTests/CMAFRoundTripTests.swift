@@ -1,0 +1,172 @@
+import Testing
+@testable import StrataContainer
+
+@Suite("CMAF init and media segments")
+struct CMAFRoundTripTests {
+    @Test func avcInitSegmentRoundTripsEveryField() throws {
+        let track = Fixtures.avcTrack(id: 7)
+        let bytes = CMAFWriter.initSegment(track)
+        let parsed = try CMAFReader.parseInitSegment(bytes, path: "L0/init.mp4")
+        #expect(parsed == track)
+        #expect(track.codec.codecString == "avc1.42c01f")
+        // ftyp first, major brand iso6 with cmfc compatible.
+        #expect(Array(bytes[4..<12]) == Array("ftypiso6".utf8))
+        #expect(bytes.count < 1024)
+    }
+
+    @Test func strataInitSegmentRoundTripsConfigurationAndDependencies() throws {
+        let track = Fixtures.strataTrack()
+        let parsed = try CMAFReader.parseInitSegment(CMAFWriter.initSegment(track), path: "L2/init.mp4")
+        #expect(parsed == track)
+        #expect(parsed.dependsOnTrackIDs == [1, 2])
+        #expect(parsed.language == "eng")
+        #expect(parsed.codec.codecString == "stre.2")
+    }
+
+    @Test func highProfileAvcCCarriesChromaExtension() throws {
+        // High profile (100) SPS: id 0, chroma_format_idc 1, bit depths 0 -> ue codes 1, 010, 1, 1.
+        let sps: [UInt8] = [0x67, 0x64, 0x00, 0x1E, 0b1010_1100, 0x80]
+        let track = TrackDescription(trackID: 1, timescale: 25, width: 176, height: 144, codec: .avc(sps: [sps], pps: [Fixtures.pps]))
+        let config = AVCDecoderConfiguration(sps: [sps], pps: [Fixtures.pps]).serialized()
+        #expect(Array(config.suffix(4)) == [0xFD, 0xF8, 0xF8, 0x00])
+        #expect(try CMAFReader.parseInitSegment(CMAFWriter.initSegment(track), path: "x") == track)
+    }
+
+    @Test func mediaSegmentRoundTripsSamplesTemporalIdsAndTimes() throws {
+        let track = Fixtures.avcTrack()
+        let samples = Fixtures.samples(200, temporalLayers: 4)
+        #expect(Set(samples.map(\.temporalId)) == [0, 1, 2, 3])
+        let bytes = CMAFWriter.mediaSegment(track, sequenceNumber: 41, baseMediaDecodeTime: 5_000_000_000_123, samples: samples)
+        let parsed = try CMAFReader.parseMediaSegment(bytes, track: track, path: "L0/41.m4s")
+        #expect(parsed.sequenceNumber == 41)
+        #expect(parsed.baseMediaDecodeTime == 5_000_000_000_123)
+        #expect(parsed.samples == samples)
+        // The payloads sit contiguously in one mdat at the end, in decode order.
+        let payload = samples.flatMap(\.data)
+        #expect(Array(bytes.suffix(payload.count)) == payload)
+        #expect(Array(bytes[bytes.count - payload.count - 4..<bytes.count - payload.count]) == Array("mdat".utf8))
+    }
+
+    @Test func temporalIdsAreReadableFromTheSampleGroupAlone() throws {
+        let track = Fixtures.strataTrack()
+        let samples = Fixtures.samples(8, temporalLayers: 3)
+        let bytes = CMAFWriter.mediaSegment(track, sequenceNumber: 0, baseMediaDecodeTime: 0, samples: samples)
+        // Find the sbgp box and read its runs without touching mdat.
+        let sbgp = try #require(find("sbgp", in: bytes))
+        var r = ByteReader(bytes, from: sbgp + 8, to: bytes.count, path: "", box: "sbgp")
+        _ = try r.versionAndFlags()
+        #expect(try r.fourCC() == "tscl")
+        let runs = try r.u32()
+        #expect(runs == 8)  // 0 2 1 2 0 2 1 2: every sample its own run
+        #expect(samples.map(\.temporalId) == [0, 2, 1, 2, 0, 2, 1, 2])
+    }
+
+    @Test func nalUnitsRoundTripThroughLengthPrefixedSamples() throws {
+        let units: [[UInt8]] = [[0x06, 0x05, 0x01], [0x65, 0x88, 0x84, 0x00, 0x10], [0x0C, 0xFF]]
+        let sample = MediaSample.avcSample(nalUnits: units, duration: 512, isSync: true, temporalId: 0)
+        #expect(sample.data.count == units.reduce(0) { $0 + $1.count + 4 })
+        #expect(try sample.nalUnits() == units)
+        var broken = sample
+        broken.data[3] = 200
+        #expect(throws: ContainerError.malformedSample(path: "f", sample: 4, offset: 0, detail: "NAL unit of 200 bytes runs past the sample's end")) {
+            try broken.nalUnits(path: "f", sample: 4)
+        }
+    }
+
+    @Test func emptyFragmentRoundTrips() throws {
+        let track = Fixtures.avcTrack()
+        let bytes = CMAFWriter.mediaSegment(track, sequenceNumber: 3, baseMediaDecodeTime: 9, samples: [])
+        let parsed = try CMAFReader.parseMediaSegment(bytes, track: track, path: "e")
+        #expect(parsed == ParsedFragment(sequenceNumber: 3, baseMediaDecodeTime: 9, samples: []))
+    }
+
+    @Test func flippedPayloadByteIsReportedAsIntegrityFailureOfThatSample() throws {
+        let track = Fixtures.avcTrack()
+        let samples = Fixtures.samples(30)
+        var bytes = CMAFWriter.mediaSegment(track, sequenceNumber: 1, baseMediaDecodeTime: 0, samples: samples)
+        // Flip one bit inside sample 17's payload.
+        let mdatBody = bytes.count - samples.reduce(0) { $0 + $1.data.count }
+        let offset = mdatBody + samples[0..<17].reduce(0) { $0 + $1.data.count } + samples[17].data.count / 2
+        bytes[offset] ^= 0x10
+        #expect(throws: ContainerError.integrity(path: "L0/1.m4s", sample: 17)) {
+            try CMAFReader.parseMediaSegment(bytes, track: track, path: "L0/1.m4s")
+        }
+    }
+
+    @Test func fragmentOfAnotherTrackIsRejected() {
+        let bytes = CMAFWriter.mediaSegment(Fixtures.avcTrack(id: 2), sequenceNumber: 1, baseMediaDecodeTime: 0, samples: Fixtures.samples(3))
+        #expect(throws: ContainerError.trackMismatch(path: "p", expected: 1, found: 2)) {
+            try CMAFReader.parseMediaSegment(bytes, track: Fixtures.avcTrack(id: 1), path: "p")
+        }
+    }
+
+    @Test func truncationAtEveryOffsetGivesATypedError() {
+        let track = Fixtures.avcTrack()
+        let media = CMAFWriter.mediaSegment(track, sequenceNumber: 1, baseMediaDecodeTime: 0, samples: Fixtures.samples(5, maxSize: 20))
+        var failures = 0
+        for n in 0..<media.count {
+            do {
+                _ = try CMAFReader.parseMediaSegment(Array(media[0..<n]), track: track, path: "m")
+            } catch {
+                failures += 1
+            }
+        }
+        #expect(failures == media.count)
+        let initBytes = CMAFWriter.initSegment(Fixtures.strataTrack())
+        failures = 0
+        for n in 0..<initBytes.count {
+            do {
+                _ = try CMAFReader.parseInitSegment(Array(initBytes[0..<n]), path: "i")
+            } catch {
+                failures += 1
+            }
+        }
+        #expect(failures == initBytes.count)
+    }
+
+    @Test func truncatedFragmentNamesTheBoxAndOffset() {
+        let track = Fixtures.avcTrack()
+        let media = CMAFWriter.mediaSegment(track, sequenceNumber: 1, baseMediaDecodeTime: 0, samples: Fixtures.samples(5))
+        let cut = Array(media.dropLast(3))
+        let moofStart = 28  // after the 28-byte styp
+        let mdatStart = moofStart + Int(UInt32(media[moofStart]) << 24 | UInt32(media[moofStart + 1]) << 16 | UInt32(media[moofStart + 2]) << 8 | UInt32(media[moofStart + 3]))
+        #expect(throws: ContainerError.truncated(path: "L0/1.m4s", offset: mdatStart, box: "mdat")) {
+            try CMAFReader.parseMediaSegment(cut, track: track, path: "L0/1.m4s")
+        }
+    }
+
+    @Test func oversizedSampleCountIsRefusedBeforeAllocating() throws {
+        let track = Fixtures.avcTrack()
+        var bytes = CMAFWriter.mediaSegment(track, sequenceNumber: 1, baseMediaDecodeTime: 0, samples: Fixtures.samples(2))
+        let trun = try #require(find("trun", in: bytes))
+        // sample_count follows the trun header (8) and version/flags (4).
+        for i in 0..<4 { bytes[trun + 12 + i] = 0xFF }
+        #expect(throws: ContainerError.limitExceeded(path: "p", offset: trun, box: "trun", field: "sample count",
+                                                     value: 0xFFFF_FFFF, limit: UInt64(ContainerLimits.maxSamplesPerFragment))) {
+            try CMAFReader.parseMediaSegment(bytes, track: track, path: "p")
+        }
+    }
+
+    @Test func missingIntegrityBoxIsAnError() throws {
+        let track = Fixtures.avcTrack()
+        var bytes = CMAFWriter.mediaSegment(track, sequenceNumber: 1, baseMediaDecodeTime: 0, samples: Fixtures.samples(2))
+        let scrc = try #require(find("scrc", in: bytes))
+        bytes.replaceSubrange(scrc + 4..<scrc + 8, with: Array("free".utf8))
+        #expect(throws: ContainerError.missingBox(path: "p", box: "scrc", parent: "traf")) {
+            try CMAFReader.parseMediaSegment(bytes, track: track, path: "p")
+        }
+    }
+
+    @Test func crc32MatchesTheStandardCheckValue() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([]) == 0)
+    }
+
+    /// Offset of the first box of `type` (by its type field), scanning byte by byte.
+    func find(_ type: String, in bytes: [UInt8]) -> Int? {
+        let t = Array(type.utf8)
+        guard bytes.count >= 8 else { return nil }
+        for i in 4..<(bytes.count - 4) where Array(bytes[i..<i + 4]) == t { return i - 4 }
+        return nil
+    }
+}
