@@ -1,0 +1,145 @@
+internal import StrataBase
+internal import StrataEnhancement
+
+/// Recombines a segment from whatever layers arrived: the OpenH264 base, then each
+/// enhancement layer over the picture of the layer below.
+///
+/// A missing or damaged upper-layer fragment never stops playback: the segment is built
+/// at the best lower operating point and ``DecodedSegment/fallbackReason`` says why. A
+/// missing or damaged base fragment is an error naming the segment. Each segment is
+/// decoded with fresh decoders, so segments are independent.
+public final class LayeredDecoder {
+    /// The stream's catalog.
+    public let manifest: StreamManifest
+    private let tracks: [TrackDescription]
+    private let layerParameters: [EnhancementLayerParameters]
+    private let baseParameterSets: [NALUnit]
+
+    /// Prepares to decode the stream `reader` opened.
+    public init(reader: StreamReader) throws {
+        manifest = reader.manifest
+        tracks = reader.tracks
+        guard let base = tracks.first, case let .avc(sps, pps) = base.codec else {
+            throw StrataError.unreadable(path: reader.manifest.layers.first?.initSegment ?? "L0/init.mp4",
+                                         message: "the base layer is not an avc1 track")
+        }
+        baseParameterSets = (sps + pps).map { NALUnit(bytes: $0) }
+        var params: [EnhancementLayerParameters] = []
+        for (k, track) in tracks.enumerated().dropFirst() {
+            guard case let .strata(configuration, _) = track.codec else {
+                throw StrataError.unreadable(path: manifest.layers[k].initSegment, message: "not a Strata enhancement track")
+            }
+            do {
+                params.append(try EnhancementLayerParameters(serialized: configuration))
+            } catch {
+                throw StrataError.unreadable(path: manifest.layers[k].initSegment, message: "\(error)")
+            }
+        }
+        layerParameters = params
+    }
+
+    /// The highest operating point of the stream.
+    public var topOperatingPoint: OperatingPoint {
+        OperatingPoint(layers: manifest.layers.count, temporalId: manifest.temporalLayers - 1)
+    }
+
+    /// Picture size of the given layer count's top layer.
+    public func size(of point: OperatingPoint) -> (width: Int, height: Int) {
+        let layer = manifest.layers[max(0, min(point.layers, manifest.layers.count) - 1)]
+        return (layer.width, layer.height)
+    }
+
+    /// Decodes segment `index` from the fragments that arrived (`fragments[k]` is layer k's,
+    /// nil when it did not arrive) at the best operating point up to `target`.
+    public func decodeSegment(_ index: Int, fragments: [[UInt8]?], target: OperatingPoint) throws -> DecodedSegment {
+        guard manifest.segments.indices.contains(index) else {
+            throw StrataError.invalidOperatingPoint("segment \(index) does not exist (the stream has \(manifest.segments.count))")
+        }
+        guard (1...manifest.layers.count).contains(target.layers) else {
+            throw StrataError.invalidOperatingPoint("\(target.layers) layers asked, the stream has 1...\(manifest.layers.count)")
+        }
+        guard (0..<manifest.temporalLayers).contains(target.temporalId) else {
+            throw StrataError.invalidOperatingPoint("temporal id \(target.temporalId) asked, the stream has 0...\(manifest.temporalLayers - 1)")
+        }
+        let basePath = manifest.layers[0].fragments[index]
+        guard let baseBytes = fragments.first ?? nil else {
+            throw StrataError.baseFragmentUnusable(segment: index, path: basePath, message: "it did not arrive")
+        }
+        let baseFragment: ParsedFragment
+        do {
+            baseFragment = try CMAFReader.parseMediaSegment(baseBytes, track: tracks[0], path: basePath)
+        } catch {
+            throw StrataError.baseFragmentUnusable(segment: index, path: basePath, message: "\(error)")
+        }
+        let expected = manifest.segments[index].frames
+        guard baseFragment.samples.count == expected else {
+            throw StrataError.baseFragmentUnusable(segment: index, path: basePath,
+                                                   message: "\(baseFragment.samples.count) samples, the manifest says \(expected)")
+        }
+        let kept = baseFragment.samples.indices.filter { baseFragment.samples[$0].temporalId <= target.temporalId }
+        var frames = try decodeBase(baseFragment, kept: kept, segment: index, path: basePath)
+
+        var built = 1
+        var reason: String?
+        for layer in 1..<target.layers {
+            let path = manifest.layers[layer].fragments[index]
+            guard layer < fragments.count, let bytes = fragments[layer] else {
+                reason = "\(manifest.layers[layer].id) fragment \(path) did not arrive"
+                break
+            }
+            do {
+                frames = try decodeEnhancement(layer: layer, bytes: bytes, path: path, kept: kept, lower: frames,
+                                               temporalIds: baseFragment.samples.map(\.temporalId))
+                built = layer + 1
+            } catch {
+                reason = "\(manifest.layers[layer].id) fragment \(path) is unusable: \(error)"
+                break
+            }
+        }
+        return DecodedSegment(index: index, frames: frames, built: OperatingPoint(layers: built, temporalId: target.temporalId),
+                              fallbackReason: reason)
+    }
+
+    private func decodeBase(_ fragment: ParsedFragment, kept: [Int], segment: Int, path: String) throws -> [Frame] {
+        let decoder: OpenH264Decoder
+        do { decoder = try OpenH264Decoder() } catch {
+            throw StrataError.baseLayer(segment: segment, message: "\(error)")
+        }
+        var frames: [Frame] = []
+        frames.reserveCapacity(kept.count)
+        for (n, i) in kept.enumerated() {
+            do {
+                var nals = try fragment.samples[i].nalUnits(path: path, sample: i).map { NALUnit(bytes: $0) }
+                if n == 0 { nals = baseParameterSets + nals }
+                guard let picture = try decoder.decode(nals) else {
+                    throw StrataError.baseFragmentUnusable(segment: segment, path: path, message: "sample \(i) gave no picture")
+                }
+                frames.append(picture)
+            } catch let error as StrataError {
+                throw error
+            } catch {
+                throw StrataError.baseFragmentUnusable(segment: segment, path: path, message: "sample \(i): \(error)")
+            }
+        }
+        return frames
+    }
+
+    private func decodeEnhancement(layer: Int, bytes: [UInt8], path: String, kept: [Int], lower: [Frame],
+                                   temporalIds: [Int]) throws -> [Frame] {
+        let fragment = try CMAFReader.parseMediaSegment(bytes, track: tracks[layer], path: path)
+        guard fragment.samples.count == temporalIds.count else {
+            throw StrataError.unreadable(path: path, message: "\(fragment.samples.count) samples, the base has \(temporalIds.count)")
+        }
+        for (i, sample) in fragment.samples.enumerated() where sample.temporalId != temporalIds[i] {
+            throw StrataError.unreadable(path: path, message: "sample \(i) has temporal id \(sample.temporalId), the base's is \(temporalIds[i])")
+        }
+        let decoder = try EnhancementDecoder(parameters: layerParameters[layer - 1])
+        decoder.beginSegment()
+        var frames: [Frame] = []
+        frames.reserveCapacity(kept.count)
+        for (n, i) in kept.enumerated() {
+            frames.append(try decoder.decode(payload: fragment.samples[i].data, lower: lower[n], temporalId: temporalIds[i]))
+        }
+        return frames
+    }
+}

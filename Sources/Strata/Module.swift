@@ -1,1 +1,0 @@
-// Module Strata: see Package.swift for its place in the pipeline.

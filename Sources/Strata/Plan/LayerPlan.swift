@@ -1,0 +1,94 @@
+/// One enhancement layer of a ``LayerPlan``.
+public struct EnhancementLayerPlan: Sendable, Codable, Hashable {
+    /// Picture size of the layer as a divisor of the source size (1 = source resolution, 2 = half).
+    public var divisor: Int
+    /// Quantizer of the layer (0...51, the step doubles every 6); lower is better quality.
+    public var qp: Int
+
+    /// Creates a layer plan entry.
+    public init(divisor: Int, qp: Int) {
+        self.divisor = divisor
+        self.qp = qp
+    }
+}
+
+/// The shape of a layered encode: base resolution and quality, temporal hierarchy, and
+/// the enhancement layers stacked on the base.
+///
+/// Layer 0 is the OpenH264 base; layer k (k >= 1) is `enhancementLayers[k - 1]` and
+/// refines the reconstruction of layer k - 1.
+public struct LayerPlan: Sendable, Codable, Hashable {
+    /// Base picture size as a divisor of the source size (2 = half width and height).
+    public var baseDivisor: Int
+    /// Constant quantizer of the OpenH264 base.
+    public var baseQP: Int
+    /// Temporal layers of the base's hierarchy (1...4); every layer follows it.
+    public var temporalLayers: Int
+    /// Enhancement layers, lowest first.
+    public var enhancementLayers: [EnhancementLayerPlan]
+
+    /// Creates a plan.
+    public init(baseDivisor: Int, baseQP: Int, temporalLayers: Int, enhancementLayers: [EnhancementLayerPlan]) {
+        self.baseDivisor = baseDivisor
+        self.baseQP = baseQP
+        self.temporalLayers = temporalLayers
+        self.enhancementLayers = enhancementLayers
+    }
+
+    /// The default: a half-resolution base and two enhancement layers at the source
+    /// resolution, spaced so that each operating point is a distinct ladder rung.
+    public static let standard = LayerPlan(
+        baseDivisor: 2, baseQP: 30, temporalLayers: 3,
+        enhancementLayers: [EnhancementLayerPlan(divisor: 1, qp: 33), EnhancementLayerPlan(divisor: 1, qp: 27)])
+
+    /// Number of layers including the base.
+    public var layerCount: Int { 1 + enhancementLayers.count }
+
+    /// Picture size of layer `index` for a source of the given size (even, at least 16x16... rounded down to even).
+    public func size(ofLayer index: Int, sourceWidth: Int, sourceHeight: Int) -> (width: Int, height: Int) {
+        let divisor = index == 0 ? baseDivisor : enhancementLayers[index - 1].divisor
+        return (max(2, sourceWidth / divisor / 2 * 2), max(2, sourceHeight / divisor / 2 * 2))
+    }
+
+    /// Checks the plan for a source size; throws ``StrataError/invalidPlan(_:)`` naming the problem.
+    public func validate(sourceWidth: Int, sourceHeight: Int) throws(StrataError) {
+        guard (1...4).contains(temporalLayers) else { throw .invalidPlan("temporal layers must be 1...4, got \(temporalLayers)") }
+        guard baseDivisor >= 1 && baseDivisor <= 8 else { throw .invalidPlan("base divisor must be 1...8, got \(baseDivisor)") }
+        guard (0...51).contains(baseQP) else { throw .invalidPlan("base QP must be 0...51, got \(baseQP)") }
+        guard enhancementLayers.count <= 6 else { throw .invalidPlan("at most 6 enhancement layers, got \(enhancementLayers.count)") }
+        var previous = baseDivisor
+        for (i, layer) in enhancementLayers.enumerated() {
+            guard (0...51).contains(layer.qp) else { throw .invalidPlan("layer L\(i + 1): QP must be 0...51, got \(layer.qp)") }
+            guard layer.divisor >= 1 && layer.divisor <= previous else {
+                throw .invalidPlan("layer L\(i + 1): divisor \(layer.divisor) must be at least 1 and no larger than the layer below's (\(previous))")
+            }
+            guard previous == layer.divisor || previous == layer.divisor * 2 else {
+                throw .invalidPlan("layer L\(i + 1): each layer keeps or doubles the size of the layer below (divisor \(previous) -> \(layer.divisor))")
+            }
+            previous = layer.divisor
+        }
+        let base = size(ofLayer: 0, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
+        guard base.width >= 16 && base.height >= 16 else {
+            throw .invalidPlan("base layer would be \(base.width)x\(base.height); the source is too small for divisor \(baseDivisor)")
+        }
+    }
+}
+
+/// How a stream is encoded: the layer plan and the segmenting.
+public struct EncoderConfiguration: Sendable {
+    /// The layers to make.
+    public var plan: LayerPlan
+    /// Segment duration in seconds; every segment starts with an IDR.
+    public var segmentSeconds: Double
+    /// Segments encoded at once. The output is byte-identical for any value.
+    public var concurrency: Int
+
+    /// Creates a configuration; `concurrency` defaults to the number of active cores.
+    public init(plan: LayerPlan = .standard, segmentSeconds: Double = 2, concurrency: Int? = nil) {
+        self.plan = plan
+        self.segmentSeconds = segmentSeconds
+        self.concurrency = max(1, concurrency ?? ProcessInfo.processInfo.activeProcessorCount)
+    }
+}
+
+import Foundation

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Strata
+
+struct EncodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode",
+        abstract: "Encode a Y4M video into a layered stream directory.",
+        discussion: """
+        INPUT is a .y4m file, or - to read Y4M from standard input, e.g.
+          ffmpeg -i clip.mp4 -f yuv4mpegpipe - | strata encode - -o out
+        OUT receives manifest.json, stream.mpd, base.m3u8 and, per layer, init.mp4 and one
+        .m4s fragment per segment. An existing OUT is replaced only when the encode succeeds.
+        """)
+
+    @Argument(help: "Input .y4m file, or - for standard input.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Output directory.")
+    var output: String
+
+    @OptionGroup var plan: PlanOptions
+
+    func run() async throws {
+        let configuration = try plan.configuration()
+        let line = ProgressLine()
+        let manifest = try await StreamEncoder.encode(input: input, output: output, configuration: configuration) { p in
+            line.update("encoding: \(p.framesRead) frames read, \(p.segmentsDone) segments written")
+        }
+        line.finish()
+        print("wrote \(output): \(manifest.source.frames) frames in \(manifest.segments.count) segments, \(manifest.layers.count) layers")
+        print(InfoTable.render(manifest))
+    }
+}

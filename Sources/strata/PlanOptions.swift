@@ -1,0 +1,43 @@
+import ArgumentParser
+import Strata
+
+/// Flags that shape a layer plan; shared by `encode`, `demo` and `bench`.
+struct PlanOptions: ParsableArguments {
+    @Option(help: "Base size as a divisor of the source size (2 = half width and height).")
+    var baseDivisor: Int = LayerPlan.standard.baseDivisor
+
+    @Option(help: "Constant QP of the OpenH264 base (0-51, lower is better).")
+    var baseQP: Int = LayerPlan.standard.baseQP
+
+    @Option(help: "Temporal layers of the hierarchy (1-4); each halves the frame rate of the one above.")
+    var temporalLayers: Int = LayerPlan.standard.temporalLayers
+
+    @Option(help: ArgumentHelp("Enhancement layers, lowest first, as DIVISOR:QP pairs separated by commas.",
+                               valueName: "layers"))
+    var layers: String = LayerPlan.standard.enhancementLayers.map { "\($0.divisor):\($0.qp)" }.joined(separator: ",")
+
+    @Option(help: "Segment duration in seconds; every segment starts with an IDR.")
+    var segmentSeconds: Double = 2
+
+    @Option(help: "Segments encoded at once (the output is identical for any value).")
+    var jobs: Int?
+
+    func plan() throws -> LayerPlan {
+        var enhancement: [EnhancementLayerPlan] = []
+        if !layers.isEmpty && layers != "none" {
+            for item in layers.split(separator: ",") {
+                let parts = item.split(separator: ":")
+                guard parts.count == 2, let d = Int(parts[0]), let q = Int(parts[1]) else {
+                    throw ValidationError("--layers: '\(item)' is not DIVISOR:QP (for example 1:30)")
+                }
+                enhancement.append(EnhancementLayerPlan(divisor: d, qp: q))
+            }
+        }
+        return LayerPlan(baseDivisor: baseDivisor, baseQP: baseQP, temporalLayers: temporalLayers, enhancementLayers: enhancement)
+    }
+
+    func configuration() throws -> EncoderConfiguration {
+        guard segmentSeconds > 0 else { throw ValidationError("--segment-seconds must be positive") }
+        return EncoderConfiguration(plan: try plan(), segmentSeconds: segmentSeconds, concurrency: jobs)
+    }
+}

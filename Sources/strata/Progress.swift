@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A one-line progress display on standard error, shown only when it is a terminal.
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private let enabled = isatty(2) != 0
+    private var lastLength = 0
+
+    /// Replaces the line with `text`.
+    func update(_ text: String) {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        let padded = text.padding(toLength: max(text.count, lastLength), withPad: " ", startingAt: 0)
+        lastLength = text.count
+        FileHandle.standardError.write(Data(("\r" + padded).utf8))
+    }
+
+    /// Clears the line.
+    func finish() {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: lastLength) + "\r").utf8))
+        lastLength = 0
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
