@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import Strata
+
+@Suite("Layered stream on disk")
+struct StreamRoundTripTests {
+    @Test("every layer of every segment is one fragment file, and the manifest's sizes are the files' sizes")
+    func layoutAndSizes() async throws {
+        let dir = TemporaryDirectory(); defer { dir.cleanup() }
+        let manifest = try await encodeTestStream(into: dir.path)
+        #expect(manifest.segments.count == 2)
+        #expect(manifest.layers.map(\.id) == ["L0", "L1", "L2"])
+        #expect(manifest.layers.map(\.kind) == [.base, .enhancement, .enhancement])
+        #expect(manifest.layers[0].width == 64 && manifest.layers[0].height == 48)
+        #expect(manifest.layers[2].width == 128 && manifest.layers[2].height == 96)
+        #expect(manifest.layers[2].dependsOn == ["L0", "L1"])
+        for layer in manifest.layers {
+            var total = fileSize(dir.path + "/stream/" + layer.initSegment)
+            #expect(total == layer.initBytes)
+            for (i, fragment) in layer.fragments.enumerated() {
+                let size = fileSize(dir.path + "/stream/" + fragment)
+                #expect(size == layer.fragmentBytes[i], "\(fragment)")
+                total += size
+            }
+            #expect(total == layer.bytes, "\(layer.id)")
+            #expect(layer.kbps > 0)
+        }
+        for name in ["manifest.json", "stream.mpd", "base.m3u8"] {
+            #expect(fileSize(dir.path + "/stream/" + name) > 0, "\(name)")
+        }
+        let onDisk = try StreamManifest.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: dir.path + "/stream/manifest.json"))), path: "manifest.json")
+        #expect(onDisk == manifest)
+    }
+
+    @Test("quality rises with every layer, and dropping temporal layers keeps the matching frames")
+    func qualityRisesWithLayers() async throws {
+        let dir = TemporaryDirectory(); defer { dir.cleanup() }
+        _ = try await encodeTestStream(into: dir.path)
+        let stream = dir.path + "/stream"
+        var previous = 0.0
+        for layers in 1...3 {
+            let (psnr, summary) = try await decodedQuality(stream, OperatingPoint(layers: layers, temporalId: 2))
+            #expect(summary.frames == 20)
+            #expect(summary.fallbacks.isEmpty)
+            #expect(psnr > previous + 0.5, "layers \(layers): \(psnr) dB after \(previous) dB")
+            previous = psnr
+        }
+        let (_, t0) = try await decodedQuality(stream, OperatingPoint(layers: 3, temporalId: 0))
+        #expect(t0.frames == 6) // frames 0, 4, 8 of each 10-frame segment
+        #expect(t0.frameRate == FrameRate(10, 4) || t0.frameRate.framesPerSecond == 2.5)
+    }
+
+    @Test("the output is byte-identical whatever the concurrency")
+    func deterministicAcrossConcurrency() async throws {
+        let dir = TemporaryDirectory(); defer { dir.cleanup() }
+        let a = try await encodeTestStream(into: dir.path + "/a", concurrency: 1)
+        let b = try await encodeTestStream(into: dir.path + "/b", concurrency: 3)
+        #expect(a == b)
+        for layer in a.layers {
+            for path in [layer.initSegment] + layer.fragments {
+                let x = FileManager.default.contents(atPath: dir.path + "/a/stream/" + path)
+                let y = FileManager.default.contents(atPath: dir.path + "/b/stream/" + path)
+                #expect(x != nil && x == y, "\(path)")
+            }
+        }
+    }
+
+    @Test("a missing or damaged enhancement fragment makes only that segment fall back")
+    func upperLayerFallback() async throws {
+        let dir = TemporaryDirectory(); defer { dir.cleanup() }
+        let manifest = try await encodeTestStream(into: dir.path)
+        let stream = dir.path + "/stream"
+        try FileManager.default.removeItem(atPath: stream + "/" + manifest.layers[2].fragments[0])
+        var damaged = try [UInt8](Data(contentsOf: URL(fileURLWithPath: stream + "/" + manifest.layers[1].fragments[1])))
+        damaged[damaged.count - 5] ^= 0x40
+        try Data(damaged).write(to: URL(fileURLWithPath: stream + "/" + manifest.layers[1].fragments[1]))
+        let (_, summary) = try await decodedQuality(stream, OperatingPoint(layers: 3, temporalId: 2))
+        #expect(summary.frames == 20)
+        #expect(summary.built == [OperatingPoint(layers: 2, temporalId: 2), OperatingPoint(layers: 1, temporalId: 2)])
+        #expect(summary.fallbacks[0]?.contains("L2") == true)
+        #expect(summary.fallbacks[1]?.contains("L1") == true)
+    }
+
+    @Test("a damaged base fragment is an error naming the segment")
+    func damagedBase() async throws {
+        let dir = TemporaryDirectory(); defer { dir.cleanup() }
+        let manifest = try await encodeTestStream(into: dir.path)
+        let stream = dir.path + "/stream"
+        let path = stream + "/" + manifest.layers[0].fragments[1]
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes.removeLast(bytes.count / 3)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        await #expect {
+            try await decodedQuality(stream, OperatingPoint(layers: 1, temporalId: 2))
+        } throws: { error in
+            guard case let StrataError.baseFragmentUnusable(segment, _, _) = error else { return false }
+            return segment == 1
+        }
+    }
+
+    @Test("re-encoding into an existing output replaces it whole")
+    func reencodeReplacesWhole() async throws {
+        let dir = TemporaryDirectory(); defer { dir.cleanup() }
+        _ = try await encodeTestStream(into: dir.path, segmentSeconds: 0.5)
+        #expect(fileSize(dir.path + "/stream/L0/3.m4s") > 0)
+        let second = try await encodeTestStream(into: dir.path, segmentSeconds: 1)
+        #expect(second.segments.count == 2)
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/stream/L0/3.m4s"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0 != "stream" }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    @Test("a plan that cannot be coded is refused before anything is written")
+    func invalidPlanRefused() async throws {
+        let dir = TemporaryDirectory(); defer { dir.cleanup() }
+        let bad = LayerPlan(baseDivisor: 2, baseQP: 30, temporalLayers: 5, enhancementLayers: [])
+        await #expect(throws: StrataError.self) { try await encodeTestStream(into: dir.path, plan: bad) }
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/stream"))
+    }
+}
