@@ -3,8 +3,9 @@ struct AVCDecoderConfiguration: Equatable {
     var sps: [[UInt8]]
     var pps: [[UInt8]]
 
-    /// Profiles whose `avcC` carries the chroma-format and bit-depth extension.
-    private static let extendedProfiles: Set<UInt8> = [100, 110, 122, 144]
+    /// Profiles whose `avcC` carries no chroma-format and bit-depth extension (Baseline, Main,
+    /// Extended); every other profile (High and above) carries it, as in ISO/IEC 14496-15:2017.
+    private static let profilesWithoutExtension: Set<UInt8> = [66, 77, 88]
 
     /// Serializes the record with 4-byte NAL lengths. Profile, compatibility and level come from
     /// the first SPS; for High profiles the chroma format and bit depths are read from it too.
@@ -20,7 +21,7 @@ struct AVCDecoderConfiguration: Equatable {
         for s in sps.prefix(31) { w.u16(UInt16(truncatingIfNeeded: s.count)); w.append(s) }
         w.u8(UInt8(min(pps.count, 255)))
         for p in pps.prefix(255) { w.u16(UInt16(truncatingIfNeeded: p.count)); w.append(p) }
-        if first.count > 1, Self.extendedProfiles.contains(first[1]), let ext = SPSChromaInfo(sps: first) {
+        if first.count > 1, !Self.profilesWithoutExtension.contains(first[1]), let ext = SPSChromaInfo(sps: first) {
             w.u8(0xFC | UInt8(ext.chromaFormatIDC & 3))
             w.u8(0xF8 | UInt8(ext.bitDepthLumaMinus8 & 7))
             w.u8(0xF8 | UInt8(ext.bitDepthChromaMinus8 & 7))

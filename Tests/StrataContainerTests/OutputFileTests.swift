@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import StrataContainer
+
+@Suite("Atomic output")
+struct OutputFileTests {
+    /// A fresh directory under the system's temporary directory, removed by the caller.
+    static func scratchDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "strata-container-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func contents(_ dir: String) throws -> [String: [UInt8]] {
+        var result: [String: [UInt8]] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: dir)
+        while let name = enumerator?.nextObject() as? String {
+            var isDir: ObjCBool = false
+            FileManager.default.fileExists(atPath: dir + "/" + name, isDirectory: &isDir)
+            if !isDir.boolValue { result[name] = Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))) }
+        }
+        return result
+    }
+
+    @Test func atomicWriteReplacesContentsAndLeavesNoTemporaryFiles() throws {
+        let dir = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try AtomicFile.write(Array("old".utf8), to: dir + "/manifest.json")
+        try AtomicFile.write(Array("new contents".utf8), to: dir + "/manifest.json")
+        #expect(try Self.contents(dir) == ["manifest.json": Array("new contents".utf8)])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["manifest.json"])
+    }
+
+    @Test func atomicWriteIntoMissingDirectoryFailsWithoutLeavingAnything() throws {
+        let dir = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            try AtomicFile.write([1, 2, 3], to: dir + "/missing/x.m4s")
+            Issue.record("write into a missing directory succeeded")
+        } catch let ContainerError.io(_, operation, _) {
+            #expect(operation == "create")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+    }
+
+    @Test func committedTransactionReplacesTheWholeDirectory() throws {
+        let dir = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/OUT"
+        try FileManager.default.createDirectory(atPath: out + "/L2", withIntermediateDirectories: true)
+        try AtomicFile.write([9], to: out + "/L2/0.m4s")
+        try AtomicFile.write([9], to: out + "/manifest.json")
+
+        let transaction = try OutputDirectoryTransaction(finalPath: out)
+        try FileManager.default.createDirectory(atPath: transaction.workingPath + "/L0", withIntermediateDirectories: true)
+        try AtomicFile.write([1], to: transaction.workingPath + "/L0/0.m4s")
+        try AtomicFile.write([2], to: transaction.workingPath + "/manifest.json")
+        // Until commit, OUT is untouched.
+        #expect(try Self.contents(out) == ["L2/0.m4s": [9], "manifest.json": [9]])
+        try transaction.commit()
+        #expect(try Self.contents(out) == ["L0/0.m4s": [1], "manifest.json": [2]])
+        // Neither the working directory nor the old output is left beside OUT.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["OUT"])
+    }
+
+    @Test func abandonedTransactionLeavesTheOldDirectoryIntact() throws {
+        let dir = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/OUT"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try AtomicFile.write([7, 7], to: out + "/manifest.json")
+        do {
+            let transaction = try OutputDirectoryTransaction(finalPath: out)
+            try AtomicFile.write([1], to: transaction.workingPath + "/manifest.json")
+            // The encode fails here: the transaction is released without commit.
+        }
+        #expect(try Self.contents(out) == ["manifest.json": [7, 7]])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["OUT"])
+    }
+
+    @Test func transactionIntoNewDirectoryCreatesIt() throws {
+        let dir = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let transaction = try OutputDirectoryTransaction(finalPath: dir + "/fresh/")
+        try AtomicFile.write([3], to: transaction.workingPath + "/stream.mpd")
+        try transaction.commit()
+        #expect(try Self.contents(dir + "/fresh") == ["stream.mpd": [3]])
+    }
+
+    @Test func transactionRefusesAFileAndAMissingParent() throws {
+        let dir = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try AtomicFile.write([1], to: dir + "/file")
+        #expect(throws: ContainerError.self) { try OutputDirectoryTransaction(finalPath: dir + "/file") }
+        #expect(throws: ContainerError.self) { try OutputDirectoryTransaction(finalPath: dir + "/no/such/OUT") }
+    }
+
+    @Test func interruptedFallbackCommitIsRolledBack() throws {
+        let dir = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The state a crash between the two renames of the fallback commit leaves behind.
+        try FileManager.default.createDirectory(atPath: dir + "/.OUT.old-1-abc", withIntermediateDirectories: true)
+        try AtomicFile.write([5], to: dir + "/.OUT.old-1-abc/manifest.json")
+        let transaction = try OutputDirectoryTransaction(finalPath: dir + "/OUT")
+        _ = transaction
+        #expect(try Self.contents(dir + "/OUT") == ["manifest.json": [5]])
+    }
+}
