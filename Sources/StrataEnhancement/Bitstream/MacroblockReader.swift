@@ -1,0 +1,144 @@
+/// Parses what ``MacroblockWriter`` writes, checking every value against the limits of the spec.
+enum MacroblockReader {
+    /// Largest coefficient level magnitude the syntax allows.
+    static let levelLimit = 1 << 20
+
+    /// Reads one macroblock into `mb` and `levels` (zeroed here) and records it in `state`.
+    static func read(_ r: inout ArithmeticBinReader, _ mb: inout MacroblockData, _ levels: UnsafeMutablePointer<Int32>,
+                     _ state: FrameSyntaxState, _ x: Int, _ y: Int, hasReference: Bool) throws(EnhancementError) {
+        let index = y * state.mbWide + x
+        mb = MacroblockData()
+        if r.bin(ContextIndex.skip + state.skipContext(x, y)) == 1 {
+            if hasReference { (mb.mvx, mb.mvy) = state.predictedMotion(x, y) }
+            MacroblockWriter.clearBlockFlags(state, x, y)
+            state.record(x, y, mb, hasReference: hasReference)
+            return
+        }
+        mb.mode = .interLayer
+        if hasReference && r.bin(ContextIndex.interLayer + state.modeCount(x, y, .interLayer)) == 0 {
+            mb.mode = r.bin(ContextIndex.bi + state.modeCount(x, y, .bi)) == 1 ? .bi : .inter
+            guard let dx = readMotionDifference(&r, 0, state.mvdContext(x, y, 0)),
+                  let dy = readMotionDifference(&r, 1, state.mvdContext(x, y, 1)) else {
+                throw .invalidSyntax(element: "mvd", macroblock: index, offset: r.decoder.position)
+            }
+            let (px, py) = state.predictedMotion(x, y)
+            mb.mvdx = dx; mb.mvdy = dy
+            mb.mvx = px &+ dx; mb.mvy = py &+ dy
+            let limit = MacroblockWriter.motionLimit
+            guard abs(mb.mvx) <= limit, abs(mb.mvy) <= limit else {
+                throw .invalidSyntax(element: "motion_vector", macroblock: index, offset: r.decoder.position)
+            }
+        }
+        levels.update(repeating: 0, count: CoefficientLayout.count)
+        let gridWidth = state.mbWide * 2
+        for q in 0..<4 {
+            let bit = r.bin(ContextIndex.cbpLuma + state.cbpLumaContext(x, y, q))
+            mb.cbpLuma |= bit << q
+            state.cbp8[(y * 2 + (q >> 1)) * gridWidth + x * 2 + (q & 1)] = UInt8(bit)
+        }
+        for c in 0..<2 { mb.cbpChroma |= r.bin(ContextIndex.cbpChroma + state.cbpChromaContext(x, y, c)) << c }
+        if mb.cbpLuma != 0 { mb.transform8x8 = r.bin(ContextIndex.transform8x8 + state.transformContext(x, y)) == 1 }
+        let categoryBase = mb.mode == .interLayer ? 3 : 0
+        let lumaWidth = state.mbWide * 4
+        var ok = true
+        Quantization.zigzag4.withUnsafeBufferPointer { scan4 in
+            Quantization.zigzag8.withUnsafeBufferPointer { scan8 in
+                for q in 0..<4 {
+                    let coded = (mb.cbpLuma >> q) & 1 != 0
+                    for s in 0..<4 {
+                        let b = q * 4 + s
+                        let (ox, oy) = CoefficientLayout.luma4x4Origin(b)
+                        let gx = x * 4 + ox / 4, gy = y * 4 + oy / 4
+                        var flag: UInt8 = 0
+                        if coded && !mb.transform8x8 {
+                            let base = MacroblockWriter.residualContext(categoryBase)
+                            if r.bin(base + ContextIndex.cbfOffset + state.lumaBlockContext(gx, gy)) == 1 {
+                                ok = ok && readBlock(&r, levels + CoefficientLayout.luma4x4(b), scan4.baseAddress!, 16, base)
+                                flag = 1
+                            }
+                        } else if coded {
+                            flag = 1
+                        }
+                        state.nonzeroLuma[gy * lumaWidth + gx] = flag
+                    }
+                    if coded && mb.transform8x8 {
+                        ok = ok && readBlock(&r, levels + CoefficientLayout.luma8x8(q), scan8.baseAddress!, 64,
+                                             MacroblockWriter.residualContext(categoryBase + 1))
+                    }
+                }
+                for c in 0..<2 {
+                    let grid = c == 0 ? state.nonzeroChroma.0 : state.nonzeroChroma.1
+                    let coded = (mb.cbpChroma >> c) & 1 != 0
+                    let base = MacroblockWriter.residualContext(categoryBase + 2)
+                    for k in 0..<4 {
+                        let gx = x * 2 + (k & 1), gy = y * 2 + (k >> 1)
+                        var flag: UInt8 = 0
+                        if coded && r.bin(base + ContextIndex.cbfOffset + state.chromaBlockContext(grid, gx, gy)) == 1 {
+                            ok = ok && readBlock(&r, levels + CoefficientLayout.chroma(c, k), scan4.baseAddress!, 16, base)
+                            flag = 1
+                        }
+                        grid[gy * gridWidth + gx] = flag
+                    }
+                }
+            }
+        }
+        guard ok else { throw .invalidSyntax(element: "coeff_abs_level", macroblock: index, offset: r.decoder.position) }
+        state.record(x, y, mb, hasReference: hasReference)
+    }
+
+    /// Reads one residual block; false when a level exceeds ``levelLimit``.
+    static func readBlock(_ r: inout ArithmeticBinReader, _ block: UnsafeMutablePointer<Int32>, _ scan: UnsafePointer<UInt8>,
+                          _ n: Int, _ base: Int) -> Bool {
+        var last = n - 1
+        for i in 0..<(n - 1) {
+            if r.bin(base + ContextIndex.sigOffset + MacroblockWriter.positionContext(i, n)) == 1 {
+                block[Int(scan[i])] = 1
+                if r.bin(base + ContextIndex.lastOffset + MacroblockWriter.positionContext(i, n)) == 1 {
+                    last = i
+                    break
+                }
+            }
+        }
+        block[Int(scan[last])] = 1
+        var greater = 0, equal = 0
+        var i = last
+        while i >= 0 {
+            let position = Int(scan[i])
+            if block[position] != 0 {
+                var magnitude = 1
+                let g1 = greater != 0 ? 0 : min(4, 1 + equal)
+                if r.bin(base + ContextIndex.gt1Offset + g1) == 1 {
+                    let context = base + ContextIndex.absOffset + min(4, greater)
+                    var v = 0
+                    while v < 13 && r.bin(context) == 1 { v += 1 }
+                    if v == 13 {
+                        guard let suffix = r.expGolomb(0, maxPrefix: 20) else { return false }
+                        v += suffix
+                    }
+                    magnitude = v + 2
+                    guard magnitude <= levelLimit else { return false }
+                    greater += 1
+                } else {
+                    equal += 1
+                }
+                block[position] = r.bypass() == 1 ? -Int32(magnitude) : Int32(magnitude)
+            }
+            i -= 1
+        }
+        return true
+    }
+
+    static func readMotionDifference(_ r: inout ArithmeticBinReader, _ component: Int, _ contextIncrement: Int) -> Int32? {
+        guard r.bin(ContextIndex.mvdZero + component * 3 + contextIncrement) == 1 else { return 0 }
+        let prefix = ContextIndex.mvdPrefix + component * 5
+        var a = 0
+        while a < 8 && r.bin(prefix + min(a, 4)) == 1 { a += 1 }
+        if a == 8 {
+            guard let suffix = r.expGolomb(3, maxPrefix: 16) else { return nil }
+            a += suffix
+        }
+        guard a < Int(MacroblockWriter.motionLimit) * 2 else { return nil }
+        let magnitude = Int32(a + 1)
+        return r.bypass() == 1 ? -magnitude : magnitude
+    }
+}

@@ -1,0 +1,157 @@
+/// Binarization of macroblock syntax (Specs "Macroblock layer" and "Residual block"), generic over
+/// the destination so the encoder prices candidates with exactly the bins it will write.
+enum MacroblockWriter {
+    /// Largest motion vector component in quarter samples that the syntax allows.
+    static let motionLimit: Int32 = 4096
+
+    /// Writes one macroblock and records its outcome in `state`.
+    static func write<W: BinWriter>(_ w: inout W, _ mb: MacroblockData, _ levels: UnsafePointer<Int32>,
+                                    _ state: FrameSyntaxState, _ x: Int, _ y: Int, hasReference: Bool) {
+        w.bin(mb.mode == .skip ? 1 : 0, ContextIndex.skip + state.skipContext(x, y))
+        if mb.mode == .skip {
+            clearBlockFlags(state, x, y)
+            state.record(x, y, mb, hasReference: hasReference)
+            return
+        }
+        if hasReference {
+            let interLayer = mb.mode == .interLayer
+            w.bin(interLayer ? 1 : 0, ContextIndex.interLayer + state.modeCount(x, y, .interLayer))
+            if !interLayer {
+                w.bin(mb.mode == .bi ? 1 : 0, ContextIndex.bi + state.modeCount(x, y, .bi))
+                writeMotionDifference(&w, mb.mvdx, 0, state.mvdContext(x, y, 0))
+                writeMotionDifference(&w, mb.mvdy, 1, state.mvdContext(x, y, 1))
+            }
+        }
+        writeResidual(&w, mb, levels, state, x, y)
+        state.record(x, y, mb, hasReference: hasReference)
+    }
+
+    /// Coded block pattern, transform size and residual blocks of a non-skipped macroblock.
+    static func writeResidual<W: BinWriter>(_ w: inout W, _ mb: MacroblockData, _ levels: UnsafePointer<Int32>,
+                                            _ state: FrameSyntaxState, _ x: Int, _ y: Int) {
+        let gridWidth = state.mbWide * 2
+        for q in 0..<4 {
+            let bit = (mb.cbpLuma >> q) & 1
+            w.bin(bit, ContextIndex.cbpLuma + state.cbpLumaContext(x, y, q))
+            state.cbp8[(y * 2 + (q >> 1)) * gridWidth + x * 2 + (q & 1)] = UInt8(bit)
+        }
+        for c in 0..<2 { w.bin((mb.cbpChroma >> c) & 1, ContextIndex.cbpChroma + state.cbpChromaContext(x, y, c)) }
+        if mb.cbpLuma != 0 { w.bin(mb.transform8x8 ? 1 : 0, ContextIndex.transform8x8 + state.transformContext(x, y)) }
+        let categoryBase = mb.mode == .interLayer ? 3 : 0
+        let lumaWidth = state.mbWide * 4
+        Quantization.zigzag4.withUnsafeBufferPointer { scan4 in
+            Quantization.zigzag8.withUnsafeBufferPointer { scan8 in
+                for q in 0..<4 {
+                    let coded = (mb.cbpLuma >> q) & 1 != 0
+                    for s in 0..<4 {
+                        let b = q * 4 + s
+                        let (ox, oy) = CoefficientLayout.luma4x4Origin(b)
+                        let gx = x * 4 + ox / 4, gy = y * 4 + oy / 4
+                        var flag: UInt8 = 0
+                        if coded && !mb.transform8x8 {
+                            let block = levels + CoefficientLayout.luma4x4(b)
+                            let any = hasNonzero(block, 16)
+                            w.bin(any ? 1 : 0, residualContext(categoryBase + 0) + ContextIndex.cbfOffset + state.lumaBlockContext(gx, gy))
+                            if any { writeBlock(&w, block, scan4.baseAddress!, 16, residualContext(categoryBase + 0)) }
+                            flag = any ? 1 : 0
+                        } else if coded {
+                            flag = 1
+                        }
+                        state.nonzeroLuma[gy * lumaWidth + gx] = flag
+                    }
+                    if coded && mb.transform8x8 {
+                        writeBlock(&w, levels + CoefficientLayout.luma8x8(q), scan8.baseAddress!, 64, residualContext(categoryBase + 1))
+                    }
+                }
+                for c in 0..<2 {
+                    let grid = c == 0 ? state.nonzeroChroma.0 : state.nonzeroChroma.1
+                    let coded = (mb.cbpChroma >> c) & 1 != 0
+                    for k in 0..<4 {
+                        let gx = x * 2 + (k & 1), gy = y * 2 + (k >> 1)
+                        var flag: UInt8 = 0
+                        if coded {
+                            let block = levels + CoefficientLayout.chroma(c, k)
+                            let any = hasNonzero(block, 16)
+                            w.bin(any ? 1 : 0, residualContext(categoryBase + 2) + ContextIndex.cbfOffset + state.chromaBlockContext(grid, gx, gy))
+                            if any { writeBlock(&w, block, scan4.baseAddress!, 16, residualContext(categoryBase + 2)) }
+                            flag = any ? 1 : 0
+                        }
+                        grid[gy * gridWidth + gx] = flag
+                    }
+                }
+            }
+        }
+    }
+
+    /// First context of residual block category `category` (0...5).
+    @inline(__always) static func residualContext(_ category: Int) -> Int {
+        ContextIndex.residual + category * ContextIndex.residualCategorySize
+    }
+
+    @inline(__always) static func hasNonzero(_ block: UnsafePointer<Int32>, _ n: Int) -> Bool {
+        for k in 0..<n where block[k] != 0 { return true }
+        return false
+    }
+
+    /// Marks every 4x4 block of macroblock (x, y) as having no coefficients.
+    static func clearBlockFlags(_ state: FrameSyntaxState, _ x: Int, _ y: Int) {
+        let lw = state.mbWide * 4, cw = state.mbWide * 2
+        for r in 0..<4 { (state.nonzeroLuma + (y * 4 + r) * lw + x * 4).update(repeating: 0, count: 4) }
+        for r in 0..<2 {
+            (state.nonzeroChroma.0 + (y * 2 + r) * cw + x * 2).update(repeating: 0, count: 2)
+            (state.nonzeroChroma.1 + (y * 2 + r) * cw + x * 2).update(repeating: 0, count: 2)
+        }
+        for r in 0..<2 { (state.cbp8 + (y * 2 + r) * cw + x * 2).update(repeating: 0, count: 2) }
+    }
+
+    /// Context of the significance or last flag at scan position `i` of a block of `n` coefficients.
+    @inline(__always) static func positionContext(_ i: Int, _ n: Int) -> Int { n == 16 ? i : i >> 2 }
+
+    /// One residual block with at least one nonzero level: significance map with last flags in scan
+    /// order, then magnitudes and signs in reverse scan order.
+    static func writeBlock<W: BinWriter>(_ w: inout W, _ block: UnsafePointer<Int32>, _ scan: UnsafePointer<UInt8>, _ n: Int, _ base: Int) {
+        var last = n - 1
+        while last > 0 && block[Int(scan[last])] == 0 { last -= 1 }
+        for i in 0..<(n - 1) {
+            let significant = block[Int(scan[i])] != 0
+            w.bin(significant ? 1 : 0, base + ContextIndex.sigOffset + positionContext(i, n))
+            if significant {
+                w.bin(i == last ? 1 : 0, base + ContextIndex.lastOffset + positionContext(i, n))
+                if i == last { break }
+            }
+        }
+        var greater = 0, equal = 0
+        var i = last
+        while i >= 0 {
+            let level = block[Int(scan[i])]
+            if level != 0 {
+                let magnitude = Int(level.magnitude)
+                let g1 = greater != 0 ? 0 : min(4, 1 + equal)
+                w.bin(magnitude > 1 ? 1 : 0, base + ContextIndex.gt1Offset + g1)
+                if magnitude > 1 {
+                    let context = base + ContextIndex.absOffset + min(4, greater)
+                    let v = magnitude - 2
+                    for k in 0..<min(v, 13) { _ = k; w.bin(1, context) }
+                    if v < 13 { w.bin(0, context) } else { w.expGolomb(v - 13, 0) }
+                    greater += 1
+                } else {
+                    equal += 1
+                }
+                w.bypass(level < 0 ? 1 : 0)
+            }
+            i -= 1
+        }
+    }
+
+    /// A motion vector difference component: zero flag, truncated-unary prefix (8 bins), third-order
+    /// Exp-Golomb suffix, sign.
+    @inline(__always) static func writeMotionDifference<W: BinWriter>(_ w: inout W, _ d: Int32, _ component: Int, _ contextIncrement: Int) {
+        w.bin(d != 0 ? 1 : 0, ContextIndex.mvdZero + component * 3 + contextIncrement)
+        guard d != 0 else { return }
+        let a = Int(d.magnitude) - 1
+        let prefix = ContextIndex.mvdPrefix + component * 5
+        for k in 0..<min(a, 8) { w.bin(1, prefix + min(k, 4)) }
+        if a < 8 { w.bin(0, prefix + min(a, 4)) } else { w.expGolomb(a - 8, 3) }
+        w.bypass(d < 0 ? 1 : 0)
+    }
+}

@@ -1,0 +1,116 @@
+/// Distortion measures the encoder's decisions use: SAD (integer motion search), SATD (4x4
+/// Hadamard, sub-pel search and mode pre-selection) and SSE (rate-distortion decisions).
+enum BlockMetrics {
+    /// Scalar reference sum of absolute differences of a `width x height` block.
+    static func sadScalar(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                          _ width: Int, _ height: Int) -> Int {
+        var s = 0
+        for y in 0..<height {
+            for x in 0..<width { s += abs(Int(a[y * aStride + x]) - Int(b[y * bStride + x])) }
+        }
+        return s
+    }
+
+    /// SIMD twin of ``sadScalar(_:_:_:_:_:_:)`` for widths that are multiples of 16.
+    static func sadSIMD(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                        _ width: Int, _ height: Int) -> Int {
+        var acc = SIMD16<UInt16>(repeating: 0)
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        for y in 0..<height {
+            for x in stride(from: 0, to: width, by: 16) {
+                let va = ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD16<UInt8>.self)
+                let vb = rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD16<UInt8>.self)
+                let d = va.replacing(with: 0, where: va .< vb) &- vb.replacing(with: 0, where: va .< vb)
+                    | (vb.replacing(with: 0, where: vb .<= va) &- va.replacing(with: 0, where: vb .<= va))
+                acc &+= SIMD16<UInt16>(truncatingIfNeeded: d)
+            }
+        }
+        return Int(acc.wrappedSum())
+    }
+
+    /// Scalar reference sum of absolute 4x4 Hadamard-transformed differences over a block
+    /// whose sides are multiples of 4.
+    static func satdScalar(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                           _ width: Int, _ height: Int) -> Int {
+        var total = 0
+        var d = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        for by in stride(from: 0, to: height, by: 4) {
+            for bx in stride(from: 0, to: width, by: 4) {
+                withUnsafeMutableBytes(of: &d) { raw in
+                    let m = raw.baseAddress!.assumingMemoryBound(to: Int.self)
+                    for y in 0..<4 {
+                        for x in 0..<4 {
+                            m[y * 4 + x] = Int(a[(by + y) * aStride + bx + x]) - Int(b[(by + y) * bStride + bx + x])
+                        }
+                    }
+                    for y in 0..<4 {
+                        let s0 = m[y * 4] + m[y * 4 + 1], d0 = m[y * 4] - m[y * 4 + 1]
+                        let s1 = m[y * 4 + 2] + m[y * 4 + 3], d1 = m[y * 4 + 2] - m[y * 4 + 3]
+                        m[y * 4] = s0 + s1; m[y * 4 + 1] = d0 + d1; m[y * 4 + 2] = s0 - s1; m[y * 4 + 3] = d0 - d1
+                    }
+                    for x in 0..<4 {
+                        let s0 = m[x] + m[4 + x], d0 = m[x] - m[4 + x]
+                        let s1 = m[8 + x] + m[12 + x], d1 = m[8 + x] - m[12 + x]
+                        total += abs(s0 + s1) + abs(d0 + d1) + abs(s0 - s1) + abs(d0 - d1)
+                    }
+                }
+            }
+        }
+        return total
+    }
+
+    /// SIMD twin of ``satdScalar(_:_:_:_:_:_:)``: four rows of a 4x4 block as SIMD4 lanes, the
+    /// vertical butterflies vectorized, then a transpose for the horizontal ones.
+    static func satdSIMD(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                         _ width: Int, _ height: Int) -> Int {
+        var total = SIMD4<Int32>(repeating: 0)
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        for by in stride(from: 0, to: height, by: 4) {
+            for bx in stride(from: 0, to: width, by: 4) {
+                @inline(__always) func row(_ y: Int) -> SIMD4<Int32> {
+                    SIMD4<Int32>(truncatingIfNeeded: ra.loadUnaligned(fromByteOffset: (by + y) * aStride + bx, as: SIMD4<UInt8>.self))
+                        &- SIMD4<Int32>(truncatingIfNeeded: rb.loadUnaligned(fromByteOffset: (by + y) * bStride + bx, as: SIMD4<UInt8>.self))
+                }
+                let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
+                let s0 = r0 &+ r1, d0 = r0 &- r1, s1 = r2 &+ r3, d1 = r2 &- r3
+                let v0 = s0 &+ s1, v1 = d0 &+ d1, v2 = s0 &- s1, v3 = d0 &- d1
+                let c0 = SIMD4(v0[0], v1[0], v2[0], v3[0]), c1 = SIMD4(v0[1], v1[1], v2[1], v3[1])
+                let c2 = SIMD4(v0[2], v1[2], v2[2], v3[2]), c3 = SIMD4(v0[3], v1[3], v2[3], v3[3])
+                let t0 = c0 &+ c1, e0 = c0 &- c1, t1 = c2 &+ c3, e1 = c2 &- c3
+                let h0 = t0 &+ t1, h1 = e0 &+ e1, h2 = t0 &- t1, h3 = e0 &- e1
+                let zero = SIMD4<Int32>(repeating: 0)
+                total &+= h0.replacing(with: zero &- h0, where: h0 .< zero) &+ h1.replacing(with: zero &- h1, where: h1 .< zero)
+                total &+= h2.replacing(with: zero &- h2, where: h2 .< zero) &+ h3.replacing(with: zero &- h3, where: h3 .< zero)
+            }
+        }
+        return Int(total.wrappedSum())
+    }
+
+    /// Sum of squared differences of a block.
+    static func sseScalar(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                          _ width: Int, _ height: Int) -> Int {
+        var s = 0
+        for y in 0..<height {
+            for x in 0..<width {
+                let d = Int(a[y * aStride + x]) - Int(b[y * bStride + x])
+                s += d * d
+            }
+        }
+        return s
+    }
+
+    /// SIMD twin of ``sseScalar(_:_:_:_:_:_:)`` for widths that are multiples of 8.
+    static func sseSIMD(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                        _ width: Int, _ height: Int) -> Int {
+        var acc = SIMD8<Int32>(repeating: 0)
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        for y in 0..<height {
+            for x in stride(from: 0, to: width, by: 8) {
+                let d = SIMD8<Int32>(truncatingIfNeeded: ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD8<UInt8>.self))
+                    &- SIMD8<Int32>(truncatingIfNeeded: rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD8<UInt8>.self))
+                acc &+= d &* d
+            }
+        }
+        return Int(acc.wrappedSum())
+    }
+}

@@ -1,0 +1,81 @@
+/// Block arithmetic shared by the encoder and decoder: residual formation, reconstruction with
+/// clipping to 0...255 (normative), and the rounded average of two predictions (normative, for BI).
+enum Reconstruction {
+    /// Scalar reference: `residual = source - prediction` for a `width x height` block.
+    static func residualScalar(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ pred: UnsafePointer<UInt8>, _ predStride: Int,
+                               _ out: UnsafeMutablePointer<Int16>, _ outStride: Int, _ width: Int, _ height: Int) {
+        for y in 0..<height {
+            for x in 0..<width { out[y * outStride + x] = Int16(src[y * srcStride + x]) - Int16(pred[y * predStride + x]) }
+        }
+    }
+
+    /// SIMD twin of ``residualScalar(_:_:_:_:_:_:_:_:)`` for widths that are multiples of 8.
+    static func residualSIMD(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ pred: UnsafePointer<UInt8>, _ predStride: Int,
+                             _ out: UnsafeMutablePointer<Int16>, _ outStride: Int, _ width: Int, _ height: Int) {
+        let s = UnsafeRawPointer(src), p = UnsafeRawPointer(pred), o = UnsafeMutableRawPointer(out)
+        for y in 0..<height {
+            for x in stride(from: 0, to: width, by: 8) {
+                let d = SIMD8<Int16>(truncatingIfNeeded: s.loadUnaligned(fromByteOffset: y * srcStride + x, as: SIMD8<UInt8>.self))
+                    &- SIMD8<Int16>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: y * predStride + x, as: SIMD8<UInt8>.self))
+                o.storeBytes(of: d, toByteOffset: (y * outStride + x) * 2, as: SIMD8<Int16>.self)
+            }
+        }
+    }
+
+    /// Scalar reference: `out = clip(pred + residual)`.
+    static func addClipScalar(_ pred: UnsafePointer<UInt8>, _ predStride: Int, _ residual: UnsafePointer<Int16>, _ resStride: Int,
+                              _ out: UnsafeMutablePointer<UInt8>, _ outStride: Int, _ width: Int, _ height: Int) {
+        for y in 0..<height {
+            for x in 0..<width {
+                out[y * outStride + x] = UInt8(clamping: Int32(pred[y * predStride + x]) + Int32(residual[y * resStride + x]))
+            }
+        }
+    }
+
+    /// SIMD twin of ``addClipScalar(_:_:_:_:_:_:_:_:)`` for widths 4, 8 and 16.
+    static func addClipSIMD(_ pred: UnsafePointer<UInt8>, _ predStride: Int, _ residual: UnsafePointer<Int16>, _ resStride: Int,
+                            _ out: UnsafeMutablePointer<UInt8>, _ outStride: Int, _ width: Int, _ height: Int) {
+        let p = UnsafeRawPointer(pred), r = UnsafeRawPointer(residual), o = UnsafeMutableRawPointer(out)
+        let lo = SIMD8<Int16>(repeating: 0), hi = SIMD8<Int16>(repeating: 255)
+        if width == 4 {
+            for y in 0..<height {
+                let v = SIMD4<Int16>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: y * predStride, as: SIMD4<UInt8>.self))
+                    &+ r.loadUnaligned(fromByteOffset: y * resStride * 2, as: SIMD4<Int16>.self)
+                let c = v.clamped(lowerBound: SIMD4(repeating: 0), upperBound: SIMD4(repeating: 255))
+                o.storeBytes(of: SIMD4<UInt8>(truncatingIfNeeded: c), toByteOffset: y * outStride, as: SIMD4<UInt8>.self)
+            }
+            return
+        }
+        for y in 0..<height {
+            for x in stride(from: 0, to: width, by: 8) {
+                let v = SIMD8<Int16>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: y * predStride + x, as: SIMD8<UInt8>.self))
+                    &+ r.loadUnaligned(fromByteOffset: (y * resStride + x) * 2, as: SIMD8<Int16>.self)
+                let c = v.clamped(lowerBound: lo, upperBound: hi)
+                o.storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: c), toByteOffset: y * outStride + x, as: SIMD8<UInt8>.self)
+            }
+        }
+    }
+
+    /// Scalar reference rounded average `(a + b + 1) >> 1`, in place into `a`.
+    static func averageScalar(_ a: UnsafeMutablePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                              _ width: Int, _ height: Int) {
+        for y in 0..<height {
+            for x in 0..<width {
+                a[y * aStride + x] = UInt8((UInt16(a[y * aStride + x]) + UInt16(b[y * bStride + x]) + 1) >> 1)
+            }
+        }
+    }
+
+    /// SIMD twin of ``averageScalar(_:_:_:_:_:_:)`` for widths that are multiples of 8.
+    static func averageSIMD(_ a: UnsafeMutablePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                            _ width: Int, _ height: Int) {
+        let ra = UnsafeMutableRawPointer(a), rb = UnsafeRawPointer(b), one = SIMD8<UInt16>(repeating: 1)
+        for y in 0..<height {
+            for x in stride(from: 0, to: width, by: 8) {
+                let s = SIMD8<UInt16>(truncatingIfNeeded: ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD8<UInt8>.self))
+                    &+ SIMD8<UInt16>(truncatingIfNeeded: rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD8<UInt8>.self)) &+ one
+                ra.storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: s &>> 1), toByteOffset: y * aStride + x, as: SIMD8<UInt8>.self)
+            }
+        }
+    }
+}

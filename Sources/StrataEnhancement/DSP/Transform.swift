@@ -1,0 +1,187 @@
+/// Integer block transforms: the normative inverse 4x4 and 8x8 transforms (Specs section
+/// "Inverse transform") and the encoder's matching forward transforms.
+///
+/// Inverse transforms take dequantized coefficients (raster order, `Int32`) and write the residual
+/// `(x + 32) >> 6` as `Int16` rows of `outStride`. All arithmetic wraps, so corrupt coefficients
+/// give garbage pictures, never a trap.
+enum Transform {
+    // MARK: 4x4
+
+    @inline(__always) static func inverse4(_ d0: Int32, _ d1: Int32, _ d2: Int32, _ d3: Int32) -> (Int32, Int32, Int32, Int32) {
+        let e0 = d0 &+ d2, e1 = d0 &- d2
+        let e2 = (d1 >> 1) &- d3, e3 = d1 &+ (d3 >> 1)
+        return (e0 &+ e3, e1 &+ e2, e1 &- e2, e0 &- e3)
+    }
+
+    /// Scalar reference: rows (horizontal) first, then columns.
+    static func inverse4x4Scalar(_ c: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Int16>, _ outStride: Int) {
+        var t = (Int32(0), Int32(0), Int32(0), Int32(0), Int32(0), Int32(0), Int32(0), Int32(0),
+                 Int32(0), Int32(0), Int32(0), Int32(0), Int32(0), Int32(0), Int32(0), Int32(0))
+        withUnsafeMutableBytes(of: &t) { raw in
+            let m = raw.baseAddress!.assumingMemoryBound(to: Int32.self)
+            for i in 0..<4 {
+                let r = inverse4(c[i * 4], c[i * 4 + 1], c[i * 4 + 2], c[i * 4 + 3])
+                m[i * 4] = r.0; m[i * 4 + 1] = r.1; m[i * 4 + 2] = r.2; m[i * 4 + 3] = r.3
+            }
+            for j in 0..<4 {
+                let r = inverse4(m[j], m[4 + j], m[8 + j], m[12 + j])
+                out[j] = Int16(truncatingIfNeeded: (r.0 &+ 32) >> 6)
+                out[outStride + j] = Int16(truncatingIfNeeded: (r.1 &+ 32) >> 6)
+                out[2 * outStride + j] = Int16(truncatingIfNeeded: (r.2 &+ 32) >> 6)
+                out[3 * outStride + j] = Int16(truncatingIfNeeded: (r.3 &+ 32) >> 6)
+            }
+        }
+    }
+
+    /// SIMD twin of ``inverse4x4Scalar(_:_:_:)``: the four rows are transformed at once as columns
+    /// of SIMD4 vectors, then the columns.
+    static func inverse4x4SIMD(_ c: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Int16>, _ outStride: Int) {
+        let raw = UnsafeRawPointer(c)
+        let r0 = raw.loadUnaligned(as: SIMD4<Int32>.self), r1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD4<Int32>.self)
+        let r2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD4<Int32>.self), r3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD4<Int32>.self)
+        // Vector k holds element k of every row: a transpose, so the butterfly runs horizontally.
+        let c0 = SIMD4(r0[0], r1[0], r2[0], r3[0]), c1 = SIMD4(r0[1], r1[1], r2[1], r3[1])
+        let c2 = SIMD4(r0[2], r1[2], r2[2], r3[2]), c3 = SIMD4(r0[3], r1[3], r2[3], r3[3])
+        let e0 = c0 &+ c2, e1 = c0 &- c2, e2 = (c1 &>> 1) &- c3, e3 = c1 &+ (c3 &>> 1)
+        let h0 = e0 &+ e3, h1 = e1 &+ e2, h2 = e1 &- e2, h3 = e0 &- e3
+        // h_k[i] is row i, column k; transpose back to rows for the vertical pass.
+        let v0 = SIMD4(h0[0], h1[0], h2[0], h3[0]), v1 = SIMD4(h0[1], h1[1], h2[1], h3[1])
+        let v2 = SIMD4(h0[2], h1[2], h2[2], h3[2]), v3 = SIMD4(h0[3], h1[3], h2[3], h3[3])
+        let f0 = v0 &+ v2, f1 = v0 &- v2, f2 = (v1 &>> 1) &- v3, f3 = v1 &+ (v3 &>> 1)
+        let rounding = SIMD4<Int32>(repeating: 32)
+        let o0 = (f0 &+ f3 &+ rounding) &>> 6, o1 = (f1 &+ f2 &+ rounding) &>> 6
+        let o2 = (f1 &- f2 &+ rounding) &>> 6, o3 = (f0 &- f3 &+ rounding) &>> 6
+        let outRaw = UnsafeMutableRawPointer(out)
+        outRaw.storeBytes(of: SIMD4<Int16>(truncatingIfNeeded: o0), as: SIMD4<Int16>.self)
+        outRaw.storeBytes(of: SIMD4<Int16>(truncatingIfNeeded: o1), toByteOffset: 2 * outStride, as: SIMD4<Int16>.self)
+        outRaw.storeBytes(of: SIMD4<Int16>(truncatingIfNeeded: o2), toByteOffset: 4 * outStride, as: SIMD4<Int16>.self)
+        outRaw.storeBytes(of: SIMD4<Int16>(truncatingIfNeeded: o3), toByteOffset: 6 * outStride, as: SIMD4<Int16>.self)
+    }
+
+    /// Forward 4x4 core transform of a residual block (rows of `inStride`) into raster coefficients.
+    static func forward4x4(_ x: UnsafePointer<Int16>, _ inStride: Int, _ c: UnsafeMutablePointer<Int32>) {
+        for i in 0..<4 {
+            let p = x + i * inStride
+            let s03 = Int32(p[0]) + Int32(p[3]), d03 = Int32(p[0]) - Int32(p[3])
+            let s12 = Int32(p[1]) + Int32(p[2]), d12 = Int32(p[1]) - Int32(p[2])
+            c[i * 4] = s03 + s12; c[i * 4 + 2] = s03 - s12
+            c[i * 4 + 1] = 2 * d03 + d12; c[i * 4 + 3] = d03 - 2 * d12
+        }
+        for j in 0..<4 {
+            let s03 = c[j] + c[12 + j], d03 = c[j] - c[12 + j]
+            let s12 = c[4 + j] + c[8 + j], d12 = c[4 + j] - c[8 + j]
+            c[j] = s03 + s12; c[8 + j] = s03 - s12
+            c[4 + j] = 2 * d03 + d12; c[12 + j] = d03 - 2 * d12
+        }
+    }
+
+    // MARK: 8x8
+
+    @inline(__always) static func inverse8(_ d: UnsafeMutablePointer<Int32>, _ step: Int) {
+        let d0 = d[0], d1 = d[step], d2 = d[2 * step], d3 = d[3 * step]
+        let d4 = d[4 * step], d5 = d[5 * step], d6 = d[6 * step], d7 = d[7 * step]
+        let e0 = d0 &+ d4
+        let e1 = (0 &- d3) &+ d5 &- d7 &- (d7 >> 1)
+        let e2 = d0 &- d4
+        let e3 = d1 &+ d7 &- d3 &- (d3 >> 1)
+        let e4 = (d2 >> 1) &- d6
+        let e5 = (0 &- d1) &+ d7 &+ d5 &+ (d5 >> 1)
+        let e6 = d2 &+ (d6 >> 1)
+        let e7 = d3 &+ d5 &+ d1 &+ (d1 >> 1)
+        let f0 = e0 &+ e6, f1 = e1 &+ (e7 >> 2), f2 = e2 &+ e4, f3 = e3 &+ (e5 >> 2)
+        let f4 = e2 &- e4, f5 = (e3 >> 2) &- e5, f6 = e0 &- e6, f7 = e7 &- (e1 >> 2)
+        d[0] = f0 &+ f7; d[step] = f2 &+ f5; d[2 * step] = f4 &+ f3; d[3 * step] = f6 &+ f1
+        d[4 * step] = f6 &- f1; d[5 * step] = f4 &- f3; d[6 * step] = f2 &- f5; d[7 * step] = f0 &- f7
+    }
+
+    /// Scalar reference 8x8 inverse: rows first, then columns. `scratch` holds 64 values.
+    static func inverse8x8Scalar(_ c: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Int16>, _ outStride: Int,
+                                 _ scratch: UnsafeMutablePointer<Int32>) {
+        scratch.update(from: c, count: 64)
+        for i in 0..<8 { inverse8(scratch + i * 8, 1) }
+        for j in 0..<8 { inverse8(scratch + j, 8) }
+        for i in 0..<8 {
+            for j in 0..<8 { out[i * outStride + j] = Int16(truncatingIfNeeded: (scratch[i * 8 + j] &+ 32) >> 6) }
+        }
+    }
+
+    @inline(__always) static func inverse8Vectors(_ v: inout (SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>,
+                                                             SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>)) {
+        let (d0, d1, d2, d3, d4, d5, d6, d7) = v
+        let zero = SIMD8<Int32>(repeating: 0)
+        let e0 = d0 &+ d4
+        let e1 = (zero &- d3) &+ d5 &- d7 &- (d7 &>> 1)
+        let e2 = d0 &- d4
+        let e3 = d1 &+ d7 &- d3 &- (d3 &>> 1)
+        let e4 = (d2 &>> 1) &- d6
+        let e5 = (zero &- d1) &+ d7 &+ d5 &+ (d5 &>> 1)
+        let e6 = d2 &+ (d6 &>> 1)
+        let e7 = d3 &+ d5 &+ d1 &+ (d1 &>> 1)
+        let f0 = e0 &+ e6, f1 = e1 &+ (e7 &>> 2), f2 = e2 &+ e4, f3 = e3 &+ (e5 &>> 2)
+        let f4 = e2 &- e4, f5 = (e3 &>> 2) &- e5, f6 = e0 &- e6, f7 = e7 &- (e1 &>> 2)
+        v = (f0 &+ f7, f2 &+ f5, f4 &+ f3, f6 &+ f1, f6 &- f1, f4 &- f3, f2 &- f5, f0 &- f7)
+    }
+
+    /// SIMD twin of ``inverse8x8Scalar(_:_:_:_:)``: the butterfly runs on eight SIMD8 vectors,
+    /// with a transpose through `scratch` between the passes.
+    static func inverse8x8SIMD(_ c: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Int16>, _ outStride: Int,
+                               _ scratch: UnsafeMutablePointer<Int32>) {
+        // Transpose on load so vector k holds column k of every row (horizontal pass first).
+        for i in 0..<8 { for j in 0..<8 { scratch[j * 8 + i] = c[i * 8 + j] } }
+        let s = UnsafeMutableRawPointer(scratch)
+        @inline(__always) func load(_ k: Int) -> SIMD8<Int32> { s.loadUnaligned(fromByteOffset: k * 32, as: SIMD8<Int32>.self) }
+        var v = (load(0), load(1), load(2), load(3), load(4), load(5), load(6), load(7))
+        inverse8Vectors(&v)
+        // v.k[i] = row i, column k; transpose back so vectors are rows for the vertical pass.
+        withUnsafeBytes(of: v) { raw in
+            let m = raw.baseAddress!.assumingMemoryBound(to: Int32.self)
+            for k in 0..<8 { for i in 0..<8 { scratch[i * 8 + k] = m[k * 8 + i] } }
+        }
+        var w = (load(0), load(1), load(2), load(3), load(4), load(5), load(6), load(7))
+        inverse8Vectors(&w)
+        let rounding = SIMD8<Int32>(repeating: 32)
+        let o = UnsafeMutableRawPointer(out)
+        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.0 &+ rounding) &>> 6), toByteOffset: 0, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.1 &+ rounding) &>> 6), toByteOffset: 2 * outStride, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.2 &+ rounding) &>> 6), toByteOffset: 4 * outStride, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.3 &+ rounding) &>> 6), toByteOffset: 6 * outStride, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.4 &+ rounding) &>> 6), toByteOffset: 8 * outStride, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.5 &+ rounding) &>> 6), toByteOffset: 10 * outStride, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.6 &+ rounding) &>> 6), toByteOffset: 12 * outStride, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.7 &+ rounding) &>> 6), toByteOffset: 14 * outStride, as: SIMD8<Int16>.self)
+    }
+
+    /// Rows of the 8x8 basis scaled by 8 (the inverse transform of a unit coefficient times 8).
+    static let basis8: [Int32] = [
+        8, 8, 8, 8, 8, 8, 8, 8,
+        12, 10, 6, 3, -3, -6, -10, -12,
+        8, 4, -4, -8, -8, -4, 4, 8,
+        10, -3, -12, -6, 6, 12, 3, -10,
+        8, -8, -8, 8, 8, -8, -8, 8,
+        6, -12, 3, 10, -10, -3, 12, -6,
+        4, -8, 8, -4, -4, 8, -8, 4,
+        3, -6, 10, -12, 12, -10, 6, -3,
+    ]
+
+    /// Forward 8x8 transform (projection on ``basis8``) of a residual block into raster coefficients.
+    static func forward8x8(_ x: UnsafePointer<Int16>, _ inStride: Int, _ c: UnsafeMutablePointer<Int32>,
+                           _ scratch: UnsafeMutablePointer<Int32>) {
+        basis8.withUnsafeBufferPointer { b in
+            for i in 0..<8 {
+                let p = x + i * inStride
+                for k in 0..<8 {
+                    var s: Int32 = 0
+                    for n in 0..<8 { s += b[k * 8 + n] * Int32(p[n]) }
+                    scratch[i * 8 + k] = s
+                }
+            }
+            for k in 0..<8 {
+                for j in 0..<8 {
+                    var s: Int32 = 0
+                    for n in 0..<8 { s += b[k * 8 + n] * scratch[n * 8 + j] }
+                    c[k * 8 + j] = (s + 32) >> 6
+                }
+            }
+        }
+    }
+}

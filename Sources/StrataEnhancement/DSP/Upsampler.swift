@@ -1,0 +1,128 @@
+/// The normative inter-layer upsampler (Specs "Inter-layer prediction"): separable, 4 taps,
+/// 16 phases derived from Keys' cubic (a = -1/2), centre-aligned sample grids, edge replication.
+///
+/// Output column x maps to input position `p = ((2x + 1) * inW * 8) / outW - 8` in 1/16 sample
+/// (floor division); taps sit at `(p >> 4) - 1 ... (p >> 4) + 2` with phase `p & 15`. The horizontal
+/// pass keeps full precision (`Int16`), the vertical pass rounds `(s + 2048) >> 12` and clips.
+/// At 1x every phase is 0 and the filter is the identity.
+final class Upsampler {
+    /// Taps per phase, 4 each.
+    static let taps: [Int32] = [
+        0, 64, 0, 0, -2, 64, 2, 0, -3, 61, 6, 0, -4, 59, 10, -1,
+        -4, 56, 14, -2, -5, 51, 20, -2, -5, 47, 25, -3, -4, 41, 30, -3,
+        -4, 36, 36, -4, -3, 30, 41, -4, -3, 25, 47, -5, -2, 20, 51, -5,
+        -2, 14, 56, -4, -1, 10, 59, -4, 0, 6, 61, -3, 0, 2, 64, -2,
+    ]
+
+    let inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int
+    /// Per output column: four clamped input columns and four taps.
+    private var columnIndex: [Int32], columnTaps: [Int16]
+    /// Per output row: four clamped input rows and four taps.
+    private var rowIndex: [Int32], rowTaps: [Int32]
+    /// Horizontal pass result, `inHeight x outWidth` (rounded up to 8 columns).
+    private var intermediate: [Int16]
+    private let intermediateStride: Int
+
+    /// Input position in 1/16 sample of output sample `x` (normative).
+    static func position(_ x: Int, inSize: Int, outSize: Int) -> Int {
+        let numerator = (2 * x + 1) * inSize * 8
+        return numerator / outSize - 8
+    }
+
+    init(inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int) {
+        self.inWidth = inWidth; self.inHeight = inHeight; self.outWidth = outWidth; self.outHeight = outHeight
+        func table(outSize: Int, inSize: Int) -> ([Int32], [Int32]) {
+            var index = [Int32](), taps = [Int32]()
+            for x in 0..<outSize {
+                let p = Upsampler.position(x, inSize: inSize, outSize: outSize)
+                let base = p >> 4, phase = p & 15
+                for k in 0..<4 {
+                    index.append(Int32(min(max(base - 1 + k, 0), inSize - 1)))
+                    taps.append(Upsampler.taps[phase * 4 + k])
+                }
+            }
+            return (index, taps)
+        }
+        let (ci, ct) = table(outSize: outWidth, inSize: inWidth)
+        columnIndex = ci
+        columnTaps = ct.map { Int16($0) }
+        (rowIndex, rowTaps) = table(outSize: outHeight, inSize: inHeight)
+        intermediateStride = (outWidth + 15) / 16 * 16
+        intermediate = [Int16](repeating: 0, count: intermediateStride * inHeight)
+    }
+
+    /// Upsamples `src` (`inWidth x inHeight`, rows `srcStride`) into `dst` (`outWidth x outHeight`).
+    /// `vectorized` selects the SIMD vertical pass; both give identical bytes.
+    func upsample(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
+                  vectorized: Bool = true) {
+        if inWidth == outWidth && inHeight == outHeight {
+            for y in 0..<outHeight { (dst + y * dstStride).update(from: src + y * srcStride, count: outWidth) }
+            return
+        }
+        let w = outWidth, mid = intermediateStride
+        intermediate.withUnsafeMutableBufferPointer { t in
+            columnIndex.withUnsafeBufferPointer { ci in
+                columnTaps.withUnsafeBufferPointer { ct in
+                    for y in 0..<inHeight {
+                        Upsampler.horizontalScalar(src + y * srcStride, t.baseAddress! + y * mid, w, ci.baseAddress!, ct.baseAddress!)
+                    }
+                }
+            }
+            rowIndex.withUnsafeBufferPointer { ri in
+                rowTaps.withUnsafeBufferPointer { rt in
+                    for y in 0..<outHeight {
+                        let r = ri.baseAddress! + y * 4, c = rt.baseAddress! + y * 4
+                        let rows = (UnsafePointer(t.baseAddress! + Int(r[0]) * mid), UnsafePointer(t.baseAddress! + Int(r[1]) * mid),
+                                    UnsafePointer(t.baseAddress! + Int(r[2]) * mid), UnsafePointer(t.baseAddress! + Int(r[3]) * mid))
+                        if vectorized {
+                            Upsampler.verticalSIMD(rows, (c[0], c[1], c[2], c[3]), dst + y * dstStride, w)
+                        } else {
+                            Upsampler.verticalScalar(rows, (c[0], c[1], c[2], c[3]), dst + y * dstStride, w)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Horizontal pass of one row with per-column indices and taps.
+    static func horizontalScalar(_ src: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Int16>, _ width: Int,
+                                 _ index: UnsafePointer<Int32>, _ taps: UnsafePointer<Int16>) {
+        for x in 0..<width {
+            let i = index + 4 * x, c = taps + 4 * x
+            var s = Int32(c[0]) * Int32(src[Int(i[0])]) + Int32(c[1]) * Int32(src[Int(i[1])])
+            s += Int32(c[2]) * Int32(src[Int(i[2])]) + Int32(c[3]) * Int32(src[Int(i[3])])
+            out[x] = Int16(s)
+        }
+    }
+
+    /// Scalar reference vertical pass of one output row.
+    static func verticalScalar(_ rows: (UnsafePointer<Int16>, UnsafePointer<Int16>, UnsafePointer<Int16>, UnsafePointer<Int16>),
+                               _ taps: (Int32, Int32, Int32, Int32), _ dst: UnsafeMutablePointer<UInt8>, _ width: Int) {
+        for x in 0..<width {
+            let s = taps.0 * Int32(rows.0[x]) + taps.1 * Int32(rows.1[x]) + taps.2 * Int32(rows.2[x]) + taps.3 * Int32(rows.3[x])
+            dst[x] = UInt8(clamping: (s + 2048) >> 12)
+        }
+    }
+
+    /// SIMD twin of ``verticalScalar(_:_:_:_:)``; rows must be readable up to a multiple of 8 columns.
+    static func verticalSIMD(_ rows: (UnsafePointer<Int16>, UnsafePointer<Int16>, UnsafePointer<Int16>, UnsafePointer<Int16>),
+                             _ taps: (Int32, Int32, Int32, Int32), _ dst: UnsafeMutablePointer<UInt8>, _ width: Int) {
+        let r = SIMD8<Int32>(repeating: 2048)
+        var x = 0
+        @inline(__always) func load(_ p: UnsafePointer<Int16>) -> SIMD8<Int32> {
+            SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(p + x).loadUnaligned(as: SIMD8<Int16>.self))
+        }
+        while x + 8 <= width {
+            let s = load(rows.0) &* taps.0 &+ load(rows.1) &* taps.1 &+ load(rows.2) &* taps.2 &+ load(rows.3) &* taps.3
+            let v = ((s &+ r) &>> 12).clamped(lowerBound: SIMD8(repeating: 0), upperBound: SIMD8(repeating: 255))
+            UnsafeMutableRawPointer(dst + x).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: v), as: SIMD8<UInt8>.self)
+            x += 8
+        }
+        while x < width {
+            let s = taps.0 * Int32(rows.0[x]) + taps.1 * Int32(rows.1[x]) + taps.2 * Int32(rows.2[x]) + taps.3 * Int32(rows.3[x])
+            dst[x] = UInt8(clamping: (s + 2048) >> 12)
+            x += 1
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import StrataCore
+
+/// Decodes the frames of one enhancement layer, given the decoded pictures of the layer below.
+///
+/// Keeps the layer's reference pictures between calls; ``beginSegment()`` drops them, as each segment
+/// decodes on its own. Allocates its working memory once, at initialization.
+public final class EnhancementDecoder {
+    /// The layer configuration this decoder was made for.
+    public let parameters: EnhancementLayerParameters
+    private let geometry: LayerGeometry
+    private let upsampler: InterLayerPredictor
+    private let interLayer: Picture
+    private let pool: [Picture]
+    private var references = ReferenceSlots()
+    private let syntax: FrameSyntaxState
+    private let levels: UnsafeMutablePointer<Int32>
+    private let contexts: UnsafeMutablePointer<UInt32>
+    private let compensator = MotionCompensator()
+    private let prediction = MacroblockPrediction()
+    private let reconstructor = MacroblockReconstructor()
+
+    /// Creates a decoder for a layer; throws when the configuration is unsupported.
+    public init(parameters: EnhancementLayerParameters) throws(EnhancementError) {
+        try parameters.validate()
+        self.parameters = parameters
+        let geometry = LayerGeometry(width: parameters.width, height: parameters.height)
+        self.geometry = geometry
+        upsampler = InterLayerPredictor(parameters)
+        interLayer = Picture(geometry: geometry, margin: 0)
+        pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.referenceMargin) }
+        syntax = FrameSyntaxState(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh)
+        levels = .allocate(capacity: CoefficientLayout.count)
+        levels.initialize(repeating: 0, count: CoefficientLayout.count)
+        contexts = .allocate(capacity: ContextIndex.count)
+        contexts.initialize(repeating: ContextStates.initialState, count: ContextIndex.count)
+    }
+
+    deinit {
+        levels.deallocate()
+        contexts.deallocate()
+    }
+
+    /// Starts a new segment: drops every reference, so the next frame is decoded without one.
+    public func beginSegment() { references.reset() }
+
+    /// Decodes one frame. `lower` is the decoded picture of the layer below at the same instant;
+    /// `temporalId` is the frame's id in the base's hierarchy. Call only for frames at or below the
+    /// operating point's temporal id, in order.
+    public func decode(payload: [UInt8], lower: Frame, temporalId: Int) throws(EnhancementError) -> Frame {
+        guard (0..<parameters.temporalLayers).contains(temporalId) else {
+            throw .invalidTemporalId(temporalId, temporalLayers: parameters.temporalLayers)
+        }
+        guard lower.width == parameters.referenceWidth, lower.height == parameters.referenceHeight else {
+            throw .sizeMismatch(picture: "lower layer", expectedWidth: parameters.referenceWidth,
+                                expectedHeight: parameters.referenceHeight, width: lower.width, height: lower.height)
+        }
+        let reference = references.reference(forTemporalId: temporalId)
+        let current = references.freePicture(in: pool)
+        let outcome: Result<Void, EnhancementError> = payload.withUnsafeBufferPointer { bytes in
+            do throws(EnhancementError) {
+                let header = try FrameHeader(payload: bytes, layerQP: parameters.qp)
+                guard header.hasReference == (reference != nil) else {
+                    throw .invalidSyntax(element: "reference_flag", macroblock: -1, offset: 0)
+                }
+                upsampler.form(lower, into: interLayer)
+                try decodeMacroblocks(bytes, header: header, reference: reference, into: current)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        if case .failure(let error) = outcome { throw error }
+        current.extendBorders()
+        references.insert(current, temporalId: temporalId)
+        return current.frame(width: parameters.width, height: parameters.height)
+    }
+
+    private func decodeMacroblocks(_ bytes: UnsafeBufferPointer<UInt8>, header: FrameHeader, reference: Picture?,
+                                   into current: Picture) throws(EnhancementError) {
+        let qp = parameters.qp + header.qpDelta
+        if let reference {
+            reference.contexts.states.withUnsafeBufferPointer { contexts.update(from: $0.baseAddress!, count: ContextIndex.count) }
+        } else {
+            contexts.update(repeating: ContextStates.initialState, count: ContextIndex.count)
+        }
+        syntax.reset()
+        var reader = ArithmeticBinReader(decoder: RangeDecoder(data: bytes.baseAddress!, count: bytes.count, start: FrameHeader.size),
+                                         states: contexts)
+        var mb = MacroblockData()
+        let hasReference = reference != nil
+        for mby in 0..<geometry.macroblocksHigh {
+            for mbx in 0..<geometry.macroblocksWide {
+                try MacroblockReader.read(&reader, &mb, levels, syntax, mbx, mby, hasReference: hasReference)
+                if reader.decoder.overrun { throw .truncatedPayload(offset: bytes.count) }
+                if let reference, mb.mode != .interLayer {
+                    prediction.formMotion(compensator, reference, mbx, mby, mb.mvx, mb.mvy)
+                    if mb.mode == .bi { prediction.averageWith(interLayer, mbx, mby) }
+                } else {
+                    prediction.formInterLayer(interLayer, mbx, mby)
+                }
+                reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
+                current.motion[2 * (mby * geometry.macroblocksWide + mbx)] = syntax.motion[2 * (mby * geometry.macroblocksWide + mbx)]
+                current.motion[2 * (mby * geometry.macroblocksWide + mbx) + 1] = syntax.motion[2 * (mby * geometry.macroblocksWide + mbx) + 1]
+            }
+        }
+        current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }
+    }
+}
+
+/// Constants shared by the encoder and the decoder.
+enum EnhancementCodec {
+    /// Replicated border of reference luma planes in samples (chroma: half).
+    static let referenceMargin = 80
+}

@@ -1,0 +1,107 @@
+import StrataCore
+
+/// One coded enhancement frame: the payload to store, and the picture a decoder will reconstruct
+/// from it (the input of the next layer up, and what quality is measured on).
+public struct EncodedEnhancementFrame: Sendable {
+    /// The frame payload (Specs "Frame payload").
+    public var payload: [UInt8]
+    /// The decoded picture, identical to what ``EnhancementDecoder`` returns for `payload`.
+    public var reconstruction: Frame
+
+    /// Creates a coded frame.
+    public init(payload: [UInt8], reconstruction: Frame) {
+        self.payload = payload
+        self.reconstruction = reconstruction
+    }
+}
+
+/// Encodes the frames of one enhancement layer over the decoded pictures of the layer below.
+///
+/// Each macroblock is predicted from the previous picture of the layer (motion-compensated), from
+/// the upsampled lower layer, or from their average, whichever costs least in rate and distortion.
+/// Working memory is allocated once, at initialization.
+public final class EnhancementEncoder {
+    /// The layer configuration (its `qp` is the base quantizer; see ``setQP(_:)``).
+    public private(set) var parameters: EnhancementLayerParameters
+    private let geometry: LayerGeometry
+    private let interLayerPredictor: InterLayerPredictor
+    private let interLayer: Picture
+    private let source: Picture
+    private let pool: [Picture]
+    private var references = ReferenceSlots()
+    private let syntax: FrameSyntaxState
+    private let contexts: UnsafeMutablePointer<UInt32>
+    private let macroblockEncoder: MacroblockEncoder
+    private var rangeEncoder = RangeEncoder(capacity: 1 << 16)
+
+    /// Creates an encoder for a layer; throws when the configuration is unsupported.
+    public init(parameters: EnhancementLayerParameters) throws(EnhancementError) {
+        try parameters.validate()
+        self.parameters = parameters
+        let geometry = LayerGeometry(width: parameters.width, height: parameters.height)
+        self.geometry = geometry
+        interLayerPredictor = InterLayerPredictor(parameters)
+        interLayer = Picture(geometry: geometry, margin: 0)
+        source = Picture(geometry: geometry, margin: 0)
+        pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.referenceMargin) }
+        syntax = FrameSyntaxState(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh)
+        contexts = .allocate(capacity: ContextIndex.count)
+        contexts.initialize(repeating: ContextStates.initialState, count: ContextIndex.count)
+        macroblockEncoder = MacroblockEncoder(geometry: geometry)
+    }
+
+    deinit { contexts.deallocate() }
+
+    /// Starts a new segment: drops all references, so the next frame has no temporal reference.
+    public func beginSegment() { references.reset() }
+
+    /// Changes the layer's base quantizer from the next frame on (rate control picks one per segment).
+    /// The configuration record keeps the QP it was created with; frames carry their difference to it.
+    public func setQP(_ qp: Int) { frameQPBase = min(max(qp, 0), 51) }
+    private lazy var frameQPBase: Int = parameters.qp
+
+    /// The QP offset of a frame with temporal id `t`: frames fewer pictures depend on are coded coarser.
+    static func qpOffset(temporalId t: Int) -> Int { t == 0 ? 0 : t + 1 }
+
+    /// Encodes one frame. `source` is the original picture at this layer's size, `lower` the decoded
+    /// picture of the layer below, `temporalId` the frame's id in the base's hierarchy; frames arrive in order.
+    public func encode(source frame: Frame, lower: Frame, temporalId: Int) throws(EnhancementError) -> EncodedEnhancementFrame {
+        guard (0..<parameters.temporalLayers).contains(temporalId) else {
+            throw .invalidTemporalId(temporalId, temporalLayers: parameters.temporalLayers)
+        }
+        guard frame.width == parameters.width, frame.height == parameters.height else {
+            throw .sizeMismatch(picture: "source", expectedWidth: parameters.width, expectedHeight: parameters.height,
+                                width: frame.width, height: frame.height)
+        }
+        guard lower.width == parameters.referenceWidth, lower.height == parameters.referenceHeight else {
+            throw .sizeMismatch(picture: "lower layer", expectedWidth: parameters.referenceWidth,
+                                expectedHeight: parameters.referenceHeight, width: lower.width, height: lower.height)
+        }
+        let qp = min(max(frameQPBase + EnhancementEncoder.qpOffset(temporalId: temporalId), 0), 51)
+        let reference = references.reference(forTemporalId: temporalId)
+        let current = references.freePicture(in: pool)
+        source.luma.load(frame.luma)
+        source.cb.load(frame.cb)
+        source.cr.load(frame.cr)
+        interLayerPredictor.form(lower, into: interLayer)
+        if let reference {
+            reference.contexts.states.withUnsafeBufferPointer { contexts.update(from: $0.baseAddress!, count: ContextIndex.count) }
+        } else {
+            contexts.update(repeating: ContextStates.initialState, count: ContextIndex.count)
+        }
+        syntax.reset()
+        rangeEncoder.reset()
+        var writer = ArithmeticBinWriter(encoder: rangeEncoder, states: contexts)
+        rangeEncoder = RangeEncoder(capacity: 0)
+        macroblockEncoder.encodePicture(&writer, qp: qp, source: source, interLayer: interLayer, reference: reference,
+                                        current: current, syntax: syntax, contexts: contexts)
+        writer.encoder.finish()
+        let header = FrameHeader(hasReference: reference != nil, qpDelta: qp - parameters.qp)
+        let payload = header.serialized() + writer.encoder.bytes
+        rangeEncoder = writer.encoder
+        current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }
+        current.extendBorders()
+        references.insert(current, temporalId: temporalId)
+        return EncodedEnhancementFrame(payload: payload, reconstruction: current.frame(width: parameters.width, height: parameters.height))
+    }
+}

@@ -1,0 +1,289 @@
+import Foundation
+
+/// The encoder's per-macroblock decisions: motion search, then a rate-distortion choice among
+/// skip, temporal (inter), inter-layer and bi prediction and between 4x4 and 8x8 transforms, with
+/// per-block coefficient zeroing; lambda follows the quantizer (0.85 * 2^((QP - 12) / 3) on SSE).
+final class MacroblockEncoder {
+    private let geometry: LayerGeometry
+    private let compensator = MotionCompensator()
+    private let motionSearch: MotionSearch
+    private let reconstructor = MacroblockReconstructor()
+    /// Predictions per candidate: skip (motion with the predicted vector), inter, inter-layer, bi.
+    private let predictions = (0..<4).map { _ in MacroblockPrediction() }
+    private let residual: UnsafeMutablePointer<Int16>
+    private let coefficients: UnsafeMutablePointer<Int32>
+    private let dequantized: UnsafeMutablePointer<Int32>
+    private let blockResidual: UnsafeMutablePointer<Int16>
+    private let scratch: UnsafeMutablePointer<Int32>
+    private let candidateLevels: UnsafeMutablePointer<Int32>
+    private let levels4: UnsafeMutablePointer<Int32>
+    private let levels8: UnsafeMutablePointer<Int32>
+    private let bestLevels: UnsafeMutablePointer<Int32>
+    private let reconstructed: UnsafeMutablePointer<UInt8>
+    private var candidates: [Int32] = []
+    private let scratchPicture: Picture
+
+    /// Dead zone of the quantizer in 1/256 of a step (rounding offset 1/6 as for inter blocks in H.264 encoders).
+    static let deadZone: Int32 = 43
+
+    init(geometry: LayerGeometry) {
+        self.geometry = geometry
+        motionSearch = MotionSearch(compensator: compensator)
+        residual = .allocate(capacity: 384); residual.initialize(repeating: 0, count: 384)
+        coefficients = .allocate(capacity: 64); coefficients.initialize(repeating: 0, count: 64)
+        dequantized = .allocate(capacity: 64); dequantized.initialize(repeating: 0, count: 64)
+        blockResidual = .allocate(capacity: 64); blockResidual.initialize(repeating: 0, count: 64)
+        scratch = .allocate(capacity: 64); scratch.initialize(repeating: 0, count: 64)
+        candidateLevels = .allocate(capacity: CoefficientLayout.count); candidateLevels.initialize(repeating: 0, count: CoefficientLayout.count)
+        levels4 = .allocate(capacity: 256); levels4.initialize(repeating: 0, count: 256)
+        levels8 = .allocate(capacity: 256); levels8.initialize(repeating: 0, count: 256)
+        bestLevels = .allocate(capacity: CoefficientLayout.count); bestLevels.initialize(repeating: 0, count: CoefficientLayout.count)
+        reconstructed = .allocate(capacity: 64); reconstructed.initialize(repeating: 0, count: 64)
+        candidates.reserveCapacity(16)
+        scratchPicture = Picture(geometry: LayerGeometry(width: 16, height: 16), margin: 0)
+    }
+
+    deinit {
+        residual.deallocate(); coefficients.deallocate(); dequantized.deallocate(); blockResidual.deallocate()
+        scratch.deallocate(); candidateLevels.deallocate(); levels4.deallocate(); levels8.deallocate()
+        bestLevels.deallocate(); reconstructed.deallocate()
+    }
+
+    /// Lagrange multiplier on SSE for a QP.
+    static func lambda(qp: Int) -> Double { 0.85 * pow(2, Double(qp - 12) / 3) }
+
+    /// Chooses, writes and reconstructs every macroblock of a picture.
+    func encodePicture(_ writer: inout ArithmeticBinWriter, qp: Int, source: Picture, interLayer: Picture, reference: Picture?,
+                       current: Picture, syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>) {
+        let lambda = MacroblockEncoder.lambda(qp: qp)
+        var chosen = MacroblockData()
+        for mby in 0..<geometry.macroblocksHigh {
+            for mbx in 0..<geometry.macroblocksWide {
+                let winner = decide(qp: qp, lambda: lambda, source: source, interLayer: interLayer, reference: reference,
+                                    syntax: syntax, contexts: contexts, mbx: mbx, mby: mby, chosen: &chosen)
+                MacroblockWriter.write(&writer, chosen, bestLevels, syntax, mbx, mby, hasReference: reference != nil)
+                reconstructor.reconstruct(chosen, bestLevels, qp, predictions[winner], current, mbx, mby)
+                let i = mby * geometry.macroblocksWide + mbx
+                current.motion[2 * i] = syntax.motion[2 * i]
+                current.motion[2 * i + 1] = syntax.motion[2 * i + 1]
+            }
+        }
+    }
+
+    /// Picks the macroblock's syntax (into `chosen` and ``bestLevels``); returns the index of its prediction.
+    private func decide(qp: Int, lambda: Double, source: Picture, interLayer: Picture, reference: Picture?,
+                        syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>, mbx: Int, mby: Int,
+                        chosen: inout MacroblockData) -> Int {
+        let hasReference = reference != nil
+        let (px, py) = syntax.predictedMotion(mbx, mby)
+        var bestCost = Double.infinity, winner = 2
+
+        func consider(_ mb: MacroblockData, _ index: Int) {
+            var candidate = mb
+            let cost: Double
+            if mb.mode == .skip {
+                candidateLevels.update(repeating: 0, count: CoefficientLayout.count)
+                var estimator = RateEstimator(states: contexts)
+                MacroblockWriter.write(&estimator, candidate, candidateLevels, syntax, mbx, mby, hasReference: hasReference)
+                cost = Double(distortion(source, predictions[index], mbx, mby)) + lambda * Double(estimator.cost) / 256
+            } else {
+                cost = codeResidual(&candidate, qp: qp, lambda: lambda, source: source, prediction: predictions[index],
+                                    syntax: syntax, contexts: contexts, mbx: mbx, mby: mby, hasReference: hasReference)
+            }
+            if cost < bestCost {
+                bestCost = cost
+                winner = index
+                chosen = candidate
+                bestLevels.update(from: candidateLevels, count: CoefficientLayout.count)
+            }
+        }
+
+        predictions[2].formInterLayer(interLayer, mbx, mby)
+        if let reference {
+            let src = source.luma.origin + mby * 16 * source.luma.stride + mbx * 16
+            candidates.removeAll(keepingCapacity: true)
+            let w = geometry.macroblocksWide, i = mby * w + mbx
+            for n in [i, i + 1, i + w] where n < geometry.macroblockCount {
+                candidates.append(reference.motion[2 * n]); candidates.append(reference.motion[2 * n + 1])
+            }
+            if mbx > 0 && syntax.hasMotion[i - 1] != 0 { candidates.append(syntax.motion[2 * (i - 1)]); candidates.append(syntax.motion[2 * (i - 1) + 1]) }
+            if mby > 0 && syntax.hasMotion[i - w] != 0 { candidates.append(syntax.motion[2 * (i - w)]); candidates.append(syntax.motion[2 * (i - w) + 1]) }
+            let (mvx, mvy) = motionSearch.search(source: src, sourceStride: source.luma.stride, reference: reference.luma,
+                                                 x: mbx * 16, y: mby * 16, predicted: (px, py), candidates: candidates,
+                                                 lambda: lambda.squareRoot())
+            predictions[0].formMotion(compensator, reference, mbx, mby, px, py)
+            var skip = MacroblockData()
+            skip.mvx = px; skip.mvy = py
+            consider(skip, 0)
+            predictions[1].formMotion(compensator, reference, mbx, mby, mvx, mvy)
+            var inter = MacroblockData()
+            inter.mode = .inter
+            inter.mvx = mvx; inter.mvy = mvy; inter.mvdx = mvx - px; inter.mvdy = mvy - py
+            consider(inter, 1)
+            var interLayerMB = MacroblockData()
+            interLayerMB.mode = .interLayer
+            consider(interLayerMB, 2)
+            predictions[3].copy(from: predictions[1])
+            predictions[3].averageWith(interLayer, mbx, mby)
+            var bi = inter
+            bi.mode = .bi
+            consider(bi, 3)
+        } else {
+            consider(MacroblockData(), 2)
+            var interLayerMB = MacroblockData()
+            interLayerMB.mode = .interLayer
+            consider(interLayerMB, 2)
+        }
+        return winner
+    }
+
+    /// SSE of a prediction against the source over the whole macroblock (luma and chroma).
+    private func distortion(_ source: Picture, _ p: MacroblockPrediction, _ mbx: Int, _ mby: Int) -> Int {
+        var total = 0
+        for i in 0..<3 {
+            let plane = source.plane(i), size = i == 0 ? 16 : 8
+            total += BlockMetrics.sseSIMD(plane.origin + mby * size * plane.stride + mbx * size, plane.stride, p.plane(i), 16, size, size)
+        }
+        return total
+    }
+
+    /// Quantizes the residual of a non-skip candidate, choosing the transform size and zeroing blocks
+    /// whose coefficients cost more than they gain. Fills ``candidateLevels`` and the pattern fields
+    /// of `mb`; returns its rate-distortion cost.
+    private func codeResidual(_ mb: inout MacroblockData, qp: Int, lambda: Double, source: Picture, prediction p: MacroblockPrediction,
+                              syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>, mbx: Int, mby: Int,
+                              hasReference: Bool) -> Double {
+        let srcLuma = source.luma.origin + mby * 16 * source.luma.stride + mbx * 16, ls = source.luma.stride
+        Reconstruction.residualSIMD(srcLuma, ls, p.luma, 16, residual, 16, 16, 16)
+        let categoryBase = mb.mode == .interLayer ? 3 : 0
+        let base4 = MacroblockWriter.residualContext(categoryBase), base8 = MacroblockWriter.residualContext(categoryBase + 1)
+        var pattern4 = 0, pattern8 = 0, distortion4 = 0, distortion8 = 0
+        Quantization.zigzag4.withUnsafeBufferPointer { scan4 in
+            Quantization.zigzag8.withUnsafeBufferPointer { scan8 in
+                for q in 0..<4 {
+                    let qx = (q & 1) * 8, qy = (q >> 1) * 8
+                    let src = srcLuma + qy * ls + qx, pred = p.luma + qy * 16 + qx
+                    let zeroDistortion = BlockMetrics.sseSIMD(src, ls, pred, 16, 8, 8)
+                    // 4x4 transforms.
+                    var rate4 = 0, any4 = false
+                    for s in 0..<4 {
+                        let sx = (s & 1) * 4, sy = (s >> 1) * 4
+                        let lv = levels4 + (q * 4 + s) * 16
+                        Transform.forward4x4(residual + (qy + sy) * 16 + qx + sx, 16, coefficients)
+                        var estimator = RateEstimator(states: contexts)
+                        if Quantization.quantizeSIMD(coefficients, lv, 16, qp, MacroblockEncoder.deadZone) > 0 {
+                            estimator.bin(1, base4 + ContextIndex.cbfOffset + 1)
+                            MacroblockWriter.writeBlock(&estimator, lv, scan4.baseAddress!, 16, base4)
+                            any4 = true
+                        } else {
+                            estimator.bin(0, base4 + ContextIndex.cbfOffset + 1)
+                        }
+                        rate4 += estimator.cost
+                        reconstruct4x4(lv, qp, pred + sy * 16 + sx, 16, reconstructed + sy * 8 + sx, 8)
+                    }
+                    let coded4 = any4 ? BlockMetrics.sseSIMD(src, ls, reconstructed, 8, 8, 8) : zeroDistortion
+                    if any4 && Double(coded4) + lambda * Double(rate4) / 256 < Double(zeroDistortion) {
+                        pattern4 |= 1 << q
+                        distortion4 += coded4
+                    } else {
+                        distortion4 += zeroDistortion
+                        (levels4 + q * 64).update(repeating: 0, count: 64)
+                    }
+                    // 8x8 transform.
+                    let lv8 = levels8 + q * 64
+                    Transform.forward8x8(residual + qy * 16 + qx, 16, coefficients, scratch)
+                    if Quantization.quantizeSIMD(coefficients, lv8, 64, qp, MacroblockEncoder.deadZone) > 0 {
+                        var estimator = RateEstimator(states: contexts)
+                        MacroblockWriter.writeBlock(&estimator, lv8, scan8.baseAddress!, 64, base8)
+                        Quantization.dequantizeSIMD(lv8, dequantized, 64, qp)
+                        Transform.inverse8x8SIMD(dequantized, blockResidual, 8, scratch)
+                        Reconstruction.addClipSIMD(pred, 16, blockResidual, 8, reconstructed, 8, 8, 8)
+                        let coded8 = BlockMetrics.sseSIMD(src, ls, reconstructed, 8, 8, 8)
+                        if Double(coded8) + lambda * Double(estimator.cost) / 256 < Double(zeroDistortion) {
+                            pattern8 |= 1 << q
+                            distortion8 += coded8
+                        } else {
+                            distortion8 += zeroDistortion
+                            lv8.update(repeating: 0, count: 64)
+                        }
+                    } else {
+                        distortion8 += zeroDistortion
+                    }
+                }
+            }
+        }
+        // Chroma: each component coded or not as a whole.
+        candidateLevels.update(repeating: 0, count: CoefficientLayout.count)
+        var chromaDistortion = 0, cbpChroma = 0
+        let cqp = MacroblockReconstructor.chromaQP(qp)
+        let baseC = MacroblockWriter.residualContext(categoryBase + 2)
+        Quantization.zigzag4.withUnsafeBufferPointer { scan4 in
+            for c in 0..<2 {
+                let plane = c == 0 ? source.cb : source.cr, cs = plane.stride
+                let src = plane.origin + mby * 8 * cs + mbx * 8, pred = c == 0 ? p.cb : p.cr
+                let res = residual + 256 + c * 64
+                Reconstruction.residualSIMD(src, cs, pred, 16, res, 8, 8, 8)
+                let zeroDistortion = BlockMetrics.sseSIMD(src, cs, pred, 16, 8, 8)
+                var rate = 0, any = false
+                for k in 0..<4 {
+                    let kx = (k & 1) * 4, ky = (k >> 1) * 4
+                    let lv = candidateLevels + CoefficientLayout.chroma(c, k)
+                    Transform.forward4x4(res + ky * 8 + kx, 8, coefficients)
+                    var estimator = RateEstimator(states: contexts)
+                    if Quantization.quantizeSIMD(coefficients, lv, 16, cqp, MacroblockEncoder.deadZone) > 0 {
+                        estimator.bin(1, baseC + ContextIndex.cbfOffset + 1)
+                        MacroblockWriter.writeBlock(&estimator, lv, scan4.baseAddress!, 16, baseC)
+                        any = true
+                    } else {
+                        estimator.bin(0, baseC + ContextIndex.cbfOffset + 1)
+                    }
+                    rate += estimator.cost
+                    reconstruct4x4(lv, cqp, pred + ky * 16 + kx, 16, reconstructed + ky * 8 + kx, 8)
+                }
+                let coded = any ? BlockMetrics.sseSIMD(src, cs, reconstructed, 8, 8, 8) : zeroDistortion
+                if any && Double(coded) + lambda * Double(rate) / 256 < Double(zeroDistortion) {
+                    cbpChroma |= 1 << c
+                    chromaDistortion += coded
+                } else {
+                    chromaDistortion += zeroDistortion
+                    (candidateLevels + CoefficientLayout.chroma(c, 0)).update(repeating: 0, count: 64)
+                }
+            }
+        }
+        mb.cbpChroma = cbpChroma
+        // Price both transform sizes with the exact macroblock syntax.
+        func price(_ pattern: Int, _ use8x8: Bool, _ distortion: Int) -> Double {
+            var trial = mb
+            trial.cbpLuma = pattern
+            trial.transform8x8 = use8x8 && pattern != 0
+            candidateLevels.update(from: use8x8 ? levels8 : levels4, count: 256)
+            var estimator = RateEstimator(states: contexts)
+            MacroblockWriter.write(&estimator, trial, candidateLevels, syntax, mbx, mby, hasReference: hasReference)
+            return Double(distortion + chromaDistortion) + lambda * Double(estimator.cost) / 256
+        }
+        let cost4 = price(pattern4, false, distortion4)
+        let cost8 = price(pattern8, true, distortion8)
+        if cost8 < cost4 {
+            mb.cbpLuma = pattern8
+            mb.transform8x8 = pattern8 != 0
+            candidateLevels.update(from: levels8, count: 256)
+            return cost8
+        }
+        mb.cbpLuma = pattern4
+        mb.transform8x8 = false
+        candidateLevels.update(from: levels4, count: 256)
+        return cost4
+    }
+
+    @inline(__always)
+    private func reconstruct4x4(_ levels: UnsafePointer<Int32>, _ qp: Int, _ p: UnsafePointer<UInt8>, _ ps: Int,
+                                _ o: UnsafeMutablePointer<UInt8>, _ os: Int) {
+        if !MacroblockWriter.hasNonzero(levels, 16) {
+            for r in 0..<4 { (o + r * os).update(from: p + r * ps, count: 4) }
+            return
+        }
+        Quantization.dequantizeSIMD(levels, dequantized, 16, qp)
+        Transform.inverse4x4SIMD(dequantized, blockResidual, 4)
+        Reconstruction.addClipSIMD(p, ps, blockResidual, 4, o, os, 4, 4)
+    }
+}

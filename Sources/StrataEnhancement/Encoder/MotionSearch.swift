@@ -1,0 +1,81 @@
+/// Block motion estimation for one 16x16 macroblock: predictor candidates, integer diamond
+/// refinement on SAD, then half- and quarter-sample refinement on SATD, each scored with the
+/// approximate cost of coding the vector difference (lambda * bits).
+final class MotionSearch {
+    private let compensator: MotionCompensator
+    private let block: UnsafeMutablePointer<UInt8>
+
+    init(compensator: MotionCompensator) {
+        self.compensator = compensator
+        block = .allocate(capacity: 256)
+        block.initialize(repeating: 0, count: 256)
+    }
+
+    deinit { block.deallocate() }
+
+    /// Approximate bits of a vector difference component (quarter samples).
+    @inline(__always) static func componentBits(_ d: Int32) -> Int {
+        if d == 0 { return 1 }
+        let a = Int(d.magnitude)
+        return a < 9 ? 2 + a : 6 + 2 * (Int.bitWidth - (a - 8).leadingZeroBitCount)
+    }
+
+    @inline(__always) static func vectorBits(_ mvx: Int32, _ mvy: Int32, _ px: Int32, _ py: Int32) -> Int {
+        componentBits(mvx - px) + componentBits(mvy - py)
+    }
+
+    /// Finds a vector for the macroblock whose luma starts at `source` (rows `sourceStride`) at picture
+    /// position (x, y); `candidates` holds (x, y) pairs of vectors to try first. Returns quarter samples.
+    func search(source: UnsafePointer<UInt8>, sourceStride: Int, reference: PicturePlane, x: Int, y: Int,
+                predicted: (Int32, Int32), candidates: [Int32], lambda: Double) -> (Int32, Int32) {
+        let m = reference.margin - 12
+        let minX = -(x + m), maxX = reference.width - 16 - x + m
+        let minY = -(y + m), maxY = reference.height - 16 - y + m
+        let lambdaInt = max(1, Int(lambda * 16))
+        let refOrigin = reference.origin, stride = reference.stride
+        @inline(__always) func costInteger(_ dx: Int, _ dy: Int) -> Int {
+            let sad = BlockMetrics.sadSIMD(source, sourceStride, refOrigin + (y + dy) * stride + x + dx, stride, 16, 16)
+            return sad * 16 + lambdaInt * MotionSearch.vectorBits(Int32(dx * 4), Int32(dy * 4), predicted.0, predicted.1)
+        }
+        var bestX = 0, bestY = 0, best = Int.max
+        for i in 0..<(candidates.count / 2 + 2) {
+            let cx = i < candidates.count / 2 ? candidates[2 * i] : (i == candidates.count / 2 ? predicted.0 : 0)
+            let cy = i < candidates.count / 2 ? candidates[2 * i + 1] : (i == candidates.count / 2 ? predicted.1 : 0)
+            let dx = min(max(Int((cx + 2) >> 2), minX), maxX), dy = min(max(Int((cy + 2) >> 2), minY), maxY)
+            let cost = costInteger(dx, dy)
+            if cost < best { best = cost; bestX = dx; bestY = dy }
+        }
+        for step in [8, 4, 2, 1] {
+            var moved = true, iterations = 0
+            while moved && iterations < 16 {
+                moved = false
+                iterations += 1
+                let cx = bestX, cy = bestY
+                for (ox, oy) in [(step, 0), (-step, 0), (0, step), (0, -step)] {
+                    let dx = cx + ox, dy = cy + oy
+                    guard dx >= minX, dx <= maxX, dy >= minY, dy <= maxY else { continue }
+                    let cost = costInteger(dx, dy)
+                    if cost < best { best = cost; bestX = dx; bestY = dy; moved = true }
+                }
+            }
+        }
+        // Sub-sample refinement on SATD of the normative interpolation.
+        var mvx = Int32(bestX * 4), mvy = Int32(bestY * 4)
+        @inline(__always) func costFractional(_ vx: Int32, _ vy: Int32) -> Int {
+            compensator.predictLuma(reference, x, y, vx, vy, 16, 16, block, 16)
+            let satd = BlockMetrics.satdSIMD(source, sourceStride, block, 16, 16, 16)
+            return satd * 16 + lambdaInt * MotionSearch.vectorBits(vx, vy, predicted.0, predicted.1)
+        }
+        var bestFractional = costFractional(mvx, mvy)
+        for step: Int32 in [2, 1] {
+            let cx = mvx, cy = mvy
+            for oy: Int32 in [-step, 0, step] {
+                for ox: Int32 in [-step, 0, step] where ox != 0 || oy != 0 {
+                    let cost = costFractional(cx + ox, cy + oy)
+                    if cost < bestFractional { bestFractional = cost; mvx = cx + ox; mvy = cy + oy }
+                }
+            }
+        }
+        return (mvx, mvy)
+    }
+}

@@ -1,0 +1,72 @@
+/// The fixed configuration of one enhancement layer: its picture size, the size of the layer it
+/// refines, its base quantizer and the temporal hierarchy it follows.
+///
+/// The serialized form is the layer configuration record stored in the layer's init segment
+/// (Specs/enhancement-bitstream.md, section "Layer configuration record"); a decoder needs nothing else.
+public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
+    /// This layer's picture width in luma samples (even).
+    public var width: Int
+    /// This layer's picture height in luma rows (even).
+    public var height: Int
+    /// Width of the decoded layer below, which is upsampled to predict this one.
+    public var referenceWidth: Int
+    /// Height of the decoded layer below.
+    public var referenceHeight: Int
+    /// Base quantizer of the layer on the H.264-like scale 0...51 (the step doubles every 6).
+    public var qp: Int
+    /// Number of temporal layers of the base's hierarchy (1...4); frames follow its reference rule.
+    public var temporalLayers: Int
+
+    /// Version of the configuration record and of the frame syntax this build writes and reads.
+    public static let bitstreamVersion: UInt8 = 1
+    /// Largest picture dimension the codec accepts.
+    public static let maximumDimension = 8192
+
+    /// Creates a configuration; call ``validate()`` (the codec's initializers do) to check it.
+    public init(width: Int, height: Int, referenceWidth: Int, referenceHeight: Int, qp: Int, temporalLayers: Int) {
+        self.width = width
+        self.height = height
+        self.referenceWidth = referenceWidth
+        self.referenceHeight = referenceHeight
+        self.qp = qp
+        self.temporalLayers = temporalLayers
+    }
+
+    /// Checks that the codec supports this configuration: even sizes up to 8192, a lower layer no larger
+    /// than this one and at most 4 times smaller in each direction (any ratio in between works, 1x and 2x
+    /// included), QP 0...51 and 1...4 temporal layers.
+    public func validate() throws(EnhancementError) {
+        func check(_ ok: Bool, _ reason: String) throws(EnhancementError) {
+            if !ok { throw .unsupportedParameters(reason: reason) }
+        }
+        let maxSide = Self.maximumDimension
+        try check(width > 0 && height > 0 && width % 2 == 0 && height % 2 == 0 && width <= maxSide && height <= maxSide,
+                  "layer size \(width)x\(height) must be even and within 2...\(maxSide)")
+        try check(referenceWidth > 0 && referenceHeight > 0 && referenceWidth % 2 == 0 && referenceHeight % 2 == 0,
+                  "reference size \(referenceWidth)x\(referenceHeight) must be even and positive")
+        try check(referenceWidth <= width && referenceHeight <= height && referenceWidth * 4 >= width && referenceHeight * 4 >= height,
+                  "reference \(referenceWidth)x\(referenceHeight) must be between 1x and 4x smaller than \(width)x\(height)")
+        try check((0...51).contains(qp), "qp \(qp) outside 0...51")
+        try check((1...4).contains(temporalLayers), "temporal layer count \(temporalLayers) outside 1...4")
+    }
+
+    /// The layer configuration record: 12 bytes, big-endian (see the spec).
+    public func serialized() -> [UInt8] {
+        func be16(_ v: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)] }
+        return [0x53, 0x45, Self.bitstreamVersion, UInt8(truncatingIfNeeded: temporalLayers)]
+            + be16(width) + be16(height) + be16(referenceWidth) + be16(referenceHeight)
+            + [UInt8(truncatingIfNeeded: qp), 0]
+    }
+
+    /// Parses a layer configuration record, checking its length, magic, version and every field.
+    public init(serialized bytes: [UInt8]) throws(EnhancementError) {
+        guard bytes.count >= 14 else { throw .badConfigurationRecord(reason: "record is \(bytes.count) bytes, need 14") }
+        guard bytes[0] == 0x53, bytes[1] == 0x45 else { throw .badConfigurationRecord(reason: "magic is not 'SE'") }
+        guard bytes[2] == Self.bitstreamVersion else { throw .badConfigurationRecord(reason: "version \(bytes[2]) is not \(Self.bitstreamVersion)") }
+        guard bytes[13] == 0 else { throw .badConfigurationRecord(reason: "reserved byte is \(bytes[13]), must be 0") }
+        func be16(_ i: Int) -> Int { Int(bytes[i]) << 8 | Int(bytes[i + 1]) }
+        self.init(width: be16(4), height: be16(6), referenceWidth: be16(8), referenceHeight: be16(10),
+                  qp: Int(bytes[12]), temporalLayers: Int(bytes[3]))
+        do { try validate() } catch { throw .badConfigurationRecord(reason: error.description) }
+    }
+}

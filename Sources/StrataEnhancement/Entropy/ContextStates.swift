@@ -1,0 +1,59 @@
+/// Adaptive probability of each binary decision (context) of the enhancement syntax.
+///
+/// A state packs two estimates of P(bin = 0) in 1/32768 units: the low 16 bits adapt fast
+/// (rate 1/16), the high 16 bits slowly (rate 1/128); the coder uses their mean. Two rates
+/// track both quick local changes and stable statistics, which a single rate cannot.
+struct ContextStates: Sendable {
+    /// One packed state per context, indexed by ``ContextIndex``.
+    var states: [UInt32]
+
+    /// The state every context starts from in a picture without a temporal reference: P = 1/2.
+    static let initialState: UInt32 = 16384 << 16 | 16384
+
+    init() { states = [UInt32](repeating: Self.initialState, count: ContextIndex.count) }
+
+    /// P(bin = 0) in 1/32768 units of a packed state.
+    @inline(__always) static func probabilityOfZero(_ s: UInt32) -> UInt32 { ((s & 0xFFFF) + (s >> 16)) >> 1 }
+
+    /// The state after coding `bin` in state `s`.
+    @inline(__always) static func updated(_ s: UInt32, bin: Int) -> UInt32 {
+        var fast = s & 0xFFFF, slow = s >> 16
+        if bin == 0 {
+            fast += (32768 - fast) >> 4
+            slow += (32768 - slow) >> 7
+        } else {
+            fast -= fast >> 4
+            slow -= slow >> 7
+        }
+        return slow << 16 | fast
+    }
+}
+
+/// Where each syntax element's contexts start in ``ContextStates/states``.
+enum ContextIndex {
+    /// mb_skip_flag: 3 contexts by the number of skipped left/top neighbours.
+    static let skip = 0
+    /// mb_inter_layer_flag: 3 contexts by the number of inter-layer left/top neighbours.
+    static let interLayer = 3
+    /// mb_bi_flag: 3 contexts by the number of bi-predicted left/top neighbours.
+    static let bi = 6
+    /// transform_8x8_flag: 3 contexts by the number of left/top neighbours using 8x8 transforms.
+    static let transform8x8 = 9
+    /// coded_block_pattern luma bits: 4 contexts from the left and top 8x8 blocks' bits.
+    static let cbpLuma = 12
+    /// coded_block_pattern chroma bits: 3 contexts per component from the left and top macroblocks.
+    static let cbpChroma = 16
+    /// mvd zero flag: 3 contexts per component by neighbouring mvd magnitude.
+    static let mvdZero = 22
+    /// mvd magnitude prefix bins: 5 contexts per component.
+    static let mvdPrefix = 28
+    /// Residual contexts start here, ``residualCategorySize`` per block category.
+    static let residual = 38
+    /// Per category: coded_block_flag (3), significance (16), last (16), greater-than-one (5), magnitude (5).
+    static let residualCategorySize = 45
+    static let cbfOffset = 0, sigOffset = 3, lastOffset = 19, gt1Offset = 35, absOffset = 40
+    /// Block categories: luma 4x4, luma 8x8, chroma 4x4, each for temporal (0...2) and inter-layer (3...5) prediction.
+    static let categoryCount = 6
+    /// Total number of contexts.
+    static let count = residual + residualCategorySize * categoryCount
+}

@@ -1,1 +1,0 @@
-// Module StrataEnhancement: see Package.swift for its place in the pipeline.

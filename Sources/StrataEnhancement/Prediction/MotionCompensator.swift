@@ -1,0 +1,104 @@
+/// Forms motion-compensated predictions from a reference picture whose samples outside the coded
+/// area are, normatively, the nearest edge sample. Blocks whose filter support lies inside the
+/// replicated margin are read in place; others are first gathered with clamped coordinates.
+final class MotionCompensator {
+    private let temp: UnsafeMutablePointer<Int16>
+    private let gather: UnsafeMutablePointer<UInt8>
+    private static let gatherStride = 48
+
+    init() {
+        temp = .allocate(capacity: 32 * 32)
+        gather = .allocate(capacity: MotionCompensator.gatherStride * 40)
+        gather.initialize(repeating: 0, count: MotionCompensator.gatherStride * 40)
+    }
+
+    deinit {
+        temp.deallocate()
+        gather.deallocate()
+    }
+
+    /// Copies rows `y0 ..< y0 + rows`, columns `x0 ..< x0 + cols` of `plane` (clamped) into the gather buffer.
+    private func gatherBlock(_ plane: PicturePlane, _ x0: Int, _ y0: Int, _ cols: Int, _ rows: Int) {
+        let s = MotionCompensator.gatherStride
+        for r in 0..<rows {
+            let sy = min(max(y0 + r, 0), plane.height - 1)
+            let row = plane.origin + sy * plane.stride
+            for c in 0..<cols { gather[r * s + c] = row[min(max(x0 + c, 0), plane.width - 1)] }
+        }
+    }
+
+    /// Luma prediction of the `width x height` block at (x, y) displaced by (mvx, mvy) quarter samples.
+    @inline(__always)
+    func predictLuma(_ ref: PicturePlane, _ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32, _ width: Int, _ height: Int,
+                     _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int) {
+        let ix = x + Int(mvx >> 2), iy = y + Int(mvy >> 2), fx = Int(mvx & 3), fy = Int(mvy & 3)
+        let m = ref.margin
+        if ix - 2 >= -m && iy - 2 >= -m && ix + width + 3 <= ref.width + m && iy + height + 3 <= ref.height + m {
+            Interpolation.lumaSIMD(ref.origin + iy * ref.stride + ix, ref.stride, dst, dstStride, width, height, fx, fy, temp)
+        } else {
+            gatherBlock(ref, ix - 2, iy - 2, width + 8, height + 5)
+            let s = MotionCompensator.gatherStride
+            Interpolation.lumaSIMD(gather + 2 * s + 2, s, dst, dstStride, width, height, fx, fy, temp)
+        }
+    }
+
+    /// Chroma prediction of the block at chroma position (x, y) for the luma vector (mvx, mvy),
+    /// which is in eighth chroma samples.
+    @inline(__always)
+    func predictChroma(_ ref: PicturePlane, _ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32, _ width: Int, _ height: Int,
+                       _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int) {
+        let ix = x + Int(mvx >> 3), iy = y + Int(mvy >> 3), fx = Int(mvx & 7), fy = Int(mvy & 7)
+        let m = ref.margin
+        if ix >= -m && iy >= -m && ix + 9 <= ref.width + m && iy + height + 1 <= ref.height + m {
+            Interpolation.chromaSIMD(ref.origin + iy * ref.stride + ix, ref.stride, dst, dstStride, width, height, fx, fy)
+        } else {
+            gatherBlock(ref, ix, iy, 16, height + 1)
+            Interpolation.chromaSIMD(gather, MotionCompensator.gatherStride, dst, dstStride, width, height, fx, fy)
+        }
+    }
+}
+
+/// The three prediction blocks of one macroblock: 16x16 luma, 8x8 Cb, 8x8 Cr (rows 16 bytes apart).
+final class MacroblockPrediction {
+    let luma: UnsafeMutablePointer<UInt8>
+    let cb: UnsafeMutablePointer<UInt8>
+    let cr: UnsafeMutablePointer<UInt8>
+    static let stride = 16
+
+    init() {
+        luma = .allocate(capacity: 256); cb = .allocate(capacity: 128); cr = .allocate(capacity: 128)
+        luma.initialize(repeating: 0, count: 256); cb.initialize(repeating: 0, count: 128); cr.initialize(repeating: 0, count: 128)
+    }
+
+    deinit { luma.deallocate(); cb.deallocate(); cr.deallocate() }
+
+    @inline(__always) func plane(_ i: Int) -> UnsafeMutablePointer<UInt8> { i == 0 ? luma : (i == 1 ? cb : cr) }
+
+    /// Motion-compensated prediction of macroblock (mbx, mby).
+    func formMotion(_ mc: MotionCompensator, _ ref: Picture, _ mbx: Int, _ mby: Int, _ mvx: Int32, _ mvy: Int32) {
+        mc.predictLuma(ref.luma, mbx * 16, mby * 16, mvx, mvy, 16, 16, luma, 16)
+        mc.predictChroma(ref.cb, mbx * 8, mby * 8, mvx, mvy, 8, 8, cb, 16)
+        mc.predictChroma(ref.cr, mbx * 8, mby * 8, mvx, mvy, 8, 8, cr, 16)
+    }
+
+    /// Inter-layer prediction: the co-located block of the upsampled lower layer.
+    func formInterLayer(_ up: Picture, _ mbx: Int, _ mby: Int) {
+        for i in 0..<3 {
+            let p = up.plane(i), size = i == 0 ? 16 : 8
+            let src = p.origin + (mby * size) * p.stride + mbx * size, dst = plane(i)
+            for r in 0..<size { (dst + r * 16).update(from: src + r * p.stride, count: size) }
+        }
+    }
+
+    /// Bi prediction: this (motion-compensated) prediction averaged with the inter-layer one.
+    func averageWith(_ up: Picture, _ mbx: Int, _ mby: Int) {
+        for i in 0..<3 {
+            let p = up.plane(i), size = i == 0 ? 16 : 8
+            Reconstruction.averageSIMD(plane(i), 16, p.origin + (mby * size) * p.stride + mbx * size, p.stride, size, size)
+        }
+    }
+
+    func copy(from other: MacroblockPrediction) {
+        luma.update(from: other.luma, count: 256); cb.update(from: other.cb, count: 128); cr.update(from: other.cr, count: 128)
+    }
+}

@@ -1,0 +1,171 @@
+import StrataCore
+
+/// One plane of a coded picture: the coded area (the layer size rounded up to whole macroblocks)
+/// surrounded by a margin that ``extendBorders()`` fills by edge replication, so motion vectors may
+/// point outside the picture without per-sample clamping.
+///
+/// Owns its memory; allocated once per decoder or encoder and reused for every frame.
+final class PicturePlane {
+    /// Coded width (a multiple of the macroblock width of this plane).
+    let width: Int
+    /// Coded height.
+    let height: Int
+    /// Replicated border on every side, in samples.
+    let margin: Int
+    /// Distance between rows in bytes.
+    let stride: Int
+    private let storage: UnsafeMutablePointer<UInt8>
+    private let count: Int
+    /// Sample (0, 0) of the coded area.
+    let origin: UnsafeMutablePointer<UInt8>
+
+    init(width: Int, height: Int, margin: Int) {
+        self.width = width
+        self.height = height
+        self.margin = margin
+        stride = (width + 2 * margin + 63) / 64 * 64
+        count = stride * (height + 2 * margin)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: count + 64, alignment: 64)
+        raw.initializeMemory(as: UInt8.self, repeating: 128, count: count + 64)
+        storage = raw.assumingMemoryBound(to: UInt8.self)
+        origin = storage + margin * stride + margin
+    }
+
+    deinit { UnsafeMutableRawPointer(storage).deallocate() }
+
+    /// Fills the margin by replicating the outermost samples of the coded area.
+    func extendBorders() {
+        guard margin > 0 else { return }
+        for y in 0..<height {
+            let row = origin + y * stride
+            row.advanced(by: -margin).update(repeating: row[0], count: margin)
+            (row + width).update(repeating: row[width - 1], count: margin)
+        }
+        let first = origin - margin, last = origin + (height - 1) * stride - margin
+        for y in 1...margin {
+            (first - y * stride).update(from: first, count: width + 2 * margin)
+            (last + y * stride).update(from: last, count: width + 2 * margin)
+        }
+    }
+
+    /// Copies a visible plane into the coded area and replicates its last column and row into the
+    /// coded area beyond it (the normative padding of a picture whose size is not a macroblock multiple).
+    func load(_ plane: Plane) {
+        let w = min(plane.width, width), h = min(plane.height, height)
+        plane.withUnsafeBufferPointer { src in
+            for y in 0..<h {
+                let row = origin + y * stride
+                row.update(from: src.baseAddress! + y * plane.stride, count: w)
+                if w < width { (row + w).update(repeating: row[w - 1], count: width - w) }
+            }
+        }
+        padBelow(visibleHeight: h)
+    }
+
+    /// Replicates row `visibleHeight - 1` into the remaining rows of the coded area.
+    func padBelow(visibleHeight h: Int) {
+        guard h < height else { return }
+        let last = origin + (h - 1) * stride
+        for y in h..<height { (origin + y * stride).update(from: last, count: width) }
+    }
+
+    /// Replicates column `visibleWidth - 1` into the remaining columns of the coded area, rows `0..<rows`.
+    func padRight(visibleWidth w: Int, rows: Int) {
+        guard w < width else { return }
+        for y in 0..<rows {
+            let row = origin + y * stride
+            (row + w).update(repeating: row[w - 1], count: width - w)
+        }
+    }
+
+    /// Copies the top-left `plane.width x plane.height` samples into a visible plane.
+    func store(into plane: inout Plane) {
+        let w = plane.width, h = plane.height, dstStride = plane.stride
+        plane.withUnsafeMutableBufferPointer { dst in
+            for y in 0..<h {
+                (dst.baseAddress! + y * dstStride).update(from: origin + y * stride, count: w)
+            }
+        }
+    }
+
+    /// Copies the whole coded area of `other` (same geometry) into this plane.
+    func copyCodedArea(from other: PicturePlane) {
+        for y in 0..<height { (origin + y * stride).update(from: other.origin + y * other.stride, count: width) }
+    }
+}
+
+/// A coded picture of a layer: three planes plus what later pictures inherit from it
+/// (motion field for the encoder's candidates, entropy context states).
+final class Picture {
+    let luma: PicturePlane
+    let cb: PicturePlane
+    let cr: PicturePlane
+    /// Motion vector of each macroblock in quarter-pel units, (x, y) interleaved; zero where none.
+    var motion: [Int32]
+    /// Entropy context states at the end of this picture's coding, inherited by pictures that reference it.
+    var contexts: ContextStates
+
+    init(geometry: LayerGeometry, margin: Int) {
+        luma = PicturePlane(width: geometry.codedWidth, height: geometry.codedHeight, margin: margin)
+        cb = PicturePlane(width: geometry.codedWidth / 2, height: geometry.codedHeight / 2, margin: margin / 2)
+        cr = PicturePlane(width: geometry.codedWidth / 2, height: geometry.codedHeight / 2, margin: margin / 2)
+        motion = [Int32](repeating: 0, count: geometry.macroblockCount * 2)
+        contexts = ContextStates()
+    }
+
+    /// Plane 0 (luma), 1 (Cb) or 2 (Cr).
+    @inline(__always) func plane(_ index: Int) -> PicturePlane { index == 0 ? luma : (index == 1 ? cb : cr) }
+
+    func extendBorders() {
+        luma.extendBorders()
+        cb.extendBorders()
+        cr.extendBorders()
+    }
+
+    /// The visible picture as a ``Frame``.
+    func frame(width: Int, height: Int) -> Frame {
+        var frame = Frame(width: width, height: height)
+        luma.store(into: &frame.luma)
+        cb.store(into: &frame.cb)
+        cr.store(into: &frame.cr)
+        return frame
+    }
+}
+
+/// Sizes derived from the layer parameters: coded (macroblock-aligned) size and macroblock counts.
+struct LayerGeometry: Sendable {
+    let width: Int, height: Int
+    let codedWidth: Int, codedHeight: Int
+    let macroblocksWide: Int, macroblocksHigh: Int
+    var macroblockCount: Int { macroblocksWide * macroblocksHigh }
+
+    init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+        macroblocksWide = (width + 15) / 16
+        macroblocksHigh = (height + 15) / 16
+        codedWidth = macroblocksWide * 16
+        codedHeight = macroblocksHigh * 16
+    }
+}
+
+/// The pictures a frame with temporal id t may reference: slot t holds the most recent earlier
+/// picture of the segment whose temporal id is <= t, so dropping ids above t never removes a reference.
+struct ReferenceSlots {
+    private(set) var slots: [Picture?] = [nil, nil, nil, nil]
+
+    mutating func reset() { slots = [nil, nil, nil, nil] }
+
+    func reference(forTemporalId t: Int) -> Picture? { slots[t] }
+
+    /// Records `picture` (temporal id `t`) as the newest reference for ids t...3.
+    mutating func insert(_ picture: Picture, temporalId t: Int) {
+        for i in t..<4 { slots[i] = picture }
+    }
+
+    /// A picture from `pool` that no slot holds (there is always one when the pool has 5 entries).
+    func freePicture(in pool: [Picture]) -> Picture {
+        for p in pool where !slots.contains(where: { $0 === p }) { return p }
+        preconditionFailure("reference pool exhausted")
+    }
+}
