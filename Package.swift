@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"]),
         .testTarget(name: "StrataBaseTests", dependencies: ["StrataBase", "StrataCore"]),
         .testTarget(name: "StrataEnhancementTests", dependencies: ["StrataEnhancement", "StrataCore"]),
-        .testTarget(name: "StrataContainerTests", dependencies: ["StrataContainer", "StrataCore"]),
+        .testTarget(name: "StrataContainerTests", dependencies: ["StrataContainer", "StrataCore"], exclude: ["Corpus"]),
         .testTarget(name: "StrataTests", dependencies: ["Strata", "StrataCore", "StrataBase"]),
         .testTarget(name: "StrataHTTPTests", dependencies: ["StrataHTTP", "Strata"]),
         .testTarget(name: "StrataBenchTests", dependencies: ["StrataBench", "Strata"]),

@@ -16,7 +16,7 @@ struct OutputFileTests {
         let enumerator = FileManager.default.enumerator(atPath: dir)
         while let name = enumerator?.nextObject() as? String {
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: dir + "/" + name, isDirectory: &isDir)
+            _ = FileManager.default.fileExists(atPath: dir + "/" + name, isDirectory: &isDir)
             if !isDir.boolValue { result[name] = Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))) }
         }
         return result
