@@ -1,1 +1,0 @@
-// Module StrataBench: see Package.swift for its place in the pipeline.
