@@ -168,8 +168,8 @@ public enum CMAFReader {
             throw .malformedBox(path: path, offset: trun.start, box: "trun", detail: "no sample sizes and no default size in tfhd")
         }
 
-        let dataStart = Int64(baseOffset) + dataOffset
-        guard dataStart >= Int64(mdat.bodyStart), dataStart <= Int64(mdat.end) else {
+        let (dataStart, overflow) = Int64(clamping: baseOffset).addingReportingOverflow(dataOffset)
+        guard !overflow, dataStart >= Int64(mdat.bodyStart), dataStart <= Int64(mdat.end) else {
             throw .malformedBox(path: path, offset: trun.start, box: "trun", detail: "data offset \(dataOffset) points outside 'mdat'")
         }
         var cursor = Int(dataStart)

@@ -25,7 +25,7 @@ public enum DASHManifest {
             if !layer.dependsOn.isEmpty {
                 attributes += " dependencyId=\"\(layer.dependsOn.joined(separator: " ").xmlEscaped)\""
             }
-            let bandwidth = max(1, Int((layer.kbps * 1000).rounded(.up)))
+            let bandwidth = DecimalFormatting.clampedInt(layer.kbps * 1000, .up, in: 1...Int(UInt32.max))
             attributes += " codecs=\"\(layer.codec.xmlEscaped)\" bandwidth=\"\(bandwidth)\" width=\"\(layer.width)\" height=\"\(layer.height)\" frameRate=\"\(frameRate)\""
             x += "      <Representation \(attributes)>\n"
             x += "        <SegmentTemplate timescale=\"\(layer.timescale)\" initialization=\"\(layer.initSegment.xmlEscaped)\" media=\"\(mediaTemplate(layer).xmlEscaped)\" startNumber=\"0\">\n"
@@ -56,16 +56,18 @@ public enum DASHManifest {
     static func timeline(_ manifest: StreamManifest, timescale: UInt32) -> [(start: UInt64, duration: UInt64, repeats: Int)] {
         func ticks(_ frame: Int) -> UInt64 {
             let num = UInt64(max(1, manifest.source.fpsNum)), den = UInt64(max(1, manifest.source.fpsDen))
-            let (hi, lo) = (UInt64(max(0, frame)) * den).multipliedFullWidth(by: UInt64(timescale))
+            let (frameHigh, frameTicks) = UInt64(max(0, frame)).multipliedFullWidth(by: den)
+            guard frameHigh == 0 else { return UInt64.max }
+            let (hi, lo) = frameTicks.multipliedFullWidth(by: UInt64(timescale))
             guard hi < num else { return UInt64.max }
             let (q, r) = num.dividingFullWidth((hi, lo))
-            return q + (r * 2 >= num ? 1 : 0)
+            return q &+ (r * 2 >= num ? 1 : 0)
         }
         var runs: [(start: UInt64, duration: UInt64, repeats: Int)] = []
         for s in manifest.segments {
             let start = ticks(s.firstFrame)
-            let d = ticks(s.firstFrame + s.frames) &- start
-            if let last = runs.last, last.duration == d, last.start &+ last.duration * UInt64(last.repeats + 1) == start {
+            let d = ticks(s.firstFrame &+ s.frames) &- start
+            if let last = runs.last, last.duration == d, last.start &+ last.duration &* UInt64(last.repeats + 1) == start {
                 runs[runs.count - 1].repeats += 1
             } else {
                 runs.append((start, d, 0))
@@ -130,6 +132,9 @@ public enum DASHManifest {
         }
     }
 
+    /// Most segments read from one MPD, summed over its representations (bounds memory to about 64 MiB).
+    static let maxTimelineEntries = 4_000_000
+
     /// Parses an MPD (static, one Period read) into its representations; `path` labels errors.
     public static func parse(_ xml: String, path: String = "stream.mpd") throws(ContainerError) -> Presentation {
         let root = try XMLReader.parse(xml, path: path)
@@ -142,6 +147,7 @@ public enum DASHManifest {
         }
         guard let period = root.child(named: "Period") else { throw fail("no Period", root.offset) }
         var representations: [Representation] = []
+        var timelineBudget = maxTimelineEntries
         for set in period.children(named: "AdaptationSet") {
             let setTemplate = set.child(named: "SegmentTemplate")
             for rep in set.children(named: "Representation") {
@@ -178,13 +184,13 @@ public enum DASHManifest {
                                 guard let total = duration else { throw fail("S@r=-1 needs mediaPresentationDuration", s.offset) }
                                 let end = total * Double(timescale)
                                 let remaining = (end - Double(t)) / Double(d)
-                                repeats = remaining.isFinite ? max(0, Int(min(remaining.rounded(.up), Double(ContainerLimits.maxSegments))) - 1) : 0
+                                repeats = DecimalFormatting.clampedInt(remaining, .up, in: 1...ContainerLimits.maxSegments) - 1
                             } else {
                                 repeats = r
                             }
                         }
-                        guard repeats < ContainerLimits.maxSegments - durations.count else {
-                            throw fail("more than \(ContainerLimits.maxSegments) segments", s.offset)
+                        guard repeats < ContainerLimits.maxSegments - durations.count, repeats < timelineBudget - durations.count else {
+                            throw fail("more than \(ContainerLimits.maxSegments) segments in a representation or \(maxTimelineEntries) in all", s.offset)
                         }
                         for _ in 0...repeats {
                             starts.append(t)
@@ -200,7 +206,13 @@ public enum DASHManifest {
                     guard let total = duration else { throw fail("SegmentTemplate@duration needs mediaPresentationDuration", rep.offset) }
                     let count = (total * Double(timescale) / Double(d)).rounded(.up)
                     guard count.isFinite, count <= Double(ContainerLimits.maxSegments) else { throw fail("more than \(ContainerLimits.maxSegments) segments", rep.offset) }
-                    for k in 0..<Int(max(0, count)) { starts.append(UInt64(k) * d); durations.append(d) }
+                    guard Int(count) <= timelineBudget - durations.count else { throw fail("more than \(maxTimelineEntries) segments in all", rep.offset) }
+                    for k in 0..<Int(max(0, count)) {
+                        let (start, overflow) = UInt64(k).multipliedReportingOverflow(by: d)
+                        guard !overflow else { throw fail("segment times overflow", rep.offset) }
+                        starts.append(start)
+                        durations.append(d)
+                    }
                 } else {
                     throw fail("Representation \(id) has neither SegmentTimeline nor SegmentTemplate@duration", rep.offset)
                 }
@@ -211,6 +223,7 @@ public enum DASHManifest {
                     return Int(n)
                 }
                 let dependencies = (rep.attributes["dependencyId"] ?? "").split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
+                timelineBudget -= durations.count
                 representations.append(Representation(
                     id: id, dependencyIds: dependencies, codecs: rep.attributes["codecs"] ?? set.attributes["codecs"],
                     bandwidth: bandwidth, width: try dimension("width"), height: try dimension("height"),

@@ -19,6 +19,17 @@ enum DecimalFormatting {
         return (negative && n != 0 ? "-" : "") + text
     }
 
+    /// `value` rounded as `rule` says and clamped into `bounds`; NaN gives the lower bound.
+    /// Used wherever a caller-supplied double becomes an integer, so no value can trap.
+    static func clampedInt(_ value: Double, _ rule: FloatingPointRoundingRule = .toNearestOrAwayFromZero,
+                           in bounds: ClosedRange<Int> = Int.min...Int.max) -> Int {
+        guard !value.isNaN else { return bounds.lowerBound }
+        let r = value.rounded(rule)
+        if r <= Double(bounds.lowerBound) { return bounds.lowerBound }
+        if r >= Double(bounds.upperBound) { return bounds.upperBound }
+        return Int(r)
+    }
+
     /// `fixed` with trailing zeros (and a bare point) removed: `5.28`, `2`.
     static func trimmed(_ value: Double, maxPlaces: Int) -> String {
         var s = fixed(value, places: maxPlaces)

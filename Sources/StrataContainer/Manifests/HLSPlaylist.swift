@@ -11,7 +11,7 @@ public enum HLSPlaylist {
         let fragments = found?.fragments ?? []
         let durations = manifest.segments.indices.map { manifest.segmentDuration($0) }
         // EXT-X-TARGETDURATION: the longest EXTINF rounded to the nearest integer (RFC 8216, 4.3.3.1).
-        let target = max(1, Int((durations.max() ?? manifest.segmentSeconds).rounded()))
+        let target = DecimalFormatting.clampedInt(durations.max() ?? manifest.segmentSeconds, in: 1...Int(Int32.max))
         var lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:\(target)", "#EXT-X-MEDIA-SEQUENCE:0",
                      "#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-INDEPENDENT-SEGMENTS"]
         if let initSegment = found?.initSegment {

@@ -162,7 +162,7 @@ public struct StreamManifest: Sendable, Codable, Hashable {
     /// Duration of the whole stream in seconds.
     public var durationSeconds: Double {
         guard source.fpsNum > 0 else { return 0 }
-        return Double(segments.reduce(0) { $0 + $1.frames }) * Double(source.fpsDen) / Double(source.fpsNum)
+        return segments.reduce(0.0) { $0 + Double($1.frames) } * Double(source.fpsDen) / Double(source.fpsNum)
     }
 
     /// The layer named `id`, if any.
