@@ -144,6 +144,42 @@ struct FFmpegInteropTests {
         let dash = try run("ffmpeg", ["-v", "error", "-i", "stream.mpd", "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"], in: dir)
         #expect(dash.status == 0)
         #expect(dash.output.count == 50 * frameBytes)
+        // The other direction: ffmpeg's own fragmented MP4 and DASH output read by Strata's readers.
+        let fmp4 = try run("ffmpeg", ["-v", "error", "-i", "tmp.264", "-c", "copy", "-f", "mp4",
+                                      "-movflags", "frag_keyframe+empty_moov+default_base_moof", "ffmpeg.mp4"], in: dir)
+        try #require(fmp4.status == 0)
+        let ffmpegFile = Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/ffmpeg.mp4")))
+        let top = try BoxParser.boxes(in: ffmpegFile, from: 0, to: ffmpegFile.count, path: "ffmpeg.mp4")
+        let moov = try #require(top.first { $0.type == "moov" })
+        let ffmpegTrack = try CMAFReader.parseInitSegment(Array(ffmpegFile[0..<moov.end]), path: "ffmpeg.mp4")
+        #expect(ffmpegTrack.width == 176 && ffmpegTrack.height == 144)
+        #expect(ffmpegTrack.codec == .avc(sps: sps, pps: pps))
+        // ffmpeg's fragments carry no integrity box, which a Strata reader refuses rather than trusts.
+        let moofIndex = try #require(top.firstIndex { $0.type == "moof" })
+        try #require(top.count > moofIndex + 1 && top[moofIndex + 1].type == "mdat")
+        let firstFragment = Array(ffmpegFile[top[moofIndex].start..<top[moofIndex + 1].end])
+        #expect(throws: ContainerError.missingBox(path: "ffmpeg.mp4", box: "scrc", parent: "traf")) {
+            try CMAFReader.parseMediaSegment(firstFragment, track: ffmpegTrack, path: "ffmpeg.mp4")
+        }
+        // Read without the check, its tfhd defaults and first-sample flags give the same pictures.
+        let foreign = try CMAFReader.parseMediaSegment(firstFragment, track: ffmpegTrack, path: "ffmpeg.mp4", requireIntegrity: false)
+        #expect(foreign.samples.count == 25)
+        #expect(foreign.samples.map(\.isSync) == [true] + Array(repeating: false, count: 24))
+        let slices = { (nals: [[UInt8]]) in nals.filter { [1, 5].contains($0[0] & 0x1F) } }
+        #expect(try foreign.samples.map { slices(try $0.nalUnits()) } == pictures.prefix(25).map(slices))
+        try FileManager.default.createDirectory(atPath: dir + "/ffdash", withIntermediateDirectories: true)
+        let ffdash = try run("ffmpeg", ["-v", "error", "-i", "../tmp.264", "-c", "copy", "-f", "dash", "-seg_duration", "1", "out.mpd"], in: dir + "/ffdash")
+        try #require(ffdash.status == 0)
+        let ffmpegMPD = try DASHManifest.parse(String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/ffdash/out.mpd")), as: UTF8.self), path: "out.mpd")
+        let representation = try #require(ffmpegMPD.representations.first)
+        #expect(ffmpegMPD.representations.count == 1)
+        #expect(representation.codecs?.hasPrefix("avc1.64") == true)
+        #expect(FileManager.default.fileExists(atPath: dir + "/ffdash/" + representation.initialization))
+        #expect(representation.segmentCount == 2)
+        for k in 0..<representation.segmentCount {
+            #expect(FileManager.default.fileExists(atPath: dir + "/ffdash/" + representation.mediaPath(segment: k)), "segment \(k)")
+        }
+
         // The frames are the ones the H.264 stream holds.
         let direct = try run("ffmpeg", ["-v", "error", "-i", "tmp.264", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"], in: dir)
         #expect(direct.output == hls.output)

@@ -111,8 +111,10 @@ public enum CMAFReader {
     ///
     /// Throws ``ContainerError/integrity(path:sample:)`` naming the first damaged sample, and
     /// ``ContainerError/missingBox(path:box:parent:)`` when the `scrc` box is absent (a fragment
-    /// without checks cannot be trusted).
-    public static func parseMediaSegment(_ bytes: [UInt8], track: TrackDescription, path: String) throws(ContainerError) -> ParsedFragment {
+    /// without checks cannot be trusted). Pass `requireIntegrity: false` only to read other
+    /// muxers' fragments, which carry no `scrc`; a present `scrc` is always verified.
+    public static func parseMediaSegment(_ bytes: [UInt8], track: TrackDescription, path: String,
+                                         requireIntegrity: Bool = true) throws(ContainerError) -> ParsedFragment {
         let top = try BoxParser.boxes(in: bytes, from: 0, to: bytes.count, path: path)
         let moof = try BoxParser.required(BoxType.moof, in: top, parent: BoxType.root, path: path)
         guard let mdat = top.first(where: { $0.type == BoxType.mdat && $0.start > moof.start }) else {
@@ -192,7 +194,9 @@ public enum CMAFReader {
         }
 
         try applyTemporalGroups(&samples, trafChildren, bytes, path: path)
-        try verifyChecksums(samples, trafChildren, bytes, path: path)
+        if requireIntegrity || trafChildren.contains(where: { $0.type == BoxType.scrc }) {
+            try verifyChecksums(samples, trafChildren, bytes, path: path)
+        }
         return ParsedFragment(sequenceNumber: sequenceNumber, baseMediaDecodeTime: baseMediaDecodeTime, samples: samples)
     }
 
