@@ -1,0 +1,218 @@
+import StrataCore
+import Testing
+@testable import StrataEnhancement
+
+@Suite struct EnhancementCodecTests {
+    static let width = 96, height = 64
+
+    static func parameters(qp: Int, temporalLayers: Int = 3, reference: (Int, Int) = (48, 32)) -> EnhancementLayerParameters {
+        EnhancementLayerParameters(width: width, height: height, referenceWidth: reference.0, referenceHeight: reference.1,
+                                   qp: qp, temporalLayers: temporalLayers)
+    }
+
+    @Test func decoderOutputEqualsEncoderReconstruction() throws {
+        let source = Fixtures.clip(width: Self.width, height: Self.height, frames: 6)
+        let lower = source.map { Fixtures.lowerLayer($0) }
+        let (payloads, reconstructions) = try Fixtures.encode(source, lower: lower, qp: 26)
+        let decoder = try EnhancementDecoder(parameters: Self.parameters(qp: 26))
+        for i in 0..<source.count {
+            let decoded = try decoder.decode(payload: payloads[i], lower: lower[i], temporalId: Fixtures.temporalId(i, layers: 3))
+            #expect(MD5.hex(decoded.packedI420()) == MD5.hex(reconstructions[i].packedI420()), "frame \(i) differs")
+        }
+    }
+
+    @Test func psnrRisesWithEachStackedLayer() throws {
+        let source = Fixtures.clip(width: Self.width, height: Self.height, frames: 5)
+        let base = source.map { Fixtures.lowerLayer($0, step: 16) }
+        let scaler = try Scaler(from: 48, 32, to: Self.width, Self.height)
+        let basePSNR = Fixtures.psnr(source, base.map { scaler.scale($0) })
+        let layer1 = try Fixtures.encode(source, lower: base, qp: 30)
+        let layer2 = try Fixtures.encode(source, lower: layer1.frames, qp: 26)
+        let layer3 = try Fixtures.encode(source, lower: layer2.frames, qp: 18)
+        let p1 = Fixtures.psnr(source, layer1.frames), p2 = Fixtures.psnr(source, layer2.frames), p3 = Fixtures.psnr(source, layer3.frames)
+        #expect(p1 > basePSNR + 1.5, "layer 1 \(p1) dB over base \(basePSNR) dB")
+        #expect(p2 > p1 + 2, "layer 2 \(p2) dB over layer 1 \(p1) dB")
+        #expect(p3 > p2 + 2, "layer 3 \(p3) dB over layer 2 \(p2) dB")
+        // The 1x layers decode too.
+        let decoder = try EnhancementDecoder(parameters: Self.parameters(qp: 26, reference: (Self.width, Self.height)))
+        for i in 0..<source.count {
+            let frame = try decoder.decode(payload: layer2.payloads[i], lower: layer1.frames[i], temporalId: Fixtures.temporalId(i, layers: 3))
+            #expect(frame.hasSameSamples(as: layer2.frames[i]))
+        }
+    }
+
+    @Test func motionCompensationMakesTheLayerMuchSmaller() throws {
+        let source = Fixtures.clip(width: Self.width, height: Self.height, frames: 6)
+        let lower = source.map { Fixtures.lowerLayer($0, step: 16) }
+        let parameters = Self.parameters(qp: 22, temporalLayers: 1)
+        let temporal = try EnhancementEncoder(parameters: parameters)
+        let interLayerOnly = try EnhancementEncoder(parameters: parameters)
+        var temporalBytes = 0, interLayerBytes = 0
+        var temporalQuality = QualityAccumulator(), interLayerQuality = QualityAccumulator()
+        for i in 1..<source.count {
+            let a = try temporal.encode(source: source[i], lower: lower[i], temporalId: 0)
+            interLayerOnly.beginSegment()
+            let b = try interLayerOnly.encode(source: source[i], lower: lower[i], temporalId: 0)
+            if i > 1 {
+                temporalBytes += a.payload.count
+                interLayerBytes += b.payload.count
+                temporalQuality.add(reference: source[i], test: a.reconstruction, measureSSIM: false)
+                interLayerQuality.add(reference: source[i], test: b.reconstruction, measureSSIM: false)
+            }
+        }
+        #expect(Double(temporalBytes) < 0.5 * Double(interLayerBytes), "temporal \(temporalBytes) B vs inter-layer only \(interLayerBytes) B")
+        #expect(temporalQuality.psnrY > interLayerQuality.psnrY - 0.5)
+    }
+
+    @Test func droppingUpperTemporalLayersDecodesTheRestIdentically() throws {
+        let source = Fixtures.clip(width: Self.width, height: Self.height, frames: 9)
+        let lower = source.map { Fixtures.lowerLayer($0) }
+        let (payloads, reconstructions) = try Fixtures.encode(source, lower: lower, qp: 28)
+        for operatingPoint in 0..<3 {
+            let decoder = try EnhancementDecoder(parameters: Self.parameters(qp: 28))
+            var decodedCount = 0
+            for i in 0..<source.count where Fixtures.temporalId(i, layers: 3) <= operatingPoint {
+                let frame = try decoder.decode(payload: payloads[i], lower: lower[i], temporalId: Fixtures.temporalId(i, layers: 3))
+                #expect(frame.hasSameSamples(as: reconstructions[i]), "T\(operatingPoint) frame \(i)")
+                decodedCount += 1
+            }
+            #expect(decodedCount == [3, 5, 9][operatingPoint])
+        }
+    }
+
+    @Test func segmentsDecodeIndependently() throws {
+        let source = Fixtures.clip(width: Self.width, height: Self.height, frames: 6)
+        let lower = source.map { Fixtures.lowerLayer($0) }
+        let encoder = try EnhancementEncoder(parameters: Self.parameters(qp: 28, temporalLayers: 1))
+        var payloads: [[UInt8]] = [], frames: [Frame] = []
+        for i in 0..<6 {
+            if i % 3 == 0 { encoder.beginSegment() }
+            let coded = try encoder.encode(source: source[i], lower: lower[i], temporalId: 0)
+            payloads.append(coded.payload); frames.append(coded.reconstruction)
+        }
+        // The second segment alone, with a fresh decoder.
+        let decoder = try EnhancementDecoder(parameters: Self.parameters(qp: 28, temporalLayers: 1))
+        for i in 3..<6 {
+            #expect(try decoder.decode(payload: payloads[i], lower: lower[i], temporalId: 0).hasSameSamples(as: frames[i]))
+        }
+        // A frame with a reference cannot start a segment.
+        decoder.beginSegment()
+        #expect(throws: EnhancementError.invalidSyntax(element: "reference_flag", macroblock: -1, offset: 0)) {
+            try decoder.decode(payload: payloads[4], lower: lower[4], temporalId: 0)
+        }
+    }
+
+    /// Golden vector: decoded pictures of a fixed clip must never change silently (bitstream version 1).
+    @Test func goldenDecodedVector() throws {
+        let source = Fixtures.clip(width: 64, height: 48, frames: 4)
+        let lower = source.map { Fixtures.lowerLayer($0) }
+        let (payloads, _) = try Fixtures.encode(source, lower: lower, qp: 27, temporalLayers: 2)
+        let decoder = try EnhancementDecoder(parameters: EnhancementLayerParameters(width: 64, height: 48, referenceWidth: 32,
+                                                                                  referenceHeight: 24, qp: 27, temporalLayers: 2))
+        var all: [UInt8] = []
+        for i in 0..<4 { all += try decoder.decode(payload: payloads[i], lower: lower[i], temporalId: i % 2).packedI420() }
+        let digest = MD5.hex(all)
+        print("golden digest \(digest) payload digest \(MD5.hex(payloads.flatMap { $0 }))")
+        #expect(digest == Self.goldenDigest)
+    }
+    static let goldenDigest = "to-be-filled"
+
+    @Test func truncatedPayloadsGiveTypedErrors() throws {
+        let source = Fixtures.clip(width: 64, height: 48, frames: 2)
+        let lower = source.map { Fixtures.lowerLayer($0) }
+        let (payloads, _) = try Fixtures.encode(source, lower: lower, qp: 24, temporalLayers: 1)
+        let parameters = EnhancementLayerParameters(width: 64, height: 48, referenceWidth: 32, referenceHeight: 24, qp: 24, temporalLayers: 1)
+        for frame in 0..<2 {
+            let payload = payloads[frame]
+            for cut in 0..<payload.count {
+                let decoder = try EnhancementDecoder(parameters: parameters)
+                if frame == 1 { _ = try decoder.decode(payload: payloads[0], lower: lower[0], temporalId: 0) }
+                do {
+                    _ = try decoder.decode(payload: Array(payload[0..<cut]), lower: lower[frame], temporalId: 0)
+                    Issue.record("frame \(frame) cut at \(cut) of \(payload.count) decoded without error")
+                } catch {
+                    switch error {
+                    case .truncatedPayload, .invalidSyntax: break
+                    default: Issue.record("unexpected error \(error)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func corruptedPayloadsNeverTrap() throws {
+        let source = Fixtures.clip(width: 64, height: 48, frames: 2)
+        let lower = source.map { Fixtures.lowerLayer($0) }
+        let (payloads, _) = try Fixtures.encode(source, lower: lower, qp: 24, temporalLayers: 1)
+        let parameters = EnhancementLayerParameters(width: 64, height: 48, referenceWidth: 32, referenceHeight: 24, qp: 24, temporalLayers: 1)
+        var random = SplitMix(seed: 99)
+        var failures = 0
+        for trial in 0..<300 {
+            let decoder = try EnhancementDecoder(parameters: parameters)
+            _ = try decoder.decode(payload: payloads[0], lower: lower[0], temporalId: 0)
+            var payload = payloads[1]
+            for _ in 0..<(1 + trial % 4) {
+                let bit = Int(random.next() % UInt64(payload.count * 8))
+                payload[bit / 8] ^= 1 << (bit % 8)
+            }
+            do {
+                let frame = try decoder.decode(payload: payload, lower: lower[1], temporalId: 0)
+                #expect(frame.width == 64 && frame.height == 48)
+            } catch {
+                failures += 1
+            }
+        }
+        // Some flips desynchronise the arithmetic decoder far enough to be caught as syntax or truncation errors.
+        #expect(failures > 0)
+    }
+
+    @Test func configurationRecordRoundTripsAndRejectsDamage() throws {
+        let p = EnhancementLayerParameters(width: 1280, height: 720, referenceWidth: 640, referenceHeight: 360, qp: 30, temporalLayers: 3)
+        let record = p.serialized()
+        #expect(record.count == 14)
+        #expect(try EnhancementLayerParameters(serialized: record) == p)
+        for cut in 0..<record.count {
+            #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: Array(record[0..<cut])) }
+        }
+        var badVersion = record; badVersion[2] = 9
+        #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: badVersion) }
+        var badQP = record; badQP[12] = 60
+        #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: badQP) }
+        #expect(throws: EnhancementError.self) {
+            try EnhancementEncoder(parameters: EnhancementLayerParameters(width: 100, height: 100, referenceWidth: 10, referenceHeight: 10,
+                                                                          qp: 20, temporalLayers: 1))
+        }
+    }
+
+    @Test func sizeMismatchIsReported() throws {
+        let encoder = try EnhancementEncoder(parameters: Self.parameters(qp: 30))
+        #expect(throws: EnhancementError.sizeMismatch(picture: "lower layer", expectedWidth: 48, expectedHeight: 32, width: 64, height: 48)) {
+            try encoder.encode(source: Frame(width: 96, height: 64), lower: Frame(width: 64, height: 48), temporalId: 0)
+        }
+    }
+
+    @Test func otherRatiosAndOddMacroblockCountsWork() throws {
+        // 1.5x, and a picture size that is not a multiple of 16.
+        let source = Fixtures.clip(width: 72, height: 54, frames: 3)
+        let scaler = try Scaler(from: 72, 54, to: 48, 36)
+        let lower = source.map { scaler.scale($0) }
+        let (payloads, frames) = try Fixtures.encode(source, lower: lower, qp: 24, temporalLayers: 1)
+        let decoder = try EnhancementDecoder(parameters: EnhancementLayerParameters(width: 72, height: 54, referenceWidth: 48,
+                                                                                  referenceHeight: 36, qp: 24, temporalLayers: 1))
+        for i in 0..<3 { #expect(try decoder.decode(payload: payloads[i], lower: lower[i], temporalId: 0).hasSameSamples(as: frames[i])) }
+        #expect(Fixtures.psnr(source, frames) > 36)
+    }
+}
+
+/// Deterministic pseudo-random numbers for the tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
