@@ -27,6 +27,22 @@ import Testing
         }
     }
 
+    static let tools = FFmpegTools.locate()
+
+    @Test(.enabled(if: tools.vmaf != nil, "needs an ffmpeg with libvmaf"))
+    func vmafComesFromFFmpegAndFallsWithDistortion() throws {
+        let frames = Self.clip.frames()
+        let dir = NSTemporaryDirectory() + "strata-bench-vmaf-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let meter = QualityMeter(source: frames, format: Self.clip.format, vmafTool: Self.tools.vmaf, workDirectory: dir)
+        let same = try #require(try meter.measure(label: "identical", frames: frames).vmaf)
+        let down = try Scaler(from: 64, 64, to: 16, 16)
+        let blurred = try #require(try meter.measure(label: "quarter size", frames: frames.map { down.scale($0) }).vmaf)
+        #expect(same > 90)
+        #expect(blurred < same - 20)
+    }
+
     @Test(arguments: [LadderEncoder.x264(.medium), .openH264])
     func lowerParameterGivesMoreBitsAndHigherQuality(encoder: LadderEncoder) throws {
         let frames = Self.clip.frames()

@@ -92,14 +92,15 @@ enum RateQualityPlot {
             doc.text(qStep < 1 ? String(format: "%.1f", q) : String(format: "%.0f", q), left - 8, py(q) + 4, size: 11, anchor: "end")
             q += qStep
         }
-        // Rate grid at 1-2-5 steps of each decade.
+        // Rate grid at 1-2-5 steps of each decade (finer when the range spans about one decade).
         var decade = pow(10, floor(lx0))
+        let multipliers: [Double] = lx1 - lx0 < 1.2 ? [1, 1.5, 2, 3, 4, 5, 7] : [1, 2, 5]
         while decade <= kMax {
-            for m in [1.0, 2, 5] {
+            for m in multipliers {
                 let k = decade * m
                 guard k >= kMin && k <= kMax else { continue }
                 doc.line(px(k), top, px(k), top + plotH, stroke: m == 1 ? "#d5d5d5" : "#eeeeee")
-                doc.text(k >= 1000 ? String(format: "%g", k / 1000) + "M" : String(format: "%g", k), px(k), top + plotH + 16, size: 11, anchor: "middle")
+                doc.text(String(format: "%g", k), px(k), top + plotH + 16, size: 11, anchor: "middle")
             }
             decade *= 10
         }

@@ -1,0 +1,37 @@
+import Foundation
+
+/// A plain-text summary of a report for a terminal: the operating points beside their matched
+/// rungs, the ratios the product is judged on, BD-rate and encode times.
+public enum BenchSummary {
+    /// The summary as lines of text (no trailing newline).
+    public static func table(_ report: BenchReport) -> String {
+        func f(_ v: Double?, _ digits: Int = 1) -> String { v.map { String(format: "%.\(digits)f", $0) } ?? "-" }
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
+        let m = report.metric
+        func q(_ psnr: Double, _ ssim: Double, _ vmaf: Double?) -> Double { QualityScore(psnrY: psnr, ssim: ssim, vmaf: vmaf).value(m) }
+        var lines: [String] = []
+        lines.append("\(report.clip): \(report.width)x\(report.height), \(report.frames) frames at \(f(report.fps, 2)) fps; matched on \(m.rawValue)")
+        if let note = report.metricNote { lines.append("note: \(note)") }
+        lines.append(["point", "size", "kbps", m.rawValue, "psnr_y", "decode fps", "x264 kbps", "openh264 kbps", "counted"]
+            .enumerated().map { pad($0.element, [6, 10, 9, 8, 8, 11, 10, 14, 8][$0.offset]) }.joined(separator: " "))
+        for (i, op) in report.layered.operatingPoints.enumerated() {
+            let x = i < report.simulcast.rungs.count ? report.simulcast.rungs[i] : nil
+            let o = i < report.simulcastOpenH264.rungs.count ? report.simulcastOpenH264.rungs[i] : nil
+            let cols = ["L0-L\(op.layers - 1)", "\(op.width)x\(op.height)", f(op.kbps, 0), f(q(op.psnrY, op.ssim, op.vmaf), 2),
+                        f(op.psnrY, 2), f(op.decodeFps, 0), f(x?.kbps, 0), f(o?.kbps, 0),
+                        "\(op.counted ? "x" : "-")/\(op.countedOpenH264 ? "o" : "-")"]
+            lines.append(cols.enumerated().map { pad($0.element, [6, 10, 9, 8, 8, 11, 10, 14, 8][$0.offset]) }.joined(separator: " "))
+        }
+        lines.append("stored: layered \(f(report.layered.totalKbps, 0)) kbps, x264 \(report.simulcast.preset) ladder \(f(report.simulcast.totalKbps, 0)) kbps, "
+                     + "OpenH264 ladder \(f(report.simulcastOpenH264.totalKbps, 0)) kbps")
+        lines.append("storage_ratio \(f(report.storageRatio, 3)) (x264, target <= 0.55), \(f(report.storageRatioOpenH264, 3)) (OpenH264, target <= 0.45)"
+                     + (report.fairComparison ? "" : "; fewer than 3 rungs counted against x264"))
+        lines.append("top_overhead \(f(report.topOverhead, 3)) (x264), \(f(report.topOverheadOpenH264, 3)) (OpenH264)")
+        if let bd = report.bdRate {
+            lines.append("BD-rate of the top point vs \(bd.anchor) at \(bd.width)x\(bd.height): \(f(bd.percent, 1))% (PCHIP, overlap \(f(bd.overlap * 100, 0))%)")
+        }
+        let t = report.encodeTime
+        lines.append("encode time: layered \(f(t.layeredSeconds, 2)) s, x264 ladder \(f(t.simulcastSeconds, 2)) s, OpenH264 ladder \(f(t.simulcastOpenH264Seconds, 2)) s")
+        return lines.joined(separator: "\n")
+    }
+}
