@@ -4,8 +4,8 @@ import StrataCore
 /// Small generated clips and lower layers shared by the tests.
 enum Fixtures {
     /// A moving synthetic clip.
-    static func clip(width: Int = 128, height: Int = 96, frames: Int = 8) -> [Frame] {
-        SyntheticClip(width: width, height: height, frameCount: frames, seed: 7, noise: 1).frames()
+    static func clip(width: Int = 128, height: Int = 96, frames: Int = 8, noise: Int = 1) -> [Frame] {
+        SyntheticClip(width: width, height: height, frameCount: frames, seed: 7, noise: noise).frames()
     }
 
     /// Temporal id of frame `i` in a dyadic hierarchy of `layers` temporal layers.

@@ -22,7 +22,7 @@ enum BlockMetrics {
                 let vb = rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD16<UInt8>.self)
                 let d = va.replacing(with: 0, where: va .< vb) &- vb.replacing(with: 0, where: va .< vb)
                     | (vb.replacing(with: 0, where: vb .<= va) &- va.replacing(with: 0, where: vb .<= va))
-                acc &+= SIMD16<UInt16>(truncatingIfNeeded: d)
+                acc &+= SIMD16<UInt16>(lanes: d)
             }
         }
         return Int(acc.wrappedSum())
@@ -68,8 +68,8 @@ enum BlockMetrics {
         for by in stride(from: 0, to: height, by: 4) {
             for bx in stride(from: 0, to: width, by: 4) {
                 @inline(__always) func row(_ y: Int) -> SIMD4<Int32> {
-                    SIMD4<Int32>(truncatingIfNeeded: ra.loadUnaligned(fromByteOffset: (by + y) * aStride + bx, as: SIMD4<UInt8>.self))
-                        &- SIMD4<Int32>(truncatingIfNeeded: rb.loadUnaligned(fromByteOffset: (by + y) * bStride + bx, as: SIMD4<UInt8>.self))
+                    SIMD4<Int32>(lanes: ra.loadUnaligned(fromByteOffset: (by + y) * aStride + bx, as: SIMD4<UInt8>.self))
+                        &- SIMD4<Int32>(lanes: rb.loadUnaligned(fromByteOffset: (by + y) * bStride + bx, as: SIMD4<UInt8>.self))
                 }
                 let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
                 let s0 = r0 &+ r1, d0 = r0 &- r1, s1 = r2 &+ r3, d1 = r2 &- r3
@@ -106,8 +106,8 @@ enum BlockMetrics {
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
         for y in 0..<height {
             for x in stride(from: 0, to: width, by: 8) {
-                let d = SIMD8<Int32>(truncatingIfNeeded: ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD8<UInt8>.self))
-                    &- SIMD8<Int32>(truncatingIfNeeded: rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD8<UInt8>.self))
+                let d = SIMD8<Int32>(lanes: ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD8<UInt8>.self))
+                    &- SIMD8<Int32>(lanes: rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD8<UInt8>.self))
                 acc &+= d &* d
             }
         }

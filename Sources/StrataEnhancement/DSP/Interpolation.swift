@@ -3,7 +3,8 @@
 ///
 /// Luma: a 6-tap filter per quarter phase (taps at offsets -2...3, sum 64). Horizontal-only or
 /// vertical-only phases round once, `(s + 32) >> 6`; when both phases are fractional the horizontal
-/// pass keeps full precision in `Int16` and the vertical pass rounds `(s + 2048) >> 12`.
+/// pass rounds to `(s + 32) >> 6` without clipping and the vertical pass filters that, `(s + 32) >> 6`,
+/// so every intermediate fits 16 bits.
 /// The source pointer addresses the integer-pel sample; rows -2...h+2 and columns -2...w+2 must be readable.
 enum Interpolation {
     /// Filter taps per quarter phase 1...3 (phase 0 is a copy), flattened 6 per phase.
@@ -47,14 +48,14 @@ enum Interpolation {
                     for x in 0..<width {
                         var sum: Int32 = 0
                         for k in 0..<6 { sum += tx[k] * Int32(s[x + k - 2]) }
-                        temp[y * width + x] = Int16(sum)
+                        temp[y * width + x] = Int16((sum + 32) >> 6)
                     }
                 }
                 for y in 0..<height {
                     for x in 0..<width {
                         var sum: Int32 = 0
                         for k in 0..<6 { sum += ty[k] * Int32(temp[(y + k) * width + x]) }
-                        dst[y * dstStride + x] = clip((sum + 2048) >> 12)
+                        dst[y * dstStride + x] = clip((sum + 32) >> 6)
                     }
                 }
             }
@@ -73,11 +74,11 @@ enum Interpolation {
         let vy = (Int32(t[fy * 6]), Int32(t[fy * 6 + 1]), Int32(t[fy * 6 + 2]), Int32(t[fy * 6 + 3]), Int32(t[fy * 6 + 4]), Int32(t[fy * 6 + 5]))
         let raw = UnsafeRawPointer(src)
         @inline(__always) func load8(_ offset: Int) -> SIMD8<Int16> {
-            SIMD8<Int16>(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<UInt8>.self))
+            SIMD8<Int16>(lanes: raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<UInt8>.self))
         }
         @inline(__always) func store(_ v: SIMD8<Int16>, _ at: UnsafeMutablePointer<UInt8>) {
-            let clamped = v.clamped(lowerBound: SIMD8(repeating: 0), upperBound: SIMD8(repeating: 255))
-            UnsafeMutableRawPointer(at).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: clamped), as: SIMD8<UInt8>.self)
+            let clamped = v.clampedToByte()
+            UnsafeMutableRawPointer(at).storeBytes(of: SIMD8<UInt8>(lanes: clamped), as: SIMD8<UInt8>.self)
         }
         if fy == 0 {
             let r = SIMD8<Int16>(repeating: 32)
@@ -103,27 +104,26 @@ enum Interpolation {
                 }
             }
         } else {
-            let tr = UnsafeMutableRawPointer(temp)
+            let tr = UnsafeMutableRawPointer(temp), r = SIMD8<Int16>(repeating: 32)
             for y in 0..<(height + 5) {
                 for x in stride(from: 0, to: width, by: 8) {
                     let o = (y - 2) * srcStride + x
                     var s = load8(o - 2) &* hx.0
                     s &+= load8(o - 1) &* hx.1; s &+= load8(o) &* hx.2; s &+= load8(o + 1) &* hx.3
                     s &+= load8(o + 2) &* hx.4; s &+= load8(o + 3) &* hx.5
-                    tr.storeBytes(of: s, toByteOffset: (y * width + x) * 2, as: SIMD8<Int16>.self)
+                    tr.storeBytes(of: (s &+ r) &>> 6, toByteOffset: (y * width + x) * 2, as: SIMD8<Int16>.self)
                 }
             }
-            let r = SIMD8<Int32>(repeating: 2048)
-            @inline(__always) func t8(_ row: Int, _ x: Int) -> SIMD8<Int32> {
-                SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(tr).loadUnaligned(fromByteOffset: (row * width + x) * 2, as: SIMD8<Int16>.self))
+            let v16 = (Int16(vy.0), Int16(vy.1), Int16(vy.2), Int16(vy.3), Int16(vy.4), Int16(vy.5))
+            @inline(__always) func t8(_ row: Int, _ x: Int) -> SIMD8<Int16> {
+                UnsafeRawPointer(tr).loadUnaligned(fromByteOffset: (row * width + x) * 2, as: SIMD8<Int16>.self)
             }
             for y in 0..<height {
                 for x in stride(from: 0, to: width, by: 8) {
-                    var s = t8(y, x) &* vy.0
-                    s &+= t8(y + 1, x) &* vy.1; s &+= t8(y + 2, x) &* vy.2; s &+= t8(y + 3, x) &* vy.3
-                    s &+= t8(y + 4, x) &* vy.4; s &+= t8(y + 5, x) &* vy.5
-                    let v = ((s &+ r) &>> 12).clamped(lowerBound: SIMD8(repeating: 0), upperBound: SIMD8(repeating: 255))
-                    UnsafeMutableRawPointer(dst + y * dstStride + x).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: v), as: SIMD8<UInt8>.self)
+                    var s = t8(y, x) &* v16.0
+                    s &+= t8(y + 1, x) &* v16.1; s &+= t8(y + 2, x) &* v16.2; s &+= t8(y + 3, x) &* v16.3
+                    s &+= t8(y + 4, x) &* v16.4; s &+= t8(y + 5, x) &* v16.5
+                    store((s &+ r) &>> 6, dst + y * dstStride + x)
                 }
             }
         }
@@ -151,10 +151,10 @@ enum Interpolation {
         for y in 0..<height {
             let o = y * srcStride
             @inline(__always) func load(_ k: Int) -> SIMD8<Int16> {
-                SIMD8<Int16>(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: k, as: SIMD8<UInt8>.self))
+                SIMD8<Int16>(lanes: raw.loadUnaligned(fromByteOffset: k, as: SIMD8<UInt8>.self))
             }
             let v = (load(o) &* a &+ load(o + 1) &* b &+ load(o + srcStride) &* c &+ load(o + srcStride + 1) &* d &+ r) &>> 6
-            let bytes = SIMD8<UInt8>(truncatingIfNeeded: v)
+            let bytes = SIMD8<UInt8>(lanes: v)
             if width == 8 {
                 UnsafeMutableRawPointer(dst + y * dstStride).storeBytes(of: bytes, as: SIMD8<UInt8>.self)
             } else {

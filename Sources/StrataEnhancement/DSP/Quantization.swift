@@ -63,7 +63,7 @@ enum Quantization {
                 forward.withUnsafeMutableBufferPointer { f in
                     scratch.withUnsafeMutableBufferPointer { s in
                         if n == 4 { Transform.forward4x4(r.baseAddress!, 4, f.baseAddress!) } else {
-                            Transform.forward8x8(r.baseAddress!, 8, f.baseAddress!, s.baseAddress!)
+                            Transform.forward8x8Scalar(r.baseAddress!, 8, f.baseAddress!, s.baseAddress!)
                         }
                     }
                 }

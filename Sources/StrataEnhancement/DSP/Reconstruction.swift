@@ -15,8 +15,8 @@ enum Reconstruction {
         let s = UnsafeRawPointer(src), p = UnsafeRawPointer(pred), o = UnsafeMutableRawPointer(out)
         for y in 0..<height {
             for x in stride(from: 0, to: width, by: 8) {
-                let d = SIMD8<Int16>(truncatingIfNeeded: s.loadUnaligned(fromByteOffset: y * srcStride + x, as: SIMD8<UInt8>.self))
-                    &- SIMD8<Int16>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: y * predStride + x, as: SIMD8<UInt8>.self))
+                let d = SIMD8<Int16>(lanes: s.loadUnaligned(fromByteOffset: y * srcStride + x, as: SIMD8<UInt8>.self))
+                    &- SIMD8<Int16>(lanes: p.loadUnaligned(fromByteOffset: y * predStride + x, as: SIMD8<UInt8>.self))
                 o.storeBytes(of: d, toByteOffset: (y * outStride + x) * 2, as: SIMD8<Int16>.self)
             }
         }
@@ -36,22 +36,21 @@ enum Reconstruction {
     static func addClipSIMD(_ pred: UnsafePointer<UInt8>, _ predStride: Int, _ residual: UnsafePointer<Int16>, _ resStride: Int,
                             _ out: UnsafeMutablePointer<UInt8>, _ outStride: Int, _ width: Int, _ height: Int) {
         let p = UnsafeRawPointer(pred), r = UnsafeRawPointer(residual), o = UnsafeMutableRawPointer(out)
-        let lo = SIMD8<Int16>(repeating: 0), hi = SIMD8<Int16>(repeating: 255)
         if width == 4 {
             for y in 0..<height {
-                let v = SIMD4<Int16>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: y * predStride, as: SIMD4<UInt8>.self))
+                let v = SIMD4<Int16>(lanes: p.loadUnaligned(fromByteOffset: y * predStride, as: SIMD4<UInt8>.self))
                     &+ r.loadUnaligned(fromByteOffset: y * resStride * 2, as: SIMD4<Int16>.self)
-                let c = v.clamped(lowerBound: SIMD4(repeating: 0), upperBound: SIMD4(repeating: 255))
-                o.storeBytes(of: SIMD4<UInt8>(truncatingIfNeeded: c), toByteOffset: y * outStride, as: SIMD4<UInt8>.self)
+                let c = v.clampedToByte()
+                o.storeBytes(of: SIMD4<UInt8>(lanes: c), toByteOffset: y * outStride, as: SIMD4<UInt8>.self)
             }
             return
         }
         for y in 0..<height {
             for x in stride(from: 0, to: width, by: 8) {
-                let v = SIMD8<Int16>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: y * predStride + x, as: SIMD8<UInt8>.self))
+                let v = SIMD8<Int16>(lanes: p.loadUnaligned(fromByteOffset: y * predStride + x, as: SIMD8<UInt8>.self))
                     &+ r.loadUnaligned(fromByteOffset: (y * resStride + x) * 2, as: SIMD8<Int16>.self)
-                let c = v.clamped(lowerBound: lo, upperBound: hi)
-                o.storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: c), toByteOffset: y * outStride + x, as: SIMD8<UInt8>.self)
+                let c = v.clampedToByte()
+                o.storeBytes(of: SIMD8<UInt8>(lanes: c), toByteOffset: y * outStride + x, as: SIMD8<UInt8>.self)
             }
         }
     }
@@ -72,9 +71,9 @@ enum Reconstruction {
         let ra = UnsafeMutableRawPointer(a), rb = UnsafeRawPointer(b), one = SIMD8<UInt16>(repeating: 1)
         for y in 0..<height {
             for x in stride(from: 0, to: width, by: 8) {
-                let s = SIMD8<UInt16>(truncatingIfNeeded: ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD8<UInt8>.self))
-                    &+ SIMD8<UInt16>(truncatingIfNeeded: rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD8<UInt8>.self)) &+ one
-                ra.storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: s &>> 1), toByteOffset: y * aStride + x, as: SIMD8<UInt8>.self)
+                let s = SIMD8<UInt16>(lanes: ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD8<UInt8>.self))
+                    &+ SIMD8<UInt16>(lanes: rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD8<UInt8>.self)) &+ one
+                ra.storeBytes(of: SIMD8<UInt8>(lanes: s &>> 1), toByteOffset: y * aStride + x, as: SIMD8<UInt8>.self)
             }
         }
     }

@@ -52,10 +52,10 @@ enum Transform {
         let o0 = (f0 &+ f3 &+ rounding) &>> 6, o1 = (f1 &+ f2 &+ rounding) &>> 6
         let o2 = (f1 &- f2 &+ rounding) &>> 6, o3 = (f0 &- f3 &+ rounding) &>> 6
         let outRaw = UnsafeMutableRawPointer(out)
-        outRaw.storeBytes(of: SIMD4<Int16>(truncatingIfNeeded: o0), as: SIMD4<Int16>.self)
-        outRaw.storeBytes(of: SIMD4<Int16>(truncatingIfNeeded: o1), toByteOffset: 2 * outStride, as: SIMD4<Int16>.self)
-        outRaw.storeBytes(of: SIMD4<Int16>(truncatingIfNeeded: o2), toByteOffset: 4 * outStride, as: SIMD4<Int16>.self)
-        outRaw.storeBytes(of: SIMD4<Int16>(truncatingIfNeeded: o3), toByteOffset: 6 * outStride, as: SIMD4<Int16>.self)
+        outRaw.storeBytes(of: SIMD4<Int16>(lanes: o0), as: SIMD4<Int16>.self)
+        outRaw.storeBytes(of: SIMD4<Int16>(lanes: o1), toByteOffset: 2 * outStride, as: SIMD4<Int16>.self)
+        outRaw.storeBytes(of: SIMD4<Int16>(lanes: o2), toByteOffset: 4 * outStride, as: SIMD4<Int16>.self)
+        outRaw.storeBytes(of: SIMD4<Int16>(lanes: o3), toByteOffset: 6 * outStride, as: SIMD4<Int16>.self)
     }
 
     /// Forward 4x4 core transform of a residual block (rows of `inStride`) into raster coefficients.
@@ -141,14 +141,14 @@ enum Transform {
         inverse8Vectors(&w)
         let rounding = SIMD8<Int32>(repeating: 32)
         let o = UnsafeMutableRawPointer(out)
-        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.0 &+ rounding) &>> 6), toByteOffset: 0, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.1 &+ rounding) &>> 6), toByteOffset: 2 * outStride, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.2 &+ rounding) &>> 6), toByteOffset: 4 * outStride, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.3 &+ rounding) &>> 6), toByteOffset: 6 * outStride, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.4 &+ rounding) &>> 6), toByteOffset: 8 * outStride, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.5 &+ rounding) &>> 6), toByteOffset: 10 * outStride, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.6 &+ rounding) &>> 6), toByteOffset: 12 * outStride, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: (w.7 &+ rounding) &>> 6), toByteOffset: 14 * outStride, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(lanes: (w.0 &+ rounding) &>> 6), toByteOffset: 0, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(lanes: (w.1 &+ rounding) &>> 6), toByteOffset: 2 * outStride, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(lanes: (w.2 &+ rounding) &>> 6), toByteOffset: 4 * outStride, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(lanes: (w.3 &+ rounding) &>> 6), toByteOffset: 6 * outStride, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(lanes: (w.4 &+ rounding) &>> 6), toByteOffset: 8 * outStride, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(lanes: (w.5 &+ rounding) &>> 6), toByteOffset: 10 * outStride, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(lanes: (w.6 &+ rounding) &>> 6), toByteOffset: 12 * outStride, as: SIMD8<Int16>.self)
+        o.storeBytes(of: SIMD8<Int16>(lanes: (w.7 &+ rounding) &>> 6), toByteOffset: 14 * outStride, as: SIMD8<Int16>.self)
     }
 
     /// Rows of the 8x8 basis scaled by 8 (the inverse transform of a unit coefficient times 8).
@@ -163,8 +163,8 @@ enum Transform {
         3, -6, 10, -12, 12, -10, 6, -3,
     ]
 
-    /// Forward 8x8 transform (projection on ``basis8``) of a residual block into raster coefficients.
-    static func forward8x8(_ x: UnsafePointer<Int16>, _ inStride: Int, _ c: UnsafeMutablePointer<Int32>,
+    /// Scalar reference forward 8x8 transform: projection on ``basis8`` (rows, then columns), `(s + 32) >> 6`.
+    static func forward8x8Scalar(_ x: UnsafePointer<Int16>, _ inStride: Int, _ c: UnsafeMutablePointer<Int32>,
                            _ scratch: UnsafeMutablePointer<Int32>) {
         basis8.withUnsafeBufferPointer { b in
             for i in 0..<8 {
@@ -182,6 +182,51 @@ enum Transform {
                     c[k * 8 + j] = (s + 32) >> 6
                 }
             }
+        }
+    }
+
+    /// Row `k` of ``basis8`` as a vector, for the SIMD forward transform.
+    @inline(__always) static func basisRow(_ k: Int) -> SIMD8<Int32> {
+        switch k {
+        case 0: return SIMD8(8, 8, 8, 8, 8, 8, 8, 8)
+        case 1: return SIMD8(12, 10, 6, 3, -3, -6, -10, -12)
+        case 2: return SIMD8(8, 4, -4, -8, -8, -4, 4, 8)
+        case 3: return SIMD8(10, -3, -12, -6, 6, 12, 3, -10)
+        case 4: return SIMD8(8, -8, -8, 8, 8, -8, -8, 8)
+        case 5: return SIMD8(6, -12, 3, 10, -10, -3, 12, -6)
+        case 6: return SIMD8(4, -8, 8, -4, -4, 8, -8, 4)
+        default: return SIMD8(3, -6, 10, -12, 12, -10, 6, -3)
+        }
+    }
+
+    /// SIMD twin of ``forward8x8Scalar(_:_:_:_:)``: the first pass multiplies rows by the basis
+    /// transposed (column vectors), the second combines whole rows.
+    static func forward8x8SIMD(_ x: UnsafePointer<Int16>, _ inStride: Int, _ c: UnsafeMutablePointer<Int32>,
+                               _ scratch: UnsafeMutablePointer<Int32>) {
+        // Column n of the basis: lane k = basis8[k][n].
+        let b0 = basisRow(0), b1 = basisRow(1), b2 = basisRow(2), b3 = basisRow(3)
+        let b4 = basisRow(4), b5 = basisRow(5), b6 = basisRow(6), b7 = basisRow(7)
+        @inline(__always) func column(_ n: Int) -> SIMD8<Int32> { SIMD8(b0[n], b1[n], b2[n], b3[n], b4[n], b5[n], b6[n], b7[n]) }
+        let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)
+        let c4 = column(4), c5 = column(5), c6 = column(6), c7 = column(7)
+        let s = UnsafeMutableRawPointer(scratch)
+        for i in 0..<8 {
+            let r = SIMD8<Int32>(lanes: UnsafeRawPointer(x + i * inStride).loadUnaligned(as: SIMD8<Int16>.self))
+            var t = c0 &* r[0]
+            t &+= c1 &* r[1]; t &+= c2 &* r[2]; t &+= c3 &* r[3]
+            t &+= c4 &* r[4]; t &+= c5 &* r[5]; t &+= c6 &* r[6]; t &+= c7 &* r[7]
+            s.storeBytes(of: t, toByteOffset: i * 32, as: SIMD8<Int32>.self)
+        }
+        @inline(__always) func row(_ n: Int) -> SIMD8<Int32> { s.loadUnaligned(fromByteOffset: n * 32, as: SIMD8<Int32>.self) }
+        let t0 = row(0), t1 = row(1), t2 = row(2), t3 = row(3), t4 = row(4), t5 = row(5), t6 = row(6), t7 = row(7)
+        let rounding = SIMD8<Int32>(repeating: 32)
+        let out = UnsafeMutableRawPointer(c)
+        for k in 0..<8 {
+            let b = basisRow(k)
+            var v = t0 &* b[0]
+            v &+= t1 &* b[1]; v &+= t2 &* b[2]; v &+= t3 &* b[3]
+            v &+= t4 &* b[4]; v &+= t5 &* b[5]; v &+= t6 &* b[6]; v &+= t7 &* b[7]
+            out.storeBytes(of: (v &+ rounding) &>> 6, toByteOffset: k * 32, as: SIMD8<Int32>.self)
         }
     }
 }

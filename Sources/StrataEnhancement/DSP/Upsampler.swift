@@ -3,7 +3,8 @@
 ///
 /// Output column x maps to input position `p = ((2x + 1) * inW * 8) / outW - 8` in 1/16 sample
 /// (floor division); taps sit at `(p >> 4) - 1 ... (p >> 4) + 2` with phase `p & 15`. The horizontal
-/// pass keeps full precision (`Int16`), the vertical pass rounds `(s + 2048) >> 12` and clips.
+/// pass rounds `(s + 32) >> 6` without clipping, the vertical pass rounds `(s + 32) >> 6` and clips,
+/// so every intermediate fits 16 bits.
 /// At 1x every phase is 0 and the filter is the identity.
 final class Upsampler {
     /// Taps per phase, 4 each.
@@ -64,7 +65,11 @@ final class Upsampler {
             columnIndex.withUnsafeBufferPointer { ci in
                 columnTaps.withUnsafeBufferPointer { ct in
                     for y in 0..<inHeight {
-                        Upsampler.horizontalScalar(src + y * srcStride, t.baseAddress! + y * mid, w, ci.baseAddress!, ct.baseAddress!)
+                        if vectorized && outWidth == 2 * inWidth {
+                            Upsampler.horizontal2xSIMD(src + y * srcStride, t.baseAddress! + y * mid, inWidth)
+                        } else {
+                            Upsampler.horizontalScalar(src + y * srcStride, t.baseAddress! + y * mid, w, ci.baseAddress!, ct.baseAddress!)
+                        }
                     }
                 }
             }
@@ -92,7 +97,7 @@ final class Upsampler {
             let i = index + 4 * x, c = taps + 4 * x
             var s = Int32(c[0]) * Int32(src[Int(i[0])]) + Int32(c[1]) * Int32(src[Int(i[1])])
             s += Int32(c[2]) * Int32(src[Int(i[2])]) + Int32(c[3]) * Int32(src[Int(i[3])])
-            out[x] = Int16(s)
+            out[x] = Int16((s + 32) >> 6)
         }
     }
 
@@ -101,28 +106,64 @@ final class Upsampler {
                                _ taps: (Int32, Int32, Int32, Int32), _ dst: UnsafeMutablePointer<UInt8>, _ width: Int) {
         for x in 0..<width {
             let s = taps.0 * Int32(rows.0[x]) + taps.1 * Int32(rows.1[x]) + taps.2 * Int32(rows.2[x]) + taps.3 * Int32(rows.3[x])
-            dst[x] = UInt8(clamping: (s + 2048) >> 12)
+            dst[x] = UInt8(clamping: (s + 32) >> 6)
         }
     }
 
     /// SIMD twin of ``verticalScalar(_:_:_:_:)``; rows must be readable up to a multiple of 8 columns.
     static func verticalSIMD(_ rows: (UnsafePointer<Int16>, UnsafePointer<Int16>, UnsafePointer<Int16>, UnsafePointer<Int16>),
                              _ taps: (Int32, Int32, Int32, Int32), _ dst: UnsafeMutablePointer<UInt8>, _ width: Int) {
-        let r = SIMD8<Int32>(repeating: 2048)
+        let r = SIMD8<Int16>(repeating: 32)
+        let t = (Int16(taps.0), Int16(taps.1), Int16(taps.2), Int16(taps.3))
         var x = 0
-        @inline(__always) func load(_ p: UnsafePointer<Int16>) -> SIMD8<Int32> {
-            SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(p + x).loadUnaligned(as: SIMD8<Int16>.self))
-        }
+        @inline(__always) func load(_ p: UnsafePointer<Int16>) -> SIMD8<Int16> { UnsafeRawPointer(p + x).loadUnaligned(as: SIMD8<Int16>.self) }
         while x + 8 <= width {
-            let s = load(rows.0) &* taps.0 &+ load(rows.1) &* taps.1 &+ load(rows.2) &* taps.2 &+ load(rows.3) &* taps.3
-            let v = ((s &+ r) &>> 12).clamped(lowerBound: SIMD8(repeating: 0), upperBound: SIMD8(repeating: 255))
-            UnsafeMutableRawPointer(dst + x).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: v), as: SIMD8<UInt8>.self)
+            let s = load(rows.0) &* t.0 &+ load(rows.1) &* t.1 &+ load(rows.2) &* t.2 &+ load(rows.3) &* t.3
+            let v = ((s &+ r) &>> 6).clampedToByte()
+            UnsafeMutableRawPointer(dst + x).storeBytes(of: SIMD8<UInt8>(lanes: v), as: SIMD8<UInt8>.self)
             x += 8
         }
         while x < width {
             let s = taps.0 * Int32(rows.0[x]) + taps.1 * Int32(rows.1[x]) + taps.2 * Int32(rows.2[x]) + taps.3 * Int32(rows.3[x])
-            dst[x] = UInt8(clamping: (s + 2048) >> 12)
+            dst[x] = UInt8(clamping: (s + 32) >> 6)
             x += 1
+        }
+    }
+
+    /// Scalar reference of the horizontal pass at exactly 2x: output 2i uses phase 12 on inputs
+    /// i-2...i+1, output 2i+1 phase 4 on inputs i-1...i+2 (clamped).
+    static func horizontal2xScalar(_ src: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Int16>, _ inWidth: Int) {
+        @inline(__always) func s(_ i: Int) -> Int32 { Int32(src[min(max(i, 0), inWidth - 1)]) }
+        for i in 0..<inWidth {
+            out[2 * i] = Int16((-2 * s(i - 2) + 14 * s(i - 1) + 56 * s(i) - 4 * s(i + 1) + 32) >> 6)
+            out[2 * i + 1] = Int16((-4 * s(i - 1) + 56 * s(i) + 14 * s(i + 1) - 2 * s(i + 2) + 32) >> 6)
+        }
+    }
+
+    /// SIMD twin of ``horizontal2xScalar(_:_:_:)``: eight even and eight odd outputs per step, interleaved.
+    static func horizontal2xSIMD(_ src: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Int16>, _ inWidth: Int) {
+        @inline(__always) func s(_ i: Int) -> Int32 { Int32(src[min(max(i, 0), inWidth - 1)]) }
+        var i = 0
+        while i < min(2, inWidth) {
+            out[2 * i] = Int16((-2 * s(i - 2) + 14 * s(i - 1) + 56 * s(i) - 4 * s(i + 1) + 32) >> 6)
+            out[2 * i + 1] = Int16((-4 * s(i - 1) + 56 * s(i) + 14 * s(i + 1) - 2 * s(i + 2) + 32) >> 6)
+            i += 1
+        }
+        let raw = UnsafeRawPointer(src), r = SIMD8<Int16>(repeating: 32)
+        @inline(__always) func load(_ k: Int) -> SIMD8<Int16> { SIMD8<Int16>(lanes: raw.loadUnaligned(fromByteOffset: k, as: SIMD8<UInt8>.self)) }
+        while i + 10 <= inWidth {
+            let m2 = load(i - 2), m1 = load(i - 1), c0 = load(i), p1 = load(i + 1), p2 = load(i + 2)
+            let even = (m1 &* 14 &+ c0 &* 56 &- m2 &* 2 &- p1 &* 4 &+ r) &>> 6
+            let odd = (c0 &* 56 &+ p1 &* 14 &- m1 &* 4 &- p2 &* 2 &+ r) &>> 6
+            let woven = SIMD16<Int16>(even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3],
+                                      even[4], odd[4], even[5], odd[5], even[6], odd[6], even[7], odd[7])
+            UnsafeMutableRawPointer(out + 2 * i).storeBytes(of: woven, as: SIMD16<Int16>.self)
+            i += 8
+        }
+        while i < inWidth {
+            out[2 * i] = Int16((-2 * s(i - 2) + 14 * s(i - 1) + 56 * s(i) - 4 * s(i + 1) + 32) >> 6)
+            out[2 * i + 1] = Int16((-4 * s(i - 1) + 56 * s(i) + 14 * s(i + 1) - 2 * s(i + 2) + 32) >> 6)
+            i += 1
         }
     }
 }

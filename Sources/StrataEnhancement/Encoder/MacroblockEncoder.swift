@@ -116,18 +116,33 @@ final class MacroblockEncoder {
             skip.mvx = px; skip.mvy = py
             consider(skip, 0)
             predictions[1].formMotion(compensator, reference, mbx, mby, mvx, mvy)
-            var inter = MacroblockData()
-            inter.mode = .inter
-            inter.mvx = mvx; inter.mvy = mvy; inter.mvdx = mvx - px; inter.mvdy = mvy - py
-            consider(inter, 1)
-            var interLayerMB = MacroblockData()
-            interLayerMB.mode = .interLayer
-            consider(interLayerMB, 2)
             predictions[3].copy(from: predictions[1])
             predictions[3].averageWith(interLayer, mbx, mby)
-            var bi = inter
-            bi.mode = .bi
-            consider(bi, 3)
+            // Rate-distortion checks are costly: try the best predictions by SATD (plus the vector's cost) only.
+            let ls = source.luma.stride
+            let vectorCost = Int(lambda.squareRoot() * Double(MotionSearch.vectorBits(mvx, mvy, px, py)))
+            let satdInter = BlockMetrics.satdSIMD(src, ls, predictions[1].luma, 16, 16, 16) + vectorCost
+            let satdInterLayer = BlockMetrics.satdSIMD(src, ls, predictions[2].luma, 16, 16, 16)
+            let satdBi = BlockMetrics.satdSIMD(src, ls, predictions[3].luma, 16, 16, 16) + vectorCost
+            let best = min(satdInter, satdInterLayer, satdBi)
+            let margin = best + best / 8 + 16
+            if satdInter <= margin {
+                var inter = MacroblockData()
+                inter.mode = .inter
+                inter.mvx = mvx; inter.mvy = mvy; inter.mvdx = mvx - px; inter.mvdy = mvy - py
+                consider(inter, 1)
+            }
+            if satdInterLayer <= margin {
+                var interLayerMB = MacroblockData()
+                interLayerMB.mode = .interLayer
+                consider(interLayerMB, 2)
+            }
+            if satdBi <= margin {
+                var bi = MacroblockData()
+                bi.mode = .bi
+                bi.mvx = mvx; bi.mvy = mvy; bi.mvdx = mvx - px; bi.mvdy = mvy - py
+                consider(bi, 3)
+            }
         } else {
             consider(MacroblockData(), 2)
             var interLayerMB = MacroblockData()
@@ -191,7 +206,7 @@ final class MacroblockEncoder {
                     }
                     // 8x8 transform.
                     let lv8 = levels8 + q * 64
-                    Transform.forward8x8(residual + qy * 16 + qx, 16, coefficients, scratch)
+                    Transform.forward8x8SIMD(residual + qy * 16 + qx, 16, coefficients, scratch)
                     if Quantization.quantizeSIMD(coefficients, lv8, 64, qp, MacroblockEncoder.deadZone) > 0 {
                         var estimator = RateEstimator(states: contexts)
                         MacroblockWriter.writeBlock(&estimator, lv8, scan8.baseAddress!, 64, base8)

@@ -1,0 +1,106 @@
+/// Lane-wise integer conversions between concrete SIMD types.
+///
+/// The standard library's generic `init(truncatingIfNeeded:)` is not always inlined in large
+/// kernels, and its out-of-line form converts lane by lane through a loop; these concrete
+/// initializers always inline and compile to single widening or narrowing instructions.
+/// Values are truncated to the destination width, as `truncatingIfNeeded` does.
+
+extension SIMD16 where Scalar == UInt16 {
+    /// Each lane of `v` converted to `UInt16` (truncating).
+    @inline(__always) init(lanes v: SIMD16<UInt8>) {
+        self.init(UInt16(truncatingIfNeeded: v[0]), UInt16(truncatingIfNeeded: v[1]), UInt16(truncatingIfNeeded: v[2]), UInt16(truncatingIfNeeded: v[3]), UInt16(truncatingIfNeeded: v[4]), UInt16(truncatingIfNeeded: v[5]), UInt16(truncatingIfNeeded: v[6]), UInt16(truncatingIfNeeded: v[7]), UInt16(truncatingIfNeeded: v[8]), UInt16(truncatingIfNeeded: v[9]), UInt16(truncatingIfNeeded: v[10]), UInt16(truncatingIfNeeded: v[11]), UInt16(truncatingIfNeeded: v[12]), UInt16(truncatingIfNeeded: v[13]), UInt16(truncatingIfNeeded: v[14]), UInt16(truncatingIfNeeded: v[15]))
+    }
+}
+
+extension SIMD4 where Scalar == Int16 {
+    /// Each lane of `v` converted to `Int16` (truncating).
+    @inline(__always) init(lanes v: SIMD4<Int32>) {
+        self.init(Int16(truncatingIfNeeded: v[0]), Int16(truncatingIfNeeded: v[1]), Int16(truncatingIfNeeded: v[2]), Int16(truncatingIfNeeded: v[3]))
+    }
+    /// Each lane of `v` converted to `Int16` (truncating).
+    @inline(__always) init(lanes v: SIMD4<UInt8>) {
+        self.init(Int16(truncatingIfNeeded: v[0]), Int16(truncatingIfNeeded: v[1]), Int16(truncatingIfNeeded: v[2]), Int16(truncatingIfNeeded: v[3]))
+    }
+}
+
+extension SIMD4 where Scalar == Int32 {
+    /// Each lane of `v` converted to `Int32` (truncating).
+    @inline(__always) init(lanes v: SIMD4<UInt8>) {
+        self.init(Int32(truncatingIfNeeded: v[0]), Int32(truncatingIfNeeded: v[1]), Int32(truncatingIfNeeded: v[2]), Int32(truncatingIfNeeded: v[3]))
+    }
+}
+
+extension SIMD4 where Scalar == UInt8 {
+    /// Each lane of `v` converted to `UInt8` (truncating).
+    @inline(__always) init(lanes v: SIMD4<Int16>) {
+        self.init(UInt8(truncatingIfNeeded: v[0]), UInt8(truncatingIfNeeded: v[1]), UInt8(truncatingIfNeeded: v[2]), UInt8(truncatingIfNeeded: v[3]))
+    }
+}
+
+extension SIMD8 where Scalar == Int16 {
+    /// Each lane of `v` converted to `Int16` (truncating).
+    @inline(__always) init(lanes v: SIMD8<UInt8>) {
+        self.init(Int16(truncatingIfNeeded: v[0]), Int16(truncatingIfNeeded: v[1]), Int16(truncatingIfNeeded: v[2]), Int16(truncatingIfNeeded: v[3]), Int16(truncatingIfNeeded: v[4]), Int16(truncatingIfNeeded: v[5]), Int16(truncatingIfNeeded: v[6]), Int16(truncatingIfNeeded: v[7]))
+    }
+    /// Each lane of `v` converted to `Int16` (truncating).
+    @inline(__always) init(lanes v: SIMD8<Int32>) {
+        self.init(Int16(truncatingIfNeeded: v[0]), Int16(truncatingIfNeeded: v[1]), Int16(truncatingIfNeeded: v[2]), Int16(truncatingIfNeeded: v[3]), Int16(truncatingIfNeeded: v[4]), Int16(truncatingIfNeeded: v[5]), Int16(truncatingIfNeeded: v[6]), Int16(truncatingIfNeeded: v[7]))
+    }
+}
+
+extension SIMD8 where Scalar == Int32 {
+    /// Each lane of `v` converted to `Int32` (truncating).
+    @inline(__always) init(lanes v: SIMD8<Int16>) {
+        self.init(Int32(truncatingIfNeeded: v[0]), Int32(truncatingIfNeeded: v[1]), Int32(truncatingIfNeeded: v[2]), Int32(truncatingIfNeeded: v[3]), Int32(truncatingIfNeeded: v[4]), Int32(truncatingIfNeeded: v[5]), Int32(truncatingIfNeeded: v[6]), Int32(truncatingIfNeeded: v[7]))
+    }
+    /// Each lane of `v` converted to `Int32` (truncating).
+    @inline(__always) init(lanes v: SIMD8<UInt8>) {
+        self.init(Int32(truncatingIfNeeded: v[0]), Int32(truncatingIfNeeded: v[1]), Int32(truncatingIfNeeded: v[2]), Int32(truncatingIfNeeded: v[3]), Int32(truncatingIfNeeded: v[4]), Int32(truncatingIfNeeded: v[5]), Int32(truncatingIfNeeded: v[6]), Int32(truncatingIfNeeded: v[7]))
+    }
+}
+
+extension SIMD8 where Scalar == UInt16 {
+    /// Each lane of `v` converted to `UInt16` (truncating).
+    @inline(__always) init(lanes v: SIMD8<UInt8>) {
+        self.init(UInt16(truncatingIfNeeded: v[0]), UInt16(truncatingIfNeeded: v[1]), UInt16(truncatingIfNeeded: v[2]), UInt16(truncatingIfNeeded: v[3]), UInt16(truncatingIfNeeded: v[4]), UInt16(truncatingIfNeeded: v[5]), UInt16(truncatingIfNeeded: v[6]), UInt16(truncatingIfNeeded: v[7]))
+    }
+}
+
+extension SIMD8 where Scalar == UInt8 {
+    /// Each lane of `v` converted to `UInt8` (truncating).
+    @inline(__always) init(lanes v: SIMD8<Int16>) {
+        self.init(UInt8(truncatingIfNeeded: v[0]), UInt8(truncatingIfNeeded: v[1]), UInt8(truncatingIfNeeded: v[2]), UInt8(truncatingIfNeeded: v[3]), UInt8(truncatingIfNeeded: v[4]), UInt8(truncatingIfNeeded: v[5]), UInt8(truncatingIfNeeded: v[6]), UInt8(truncatingIfNeeded: v[7]))
+    }
+    /// Each lane of `v` converted to `UInt8` (truncating).
+    @inline(__always) init(lanes v: SIMD8<Int32>) {
+        self.init(UInt8(truncatingIfNeeded: v[0]), UInt8(truncatingIfNeeded: v[1]), UInt8(truncatingIfNeeded: v[2]), UInt8(truncatingIfNeeded: v[3]), UInt8(truncatingIfNeeded: v[4]), UInt8(truncatingIfNeeded: v[5]), UInt8(truncatingIfNeeded: v[6]), UInt8(truncatingIfNeeded: v[7]))
+    }
+    /// Each lane of `v` converted to `UInt8` (truncating).
+    @inline(__always) init(lanes v: SIMD8<UInt16>) {
+        self.init(UInt8(truncatingIfNeeded: v[0]), UInt8(truncatingIfNeeded: v[1]), UInt8(truncatingIfNeeded: v[2]), UInt8(truncatingIfNeeded: v[3]), UInt8(truncatingIfNeeded: v[4]), UInt8(truncatingIfNeeded: v[5]), UInt8(truncatingIfNeeded: v[6]), UInt8(truncatingIfNeeded: v[7]))
+    }
+}
+
+extension SIMD8 where Scalar == Int16 {
+    /// Lanes limited to 0...255, ready for narrowing to bytes.
+    @inline(__always) func clampedToByte() -> SIMD8<Int16> {
+        let zero = SIMD8<Int16>(repeating: 0), top = SIMD8<Int16>(repeating: 255)
+        return replacing(with: zero, where: self .< zero).replacing(with: top, where: self .> top)
+    }
+}
+
+extension SIMD4 where Scalar == Int16 {
+    /// Lanes limited to 0...255, ready for narrowing to bytes.
+    @inline(__always) func clampedToByte() -> SIMD4<Int16> {
+        let zero = SIMD4<Int16>(repeating: 0), top = SIMD4<Int16>(repeating: 255)
+        return replacing(with: zero, where: self .< zero).replacing(with: top, where: self .> top)
+    }
+}
+
+extension SIMD8 where Scalar == Int32 {
+    /// Lanes limited to 0...255, ready for narrowing to bytes.
+    @inline(__always) func clampedToByte() -> SIMD8<Int32> {
+        let zero = SIMD8<Int32>(repeating: 0), top = SIMD8<Int32>(repeating: 255)
+        return replacing(with: zero, where: self .< zero).replacing(with: top, where: self .> top)
+    }
+}
