@@ -41,22 +41,28 @@ enum XMLReader {
             .malformedMPD(path: path, offset: offset ?? i, detail: detail)
         }
 
-        func starts(with s: String, at p: Int) -> Bool {
-            let u = Array(s.utf8)
-            return p + u.count <= bytes.count && Array(bytes[p..<p + u.count]) == u
+        func starts(with s: StaticString, at p: Int) -> Bool {
+            let n = s.utf8CodeUnitCount
+            guard p + n <= bytes.count else { return false }
+            return s.withUTF8Buffer { u in
+                for k in 0..<n where bytes[p + k] != u[k] { return false }
+                return true
+            }
         }
 
-        mutating func skip(past terminator: String, what: String) throws(ContainerError) {
+        static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+
+        mutating func skip(past terminator: StaticString, what: String) throws(ContainerError) {
             let start = i
             while i < bytes.count {
-                if starts(with: terminator, at: i) { i += terminator.utf8.count; return }
+                if starts(with: terminator, at: i) { i += terminator.utf8CodeUnitCount; return }
                 i += 1
             }
             throw fail("unterminated \(what)", at: start)
         }
 
         mutating func skipSpace() {
-            while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
+            while i < bytes.count, Self.isSpace(bytes[i]) { i += 1 }
         }
 
         /// Skips the prolog, comments and processing instructions, then reads the root element.
