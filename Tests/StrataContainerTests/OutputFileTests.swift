@@ -95,6 +95,20 @@ struct OutputFileTests {
         #expect(throws: ContainerError.self) { try OutputDirectoryTransaction(finalPath: dir + "/no/such/OUT") }
     }
 
+    @Test func leftoversOfKilledEncodesAreRemoved() throws {
+        let dir = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/OUT", withIntermediateDirectories: true)
+        // PID 2147483646 cannot be running; the current process's own directories are kept.
+        for stale in [".OUT.partial-2147483646-1f", ".OUT.old-2147483646-2e", ".OUT.partial-\(getpid())-3d", ".OTHER.partial-2147483646-4c"] {
+            try FileManager.default.createDirectory(atPath: dir + "/" + stale + "/L0", withIntermediateDirectories: true)
+        }
+        let transaction = try OutputDirectoryTransaction(finalPath: dir + "/OUT")
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
+        #expect(left == ["OUT", ".OUT.partial-\(getpid())-3d", ".OTHER.partial-2147483646-4c",
+                         String(transaction.workingPath.split(separator: "/").last!)])
+    }
+
     @Test func interruptedFallbackCommitIsRolledBack() throws {
         let dir = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

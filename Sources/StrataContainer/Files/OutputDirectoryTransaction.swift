@@ -31,6 +31,7 @@ public final class OutputDirectoryTransaction {
             throw .io(path: finalPath, operation: "create output directory", reason: "exists and is not a directory")
         }
         OutputDirectoryTransaction.recoverInterruptedCommit(parent: parent, name: name, finalPath: finalPath)
+        OutputDirectoryTransaction.removeStaleSiblings(parent: parent, name: name)
         self.finalPath = finalPath
         self.workingPath = parent + "/." + name + ".partial-" + FileSystem.uniqueSuffix()
         guard mkdir(workingPath, 0o755) == 0 else {
@@ -67,6 +68,22 @@ public final class OutputDirectoryTransaction {
 
     deinit {
         if !isCommitted { FileSystem.removeTree(workingPath) }
+    }
+
+    /// Removes working and old directories left beside OUT by encodes that were killed (their
+    /// process no longer exists), so repeated interrupted encodes do not pile up copies.
+    private static func removeStaleSiblings(parent: String, name: String) {
+        for entry in FileSystem.entries(parent) {
+            for marker in [".partial-", ".old-"] {
+                let prefix = "." + name + marker
+                guard entry.hasPrefix(prefix) else { continue }
+                let rest = entry.dropFirst(prefix.count)
+                guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]) else { continue }
+                if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+                    FileSystem.removeTree(parent + "/" + entry)
+                }
+            }
+        }
     }
 
     /// After a crash between the two renames of the fallback commit, OUT is missing and its old
