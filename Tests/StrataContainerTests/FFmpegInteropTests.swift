@@ -102,7 +102,7 @@ struct FFmpegInteropTests {
                     }
                     return MediaSample(data: [UInt8](repeating: UInt8(i), count: 40), duration: 512, isSync: isSync, temporalId: i % 2)
                 }
-                let bytes = CMAFWriter.mediaSegment(track, sequenceNumber: UInt32(segment), baseMediaDecodeTime: UInt64(segment * 25 * 512), samples: samples)
+                let bytes = CMAFWriter.mediaSegment(track, sequenceNumber: UInt32(segment + 1), baseMediaDecodeTime: UInt64(segment * 25 * 512), samples: samples)
                 // The reader gets back exactly what was written.
                 #expect(try CMAFReader.parseMediaSegment(bytes, track: track, path: "\(id)/\(segment).m4s").samples == samples)
                 try AtomicFile.write(bytes, to: "\(dir)/\(id)/\(segment).m4s")

@@ -60,7 +60,7 @@ public struct MediaSample: Sendable, Hashable {
 
 /// The contents of one media segment (fragment) after parsing and integrity checking.
 public struct ParsedFragment: Sendable, Hashable {
-    /// `mfhd` sequence number (Strata writes the segment index).
+    /// `mfhd` sequence number (Strata writes the segment index plus one).
     public var sequenceNumber: UInt32
     /// `tfdt` decode time of the first sample, in the track's timescale.
     public var baseMediaDecodeTime: UInt64
