@@ -1,0 +1,203 @@
+import Foundation
+import Testing
+@testable import StrataEnhancement
+
+/// Every SIMD kernel against its scalar reference on seeded random input: identical output required.
+@Suite struct DSPKernelTests {
+    static func bytes(_ count: Int, _ random: inout SplitMix) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) } }
+
+    @Test func inverseTransformsMatch() {
+        var random = SplitMix(seed: 1)
+        for trial in 0..<500 {
+            let range = trial % 2 == 0 ? 64 : 1 << 14
+            let c = (0..<64).map { _ in Int32(truncatingIfNeeded: Int(random.next() % UInt64(2 * range)) - range) }
+            var a = [Int16](repeating: 0, count: 64), b = [Int16](repeating: 0, count: 64)
+            var s1 = [Int32](repeating: 0, count: 64), s2 = [Int32](repeating: 0, count: 64)
+            Transform.inverse4x4Scalar(c, &a, 8)
+            Transform.inverse4x4SIMD(c, &b, 8)
+            #expect(a == b)
+            Transform.inverse8x8Scalar(c, &a, 8, &s1)
+            Transform.inverse8x8SIMD(c, &b, 8, &s2)
+            #expect(a == b)
+        }
+    }
+
+    @Test func forwardTransformAndQuantizationMatchAndRoundTrip() {
+        var random = SplitMix(seed: 2)
+        var c1 = [Int32](repeating: 0, count: 64), c2 = [Int32](repeating: 0, count: 64), s = [Int32](repeating: 0, count: 64)
+        var l1 = [Int32](repeating: 0, count: 64), l2 = [Int32](repeating: 0, count: 64)
+        var d1 = [Int32](repeating: 0, count: 64), d2 = [Int32](repeating: 0, count: 64)
+        var worst = 0
+        for trial in 0..<300 {
+            let residual = (0..<64).map { _ in Int16(Int(random.next() % 511) - 255) }
+            Transform.forward8x8Scalar(residual, 8, &c1, &s)
+            Transform.forward8x8SIMD(residual, 8, &c2, &s)
+            #expect(c1 == c2)
+            let qp = trial % 52
+            for n in [16, 64] {
+                if n == 16 { Transform.forward4x4(residual, 8, &c1) } else { Transform.forward8x8Scalar(residual, 8, &c1, &s) }
+                let n1 = Quantization.quantizeScalar(c1, &l1, n, qp, 43)
+                let n2 = Quantization.quantizeSIMD(c1, &l2, n, qp, 43)
+                #expect(l1[0..<n] == l2[0..<n] && n1 == n2)
+                Quantization.dequantizeScalar(l1, &d1, n, qp)
+                Quantization.dequantizeSIMD(l1, &d2, n, qp)
+                #expect(d1[0..<n] == d2[0..<n])
+            }
+            // At QP 0 the quantizer is fine enough that the round trip is nearly lossless.
+            if qp == 0 {
+                var out = [Int16](repeating: 0, count: 64)
+                Transform.forward8x8Scalar(residual, 8, &c1, &s)
+                Quantization.quantizeScalar(c1, &l1, 64, 0, 128)
+                Quantization.dequantizeScalar(l1, &d1, 64, 0)
+                Transform.inverse8x8Scalar(d1, &out, 8, &s)
+                for k in 0..<64 { worst = max(worst, abs(Int(out[k]) - Int(residual[k]))) }
+                Transform.forward4x4(residual, 8, &c1)
+                Quantization.quantizeScalar(c1, &l1, 16, 0, 128)
+                Quantization.dequantizeScalar(l1, &d1, 16, 0)
+                Transform.inverse4x4Scalar(d1, &out, 8)
+                for y in 0..<4 { for x in 0..<4 { worst = max(worst, abs(Int(out[y * 8 + x]) - Int(residual[y * 8 + x]))) } }
+            }
+        }
+        #expect(worst <= 2, "largest round-trip error at QP 0: \(worst)")
+    }
+
+    @Test func interpolationMatches() {
+        var random = SplitMix(seed: 3)
+        let stride = 48
+        let src = Self.bytes(stride * 40, &random)
+        var temp = [Int16](repeating: 0, count: 32 * 32)
+        for fy in 0..<4 {
+            for fx in 0..<4 {
+                for (w, h) in [(16, 16), (8, 8), (16, 8)] {
+                    var a = [UInt8](repeating: 0, count: 16 * 16), b = [UInt8](repeating: 0, count: 16 * 16)
+                    src.withUnsafeBufferPointer { s in
+                        let origin = s.baseAddress! + 3 * stride + 5
+                        Interpolation.lumaScalar(origin, stride, &a, 16, w, h, fx, fy, &temp)
+                        Interpolation.lumaSIMD(origin, stride, &b, 16, w, h, fx, fy, &temp)
+                    }
+                    #expect(a == b, "luma phase \(fx),\(fy) \(w)x\(h)")
+                }
+            }
+        }
+        for fy in 0..<8 {
+            for fx in 0..<8 {
+                for w in [4, 8] {
+                    var a = [UInt8](repeating: 0, count: 8 * 16), b = [UInt8](repeating: 0, count: 8 * 16)
+                    src.withUnsafeBufferPointer { s in
+                        Interpolation.chromaScalar(s.baseAddress! + stride + 1, stride, &a, 16, w, w, fx, fy)
+                        Interpolation.chromaSIMD(s.baseAddress! + stride + 1, stride, &b, 16, w, w, fx, fy)
+                    }
+                    #expect(a == b, "chroma phase \(fx),\(fy) width \(w)")
+                }
+            }
+        }
+    }
+
+    @Test func upsamplerPassesMatch() {
+        var random = SplitMix(seed: 4)
+        for (inW, inH, outW, outH) in [(40, 24, 80, 48), (48, 36, 72, 54), (34, 18, 68, 36), (32, 16, 32, 16)] {
+            let stride = 64
+            let src = Self.bytes(stride * inH, &random)
+            let upsampler = Upsampler(inWidth: inW, inHeight: inH, outWidth: outW, outHeight: outH)
+            var a = [UInt8](repeating: 0, count: 96 * outH), b = [UInt8](repeating: 0, count: 96 * outH)
+            upsampler.upsample(src, stride, &a, 96, vectorized: false)
+            upsampler.upsample(src, stride, &b, 96, vectorized: true)
+            #expect(a == b, "\(inW)x\(inH) -> \(outW)x\(outH)")
+        }
+        // The 2x horizontal kernel against its scalar reference, odd widths and edges included.
+        for width in [8, 13, 20, 37, 64] {
+            let src = Self.bytes(width + 16, &random)
+            var a = [Int16](repeating: 0, count: 2 * width + 16), b = [Int16](repeating: 0, count: 2 * width + 16)
+            Upsampler.horizontal2xScalar(src, &a, width)
+            Upsampler.horizontal2xSIMD(src, &b, width)
+            #expect(a == b, "2x row of \(width)")
+        }
+    }
+
+    @Test func upsamplerIsIdentityAtOneToOneAndKeepsFlatAreas() {
+        let src = [UInt8](repeating: 77, count: 64 * 16)
+        var out = [UInt8](repeating: 0, count: 64 * 32)
+        Upsampler(inWidth: 16, inHeight: 16, outWidth: 32, outHeight: 32).upsample(src, 64, &out, 64)
+        for y in 0..<32 { #expect(out[(y * 64)..<(y * 64 + 32)].allSatisfy { $0 == 77 }) }
+        var random = SplitMix(seed: 5)
+        let noise = Self.bytes(64 * 16, &random)
+        var same = [UInt8](repeating: 0, count: 64 * 16)
+        Upsampler(inWidth: 64, inHeight: 16, outWidth: 64, outHeight: 16).upsample(noise, 64, &same, 64)
+        #expect(same == noise)
+    }
+
+    @Test func blockMetricsMatch() {
+        var random = SplitMix(seed: 6)
+        for _ in 0..<100 {
+            let a = Self.bytes(48 * 16, &random), b = Self.bytes(32 * 16, &random)
+            for (w, h) in [(16, 16), (8, 8), (16, 8)] {
+                if w % 16 == 0 {
+                    #expect(BlockMetrics.sadScalar(a, 48, b, 32, w, h) == BlockMetrics.sadSIMD(a, 48, b, 32, w, h))
+                }
+                #expect(BlockMetrics.satdScalar(a, 48, b, 32, w, h) == BlockMetrics.satdSIMD(a, 48, b, 32, w, h))
+                #expect(BlockMetrics.sseScalar(a, 48, b, 32, w, h) == BlockMetrics.sseSIMD(a, 48, b, 32, w, h))
+            }
+        }
+    }
+
+    @Test func reconstructionKernelsMatch() {
+        var random = SplitMix(seed: 7)
+        for _ in 0..<100 {
+            let src = Self.bytes(32 * 16, &random), pred = Self.bytes(32 * 16, &random)
+            let residual = (0..<(16 * 16)).map { _ in Int16(Int(random.next() % 1001) - 500) }
+            var r1 = [Int16](repeating: 0, count: 256), r2 = [Int16](repeating: 0, count: 256)
+            Reconstruction.residualScalar(src, 32, pred, 32, &r1, 16, 16, 16)
+            Reconstruction.residualSIMD(src, 32, pred, 32, &r2, 16, 16, 16)
+            #expect(r1 == r2)
+            for w in [4, 8, 16] {
+                var o1 = [UInt8](repeating: 0, count: 256), o2 = [UInt8](repeating: 0, count: 256)
+                Reconstruction.addClipScalar(pred, 32, residual, 16, &o1, 16, w, w)
+                Reconstruction.addClipSIMD(pred, 32, residual, 16, &o2, 16, w, w)
+                #expect(o1 == o2, "add and clip width \(w)")
+            }
+            var a1 = src, a2 = src
+            Reconstruction.averageScalar(&a1, 32, pred, 32, 16, 16)
+            Reconstruction.averageSIMD(&a2, 32, pred, 32, 16, 16)
+            #expect(a1 == a2)
+        }
+    }
+
+    @Test func rangeCoderRoundTripsAdaptiveAndBypassBins() {
+        var random = SplitMix(seed: 8)
+        let count = 20000
+        let bins = (0..<count).map { i -> Int in
+            let r = random.next()
+            // Skewed contexts, so the coder must adapt, mixed with bypass bins.
+            return i % 5 == 4 ? Int(r & 1) : (r % 100 < UInt64(10 + 20 * (i % 4)) ? 1 : 0)
+        }
+        var encoder = RangeEncoder(capacity: 1024)
+        var states = ContextStates().states
+        states.withUnsafeMutableBufferPointer { s in
+            for (i, bin) in bins.enumerated() {
+                if i % 5 == 4 { encoder.encodeBypass(bin) } else { encoder.encode(bin, &s[i % 4]) }
+            }
+        }
+        encoder.finish()
+        let bytes = encoder.bytes
+        // Within 3% of the empirical entropy of the four contexts plus one bit per bypass bin.
+        var entropyBits = Double(count / 5)
+        for context in 0..<4 {
+            let coded = bins.enumerated().filter { $0.offset % 5 != 4 && $0.offset % 4 == context }.map(\.element)
+            let p = Double(coded.filter { $0 == 1 }.count) / Double(coded.count)
+            entropyBits += Double(coded.count) * -(p * log2(p) + (1 - p) * log2(1 - p))
+        }
+        #expect(Double(bytes.count) < entropyBits / 8 * 1.03, "\(bytes.count) bytes for \(entropyBits / 8) bytes of entropy")
+        var decodedStates = ContextStates().states
+        bytes.withUnsafeBufferPointer { b in
+            var decoder = RangeDecoder(data: b.baseAddress!, count: b.count, start: 0)
+            decodedStates.withUnsafeMutableBufferPointer { s in
+                for (i, bin) in bins.enumerated() {
+                    let value = i % 5 == 4 ? decoder.decodeBypass() : decoder.decode(&s[i % 4])
+                    if value != bin { Issue.record("bin \(i) decoded as \(value)"); return }
+                }
+            }
+            #expect(!decoder.overrun)
+            #expect(decoder.position == b.count, "the decoder reads exactly the payload")
+        }
+    }
+}
