@@ -159,7 +159,19 @@ struct CMAFRoundTripTests {
 
     @Test func crc32MatchesTheStandardCheckValue() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.referenceChecksum(Array("123456789".utf8)) == 0xCBF4_3926)
         #expect(CRC32.checksum([]) == 0)
+    }
+
+    @Test func slicedCRC32MatchesTheByteAtATimeReference() {
+        var rng = SeededGenerator(seed: 99)
+        let data = Fixtures.bytes(4096, &rng)
+        for _ in 0..<500 {
+            let a = Int.random(in: 0...data.count, using: &rng)
+            let b = Int.random(in: a...min(data.count, a + Int.random(in: 0...300, using: &rng)), using: &rng)
+            #expect(CRC32.checksum(data, range: a..<b) == CRC32.referenceChecksum(data, range: a..<b))
+        }
+        #expect(CRC32.checksum(data) == CRC32.referenceChecksum(data))
     }
 
     /// Offset of the first box of `type` (by its type field), scanning byte by byte.
