@@ -28,6 +28,7 @@ public enum ContainerError: Error, Sendable, Equatable, CustomStringConvertible 
     /// A file-system operation failed (disk full, unwritable directory); `reason` is the system's message.
     case io(path: String, operation: String, reason: String)
 
+    /// One line naming the file, the place and the problem, fit for a command-line error.
     public var description: String {
         switch self {
         case let .truncated(path, offset, box):
