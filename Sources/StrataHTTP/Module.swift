@@ -1,1 +1,0 @@
-// Module StrataHTTP: see Package.swift for its place in the pipeline.
