@@ -17,6 +17,9 @@ enum MacroblockReader {
         mb.mode = .interLayer
         if hasReference && r.bin(ContextIndex.interLayer + state.modeCount(x, y, .interLayer)) == 0 {
             mb.mode = r.bin(ContextIndex.bi + state.modeCount(x, y, .bi)) == 1 ? .bi : .inter
+            if mb.mode == .inter && r.bin(ContextIndex.differential + state.modeCount(x, y, .differential)) == 1 {
+                mb.mode = .differential
+            }
             guard let dx = readMotionDifference(&r, 0, state.mvdContext(x, y, 0)),
                   let dy = readMotionDifference(&r, 1, state.mvdContext(x, y, 1)) else {
                 throw .invalidSyntax(element: "mvd", macroblock: index, offset: r.decoder.position)

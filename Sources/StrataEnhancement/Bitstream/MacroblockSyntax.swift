@@ -9,6 +9,9 @@ enum MacroblockMode: UInt8 {
     case interLayer = 2
     /// Rounded average of the motion-compensated and the upsampled lower-layer predictions, plus residual.
     case bi = 3
+    /// Motion-compensated prediction plus the lower layer's change since the reference (the current
+    /// upsampled lower picture minus the reference's, motion-compensated with the same vector), plus residual.
+    case differential = 4
 }
 
 /// The decoded or chosen syntax of one macroblock, apart from its coefficient levels.
@@ -24,7 +27,7 @@ struct MacroblockData {
     /// Bit 0: Cb has coefficients; bit 1: Cr.
     var cbpChroma = 0
 
-    var usesMotion: Bool { mode == .inter || mode == .bi }
+    var usesMotion: Bool { mode == .inter || mode == .bi || mode == .differential }
 }
 
 /// Layout of a macroblock's coefficient levels in one 384-entry buffer.

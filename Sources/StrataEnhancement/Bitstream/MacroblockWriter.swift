@@ -18,6 +18,9 @@ enum MacroblockWriter {
             w.bin(interLayer ? 1 : 0, ContextIndex.interLayer + state.modeCount(x, y, .interLayer))
             if !interLayer {
                 w.bin(mb.mode == .bi ? 1 : 0, ContextIndex.bi + state.modeCount(x, y, .bi))
+                if mb.mode != .bi {
+                    w.bin(mb.mode == .differential ? 1 : 0, ContextIndex.differential + state.modeCount(x, y, .differential))
+                }
                 writeMotionDifference(&w, mb.mvdx, 0, state.mvdContext(x, y, 0))
                 writeMotionDifference(&w, mb.mvdy, 1, state.mvdContext(x, y, 1))
             }

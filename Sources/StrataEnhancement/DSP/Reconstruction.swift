@@ -77,4 +77,29 @@ enum Reconstruction {
             }
         }
     }
+
+    /// Scalar reference: `a = clip(a + b - c)` (the differential prediction), in place into `a`.
+    static func addDifferenceScalar(_ a: UnsafeMutablePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                                    _ c: UnsafePointer<UInt8>, _ cStride: Int, _ width: Int, _ height: Int) {
+        for y in 0..<height {
+            for x in 0..<width {
+                let v = Int16(a[y * aStride + x]) + Int16(b[y * bStride + x]) - Int16(c[y * cStride + x])
+                a[y * aStride + x] = UInt8(clamping: v)
+            }
+        }
+    }
+
+    /// SIMD twin of ``addDifferenceScalar(_:_:_:_:_:_:_:_:)`` for widths that are multiples of 8.
+    static func addDifferenceSIMD(_ a: UnsafeMutablePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                                  _ c: UnsafePointer<UInt8>, _ cStride: Int, _ width: Int, _ height: Int) {
+        let ra = UnsafeMutableRawPointer(a), rb = UnsafeRawPointer(b), rc = UnsafeRawPointer(c)
+        for y in 0..<height {
+            for x in stride(from: 0, to: width, by: 8) {
+                let v = SIMD8<Int16>(lanes: ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD8<UInt8>.self))
+                    &+ SIMD8<Int16>(lanes: rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD8<UInt8>.self))
+                    &- SIMD8<Int16>(lanes: rc.loadUnaligned(fromByteOffset: y * cStride + x, as: SIMD8<UInt8>.self))
+                ra.storeBytes(of: SIMD8<UInt8>(lanes: v.clampedToByte()), toByteOffset: y * aStride + x, as: SIMD8<UInt8>.self)
+            }
+        }
+    }
 }

@@ -9,7 +9,6 @@ public final class EnhancementDecoder {
     public let parameters: EnhancementLayerParameters
     private let geometry: LayerGeometry
     private let upsampler: InterLayerPredictor
-    private let interLayer: Picture
     private let pool: [Picture]
     private var references = ReferenceSlots()
     private let syntax: FrameSyntaxState
@@ -26,8 +25,7 @@ public final class EnhancementDecoder {
         let geometry = LayerGeometry(width: parameters.width, height: parameters.height)
         self.geometry = geometry
         upsampler = InterLayerPredictor(parameters)
-        interLayer = Picture(geometry: geometry, margin: 0)
-        pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.referenceMargin) }
+        pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.referenceMargin, withUpsampledLower: true) }
         syntax = FrameSyntaxState(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh)
         levels = .allocate(capacity: CoefficientLayout.count)
         levels.initialize(repeating: 0, count: CoefficientLayout.count)
@@ -62,7 +60,7 @@ public final class EnhancementDecoder {
                 guard header.hasReference == (reference != nil) else {
                     throw .invalidSyntax(element: "reference_flag", macroblock: -1, offset: 0)
                 }
-                upsampler.form(lower, into: interLayer)
+                upsampler.form(lower, into: current.upsampledLower!)
                 try decodeMacroblocks(bytes, header: header, reference: reference, into: current)
                 return .success(())
             } catch {
@@ -71,6 +69,7 @@ public final class EnhancementDecoder {
         }
         if case .failure(let error) = outcome { throw error }
         current.extendBorders()
+        current.upsampledLower!.extendBorders()
         references.insert(current, temporalId: temporalId)
         return current.frame(width: parameters.width, height: parameters.height)
     }
@@ -88,6 +87,7 @@ public final class EnhancementDecoder {
                                          states: contexts)
         var mb = MacroblockData()
         let hasReference = reference != nil
+        let interLayer = current.upsampledLower!
         for mby in 0..<geometry.macroblocksHigh {
             for mbx in 0..<geometry.macroblocksWide {
                 try MacroblockReader.read(&reader, &mb, levels, syntax, mbx, mby, hasReference: hasReference)
@@ -95,6 +95,9 @@ public final class EnhancementDecoder {
                 if let reference, mb.mode != .interLayer {
                     prediction.formMotion(compensator, reference, mbx, mby, mb.mvx, mb.mvy)
                     if mb.mode == .bi { prediction.averageWith(interLayer, mbx, mby) }
+                    if mb.mode == .differential {
+                        prediction.addLowerLayerChange(compensator, reference.upsampledLower!, interLayer, mbx, mby, mb.mvx, mb.mvy)
+                    }
                 } else {
                     prediction.formInterLayer(interLayer, mbx, mby)
                 }

@@ -2,14 +2,14 @@ import Foundation
 
 /// The encoder's per-macroblock decisions: motion search, then a rate-distortion choice among
 /// skip, temporal (inter), inter-layer and bi prediction and between 4x4 and 8x8 transforms, with
-/// per-block coefficient zeroing; lambda follows the quantizer (0.85 * 2^((QP - 12) / 3) on SSE).
+/// per-block coefficient zeroing; lambda follows the quantizer (2^((QP - 12) / 3) on SSE).
 final class MacroblockEncoder {
     private let geometry: LayerGeometry
     private let compensator = MotionCompensator()
     private let motionSearch: MotionSearch
     private let reconstructor = MacroblockReconstructor()
-    /// Predictions per candidate: skip (motion with the predicted vector), inter, inter-layer, bi.
-    private let predictions = (0..<4).map { _ in MacroblockPrediction() }
+    /// Predictions per candidate: skip (motion with the predicted vector), inter, inter-layer, bi, differential.
+    private let predictions = (0..<5).map { _ in MacroblockPrediction() }
     private let residual: UnsafeMutablePointer<Int16>
     private let coefficients: UnsafeMutablePointer<Int32>
     private let dequantized: UnsafeMutablePointer<Int32>
@@ -50,7 +50,7 @@ final class MacroblockEncoder {
     }
 
     /// Lagrange multiplier on SSE for a QP.
-    static func lambda(qp: Int) -> Double { 0.85 * pow(2, Double(qp - 12) / 3) }
+    static func lambda(qp: Int) -> Double { 1.0 * pow(2, Double(qp - 12) / 3) }
 
     /// Chooses, writes and reconstructs every macroblock of a picture.
     func encodePicture(_ writer: inout ArithmeticBinWriter, qp: Int, source: Picture, interLayer: Picture, reference: Picture?,
@@ -118,13 +118,16 @@ final class MacroblockEncoder {
             predictions[1].formMotion(compensator, reference, mbx, mby, mvx, mvy)
             predictions[3].copy(from: predictions[1])
             predictions[3].averageWith(interLayer, mbx, mby)
+            predictions[4].copy(from: predictions[1])
+            predictions[4].addLowerLayerChange(compensator, reference.upsampledLower!, interLayer, mbx, mby, mvx, mvy)
             // Rate-distortion checks are costly: try the best predictions by SATD (plus the vector's cost) only.
             let ls = source.luma.stride
             let vectorCost = Int(lambda.squareRoot() * Double(MotionSearch.vectorBits(mvx, mvy, px, py)))
             let satdInter = BlockMetrics.satdSIMD(src, ls, predictions[1].luma, 16, 16, 16) + vectorCost
             let satdInterLayer = BlockMetrics.satdSIMD(src, ls, predictions[2].luma, 16, 16, 16)
             let satdBi = BlockMetrics.satdSIMD(src, ls, predictions[3].luma, 16, 16, 16) + vectorCost
-            let best = min(satdInter, satdInterLayer, satdBi)
+            let satdDifferential = BlockMetrics.satdSIMD(src, ls, predictions[4].luma, 16, 16, 16) + vectorCost
+            let best = min(satdInter, satdInterLayer, satdBi, satdDifferential)
             let margin = best + best / 8 + 16
             if satdInter <= margin {
                 var inter = MacroblockData()
@@ -142,6 +145,12 @@ final class MacroblockEncoder {
                 bi.mode = .bi
                 bi.mvx = mvx; bi.mvy = mvy; bi.mvdx = mvx - px; bi.mvdy = mvy - py
                 consider(bi, 3)
+            }
+            if satdDifferential <= margin {
+                var differential = MacroblockData()
+                differential.mode = .differential
+                differential.mvx = mvx; differential.mvy = mvy; differential.mvdx = mvx - px; differential.mvdy = mvy - py
+                consider(differential, 4)
             }
         } else {
             consider(MacroblockData(), 2)

@@ -47,8 +47,10 @@ enum ContextIndex {
     static let mvdZero = 22
     /// mvd magnitude prefix bins: 5 contexts per component.
     static let mvdPrefix = 28
+    /// mb_differential_flag: 3 contexts by the number of differential left/top neighbours.
+    static let differential = 38
     /// Residual contexts start here, ``residualCategorySize`` per block category.
-    static let residual = 38
+    static let residual = 41
     /// Per category: coded_block_flag (3), significance (16), last (16), greater-than-one (5), magnitude (5).
     static let residualCategorySize = 45
     static let cbfOffset = 0, sigOffset = 3, lastOffset = 19, gt1Offset = 35, absOffset = 40

@@ -65,12 +65,15 @@ final class MacroblockPrediction {
     let cr: UnsafeMutablePointer<UInt8>
     static let stride = 16
 
+    private let scratch: UnsafeMutablePointer<UInt8>
+
     init() {
+        scratch = .allocate(capacity: 512); scratch.initialize(repeating: 0, count: 512)
         luma = .allocate(capacity: 256); cb = .allocate(capacity: 128); cr = .allocate(capacity: 128)
         luma.initialize(repeating: 0, count: 256); cb.initialize(repeating: 0, count: 128); cr.initialize(repeating: 0, count: 128)
     }
 
-    deinit { luma.deallocate(); cb.deallocate(); cr.deallocate() }
+    deinit { luma.deallocate(); cb.deallocate(); cr.deallocate(); scratch.deallocate() }
 
     @inline(__always) func plane(_ i: Int) -> UnsafeMutablePointer<UInt8> { i == 0 ? luma : (i == 1 ? cb : cr) }
 
@@ -95,6 +98,20 @@ final class MacroblockPrediction {
         for i in 0..<3 {
             let p = up.plane(i), size = i == 0 ? 16 : 8
             Reconstruction.averageSIMD(plane(i), 16, p.origin + (mby * size) * p.stride + mbx * size, p.stride, size, size)
+        }
+    }
+
+    /// Differential prediction: adds the lower layer's change since the reference, `current - MC(reference)`
+    /// of the upsampled lower pictures with the same vector, to this motion-compensated prediction.
+    func addLowerLayerChange(_ mc: MotionCompensator, _ lowerReference: Picture, _ lowerCurrent: Picture,
+                             _ mbx: Int, _ mby: Int, _ mvx: Int32, _ mvy: Int32) {
+        mc.predictLuma(lowerReference.luma, mbx * 16, mby * 16, mvx, mvy, 16, 16, scratch, 16)
+        mc.predictChroma(lowerReference.cb, mbx * 8, mby * 8, mvx, mvy, 8, 8, scratch + 256, 16)
+        mc.predictChroma(lowerReference.cr, mbx * 8, mby * 8, mvx, mvy, 8, 8, scratch + 384, 16)
+        for i in 0..<3 {
+            let p = lowerCurrent.plane(i), size = i == 0 ? 16 : 8
+            let moved = i == 0 ? scratch : (i == 1 ? scratch + 256 : scratch + 384)
+            Reconstruction.addDifferenceSIMD(plane(i), 16, p.origin + (mby * size) * p.stride + mbx * size, p.stride, moved, 16, size, size)
         }
     }
 

@@ -104,8 +104,12 @@ final class Picture {
     var motion: [Int32]
     /// Entropy context states at the end of this picture's coding, inherited by pictures that reference it.
     var contexts: ContextStates
+    /// The upsampled lower layer of the same instant (the inter-layer prediction), kept with reference
+    /// pictures for differential prediction.
+    let upsampledLower: Picture?
 
-    init(geometry: LayerGeometry, margin: Int) {
+    init(geometry: LayerGeometry, margin: Int, withUpsampledLower: Bool = false) {
+        upsampledLower = withUpsampledLower ? Picture(geometry: geometry, margin: margin) : nil
         luma = PicturePlane(width: geometry.codedWidth, height: geometry.codedHeight, margin: margin)
         cb = PicturePlane(width: geometry.codedWidth / 2, height: geometry.codedHeight / 2, margin: margin / 2)
         cr = PicturePlane(width: geometry.codedWidth / 2, height: geometry.codedHeight / 2, margin: margin / 2)
