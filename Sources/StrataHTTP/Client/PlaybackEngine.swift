@@ -256,8 +256,12 @@ final class PlaybackEngine<Network: PlaybackNetwork> {
             try await fetchBase(missing, buffer: buffer)
             return
         }
-        if let (l, s, deadline) = bestUpgrade(buffer: buffer, lowWater: lowWater, basesComplete: missing >= layout.segmentCount) {
-            await fetchUpgrade(layer: l, segment: s, deadline: deadline, buffer: buffer)
+        if let (l, s, deadline, eta) = bestUpgrade(buffer: buffer, lowWater: lowWater, basesComplete: missing >= layout.segmentCount) {
+            // Give up on the upgrade at its segment's play time, when it runs far slower than
+            // expected, or before it eats into the buffer the next base needs.
+            var limit = min(deadline, now + 3 * eta + 0.25)
+            if missing < layout.segmentCount { limit = min(limit, now + max(0.01, buffer - lowWater / 2)) }
+            await fetchUpgrade(layer: l, segment: s, deadline: limit, buffer: buffer)
             return
         }
         if missing < layout.segmentCount && buffer < settings.bufferTarget {
@@ -291,9 +295,9 @@ final class PlaybackEngine<Network: PlaybackNetwork> {
         return rate * settings.safety >= needed
     }
 
-    private func bestUpgrade(buffer: Double, lowWater: Double, basesComplete: Bool) -> (Int, Int, Double)? {
+    private func bestUpgrade(buffer: Double, lowWater: Double, basesComplete: Bool) -> (Int, Int, Double, Double)? {
         guard let rate = estimator.bytesPerSecond, rate > 0 else { return nil }
-        var best: (Int, Int, Double)?
+        var best: (Int, Int, Double, Double)?
         for s in nextToPlay..<firstMissingBase {
             let l = level(s)
             guard l < settings.maxLayers, !given[l][s], sustains(layers: l + 1, rate: rate) else { continue }
@@ -301,7 +305,7 @@ final class PlaybackEngine<Network: PlaybackNetwork> {
             let deadline = playTime(s) - settings.decodeMargin
             guard now + eta <= deadline else { continue }
             if !basesComplete && buffer - eta < lowWater { continue }
-            if best == nil || l < best!.0 { best = (l, s, deadline) }
+            if best == nil || l < best!.0 { best = (l, s, deadline, eta) }
         }
         return best
     }
@@ -338,11 +342,13 @@ final class PlaybackEngine<Network: PlaybackNetwork> {
         }
     }
 
+    /// Downloads layer `l` of segment `s`, abandoning it at session time `deadline`.
     private func fetchUpgrade(layer l: Int, segment s: Int, deadline: Double, buffer: Double) async {
         let start = now
         let estimate = estimator.kbps
+        let ahead = started ? playTime(s) - start : deadline - start
         let result = await network.fetch(layer: l, segment: s, timeout: max(0.001, deadline - now))
-        log("segment \(s) layer \(l) \(names(l, s)) (buffer \(fmt(buffer, 2)) s, \(fmt(deadline + settings.decodeMargin - start, 2)) s before play, estimate \(estimate.map { fmt($0, 0) + " kbps" } ?? "none")): \(describe(result))")
+        log("segment \(s) layer \(l) \(names(l, s)) (buffer \(fmt(buffer, 2)) s, \(fmt(ahead, 2)) s before play, estimate \(estimate.map { fmt($0, 0) + " kbps" } ?? "none")): \(describe(result))")
         switch result {
         case let .arrived(bytes, count, seconds):
             arrival[l][s] = now

@@ -21,11 +21,13 @@ public final class StreamServer: @unchecked Sendable {
         self.options = options
     }
 
-    /// Serves until the calling task is cancelled; throws if the directory is missing or the
-    /// address cannot be bound.
-    public func run() async throws {
-        let app = try makeApplication(onRunning: { _ in })
-        try await app.run()
+    /// Serves until the calling task is cancelled or the process receives SIGINT or SIGTERM
+    /// (then it closes the listener, lets responses in flight finish and returns); throws if
+    /// the directory is missing or the address cannot be bound. `onListening` receives the
+    /// bound port once the server accepts connections.
+    public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let app = try makeApplication(onRunning: onListening)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 
     /// Starts serving in the background and returns the bound port (useful with port 0).
