@@ -23,6 +23,9 @@ public final class OpenH264Decoder {
         var param = SDecodingParam()
         param.sVideoProperty.size = UInt32(MemoryLayout<SVideoProperty>.size)
         param.sVideoProperty.eVideoBsType = VIDEO_BITSTREAM_DEFAULT
+        // All dependency/quality layers: the NAL units fed choose the layer (a target of 0 makes
+        // the decoder refuse the SVC layers instead of dropping them).
+        param.uiTargetDqLayer = UInt8.max
         param.eEcActiveIdc = ERROR_CON_DISABLE
         let status = Int(strata_dec_initialize(decoder, &param))
         if status != 0 {
@@ -37,11 +40,15 @@ public final class OpenH264Decoder {
     }
 
     /// Decodes one whole access unit and returns its picture, or nil when the units held no picture
-    /// (parameter sets alone). There is no reordering delay: the base has no B-frames.
+    /// (parameter sets alone).
+    ///
+    /// Baseline and Main profile pictures come out with their own access unit, in decoding order,
+    /// which is display order for Strata's base (it has no B-frames); a Main profile stream with
+    /// B-frames from another encoder would come out in decoding order too.
     public func decode(_ accessUnit: [NALUnit]) throws(BaseLayerError) -> Frame? {
         let index = accessUnitsDecoded
         accessUnitsDecoded += 1
-        let bytes = AnnexB.serialize(accessUnit)
+        let bytes = AnnexB.serialize(accessUnit.map(Self.withoutReorderDelay))
         guard !bytes.isEmpty else { return nil }
         var info = SBufferInfo()
         var planes: [UnsafeMutablePointer<UInt8>?] = [nil, nil, nil]
@@ -54,21 +61,43 @@ public final class OpenH264Decoder {
         return try picture(from: info, accessUnit: index)
     }
 
-    /// Returns the pictures the decoder still holds (none for Strata's base, which has no reordering).
+    /// OpenH264 holds each Main or High profile picture back until the next one arrives, in case
+    /// a B-frame must be shown before it; Baseline pictures come out at once. Strata's base has no
+    /// B-frames (display order is decoding order) and the encoder writes Main profile for CABAC,
+    /// whose SPS syntax is Baseline's, so the decoder is shown `profile_idc` 66 and returns every
+    /// picture with its own access unit. High profile SPSs (x264's) differ in syntax and are fed
+    /// unchanged: their pictures come out one access unit late, the last one from ``flush()``.
+    static func withoutReorderDelay(_ nal: NALUnit) -> NALUnit {
+        guard nal.type == NALUnitType.sps, nal.bytes.count > 1, nal.bytes[1] == 77 else { return nal }
+        var patched = nal
+        patched.bytes[1] = 66
+        return patched
+    }
+
+    private func heldPictureCount() -> Int {
+        var remaining: Int32 = 0
+        let status = strata_dec_get_option(decoder, DECODER_OPTION_NUM_OF_FRAMES_REMAINING_IN_BUFFER, &remaining)
+        return status == 0 ? Int(remaining) : 0
+    }
+
+    private func releaseHeldPicture(accessUnit: Int) throws(BaseLayerError) -> Frame? {
+        guard heldPictureCount() > 0 else { return nil }
+        var info = SBufferInfo()
+        var planes: [UnsafeMutablePointer<UInt8>?] = [nil, nil, nil]
+        let state = planes.withUnsafeMutableBufferPointer { dst in
+            Int(strata_dec_flush_frame(decoder, dst.baseAddress, &info).rawValue)
+        }
+        guard state == 0 else { throw .decodeFailed(accessUnit: accessUnit, state: state) }
+        return try picture(from: info, accessUnit: accessUnit)
+    }
+
+    /// Returns the pictures the decoder still holds at the end of a stream: none for Strata's
+    /// base, the last picture for a High profile stream. Call it once, after the last access unit.
     public func flush() throws(BaseLayerError) -> [Frame] {
         var frames: [Frame] = []
-        var remaining: Int32 = 0
-        _ = strata_dec_get_option(decoder, DECODER_OPTION_NUM_OF_FRAMES_REMAINING_IN_BUFFER, &remaining)
-        var attempts = Int(max(remaining, 0))
-        while attempts > 0 {
-            attempts -= 1
-            var info = SBufferInfo()
-            var planes: [UnsafeMutablePointer<UInt8>?] = [nil, nil, nil]
-            let state = planes.withUnsafeMutableBufferPointer { dst in
-                Int(strata_dec_flush_frame(decoder, dst.baseAddress, &info).rawValue)
-            }
-            guard state == 0 else { throw .decodeFailed(accessUnit: accessUnitsDecoded, state: state) }
-            guard let frame = try picture(from: info, accessUnit: accessUnitsDecoded) else { break }
+        // Bounded by the decoder's picture buffer (16), so a confused decoder cannot loop forever.
+        for _ in 0..<16 {
+            guard let frame = try releaseHeldPicture(accessUnit: accessUnitsDecoded) else { break }
             frames.append(frame)
         }
         return frames

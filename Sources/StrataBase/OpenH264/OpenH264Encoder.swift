@@ -85,7 +85,9 @@ public final class OpenH264Encoder {
                 layers[i].iVideoWidth = Int32(layer.width)
                 layers[i].iVideoHeight = Int32(layer.height)
                 layers[i].fFrameRate = fps
-                layers[i].uiProfileIdc = PRO_UNKNOWN
+                // Main rather than High for CABAC: OpenH264 uses no High-only tool, and Main
+                // keeps the Baseline SPS syntax the decoder relies on (see OpenH264Decoder).
+                layers[i].uiProfileIdc = i > 0 ? PRO_UNKNOWN : (c.cabac ? PRO_MAIN : PRO_BASELINE)
                 layers[i].uiLevelIdc = LEVEL_UNKNOWN
                 layers[i].sSliceArgument.uiSliceMode = SM_SINGLE_SLICE
                 layers[i].sSliceArgument.uiSliceNum = 1
@@ -155,9 +157,10 @@ public final class OpenH264Encoder {
         if isIDR { framesSinceIDR = 0 }
         var units: [NALUnit] = []
         var baseTemporalId: Int?
+        let layerCount = min(Int(info.iLayerNum), Int(MAX_LAYER_NUM_OF_FRAME))
         withUnsafeBytes(of: &info.sLayerInfo) { raw in
             let layers = raw.bindMemory(to: SLayerBSInfo.self)
-            for l in 0..<Int(info.iLayerNum) {
+            for l in 0..<layerCount {
                 let layer = layers[l]
                 let isVideo = layer.uiLayerType == UInt8(VIDEO_CODING_LAYER.rawValue)
                 let temporalId = isVideo ? Int(layer.uiTemporalId) : 0

@@ -1,0 +1,67 @@
+import Testing
+import StrataBase
+import StrataCore
+
+@Suite("x264 reference encoder")
+struct X264EncoderTests {
+    private func encode(_ frames: [Frame], preset: X264Preset, rateControl: X264RateControl, keyframeInterval: Int? = nil) throws -> [UInt8] {
+        let encoder = try X264Encoder(width: frames[0].width, height: frames[0].height, frameRate: FrameRate(25),
+                                      preset: preset, rateControl: rateControl, threads: 1, keyframeInterval: keyframeInterval)
+        var out: [UInt8] = []
+        for f in frames { out += try encoder.encode(f) }
+        out += try encoder.flush()
+        #expect(encoder.framesSubmitted == frames.count)
+        return out
+    }
+
+    @Test("an x264 stream parses into one access unit per frame and decodes in ffmpeg")
+    func decodesToEveryFrame() throws {
+        let frames = TestClips.qcif(frames: 10)
+        let stream = try encode(frames, preset: .veryfast, rateControl: .crf(23))
+        let units = try AnnexB.parse(stream)
+        #expect(units.contains { $0.type == NALUnitType.sps })
+        #expect(units.filter { $0.isVCL }.count == 10)
+        guard FFmpeg.isAvailable else { return }
+        let decoded = try FFmpeg.decodeH264(stream, width: 176, height: 144)
+        #expect(decoded.count == 10)
+        #expect(TestClips.psnrY(decoded, frames) > 33)
+    }
+
+    @Test("ultrafast (no B-frames) decodes with OpenH264 too")
+    func openH264DecodesUltrafast() throws {
+        let frames = TestClips.qcif(frames: 8)
+        let stream = try encode(frames, preset: .ultrafast, rateControl: .qp(24))
+        let units = AnnexB.accessUnits(try AnnexB.parse(stream))
+        #expect(units.count == 8)
+        let decoded = try TestClips.decode(units)
+        #expect(decoded.count == 8)
+        #expect(TestClips.psnrY(decoded, frames) > 36)
+    }
+
+    @Test("a lower CRF gives a bigger, better stream")
+    func crfOrdersSize() throws {
+        let frames = TestClips.qcif(frames: 8)
+        let sizes = try [32.0, 26, 20].map { try encode(frames, preset: .veryfast, rateControl: .crf($0)).count }
+        #expect(sizes[0] < sizes[1] && sizes[1] < sizes[2], "bytes at CRF 32/26/20: \(sizes)")
+    }
+
+    @Test("the keyframe interval puts IDRs where asked")
+    func keyframeInterval() throws {
+        let frames = TestClips.qcif(frames: 12)
+        let stream = try encode(frames, preset: .ultrafast, rateControl: .crf(28), keyframeInterval: 4)
+        let units = AnnexB.accessUnits(try AnnexB.parse(stream))
+        #expect(units.map(\.isIDR) == (0..<12).map { $0 % 4 == 0 })
+    }
+
+    @Test("bad sizes and rate controls are refused; a wrong-size frame is refused")
+    func errors() throws {
+        #expect(throws: BaseLayerError.self) {
+            _ = try X264Encoder(width: 63, height: 64, frameRate: FrameRate(25), preset: .medium, rateControl: .crf(23))
+        }
+        #expect(throws: BaseLayerError.self) {
+            _ = try X264Encoder(width: 64, height: 64, frameRate: FrameRate(25), preset: .medium, rateControl: .crf(60))
+        }
+        let encoder = try X264Encoder(width: 64, height: 64, frameRate: FrameRate(25), preset: .ultrafast, rateControl: .crf(23))
+        #expect(throws: BaseLayerError.frameSizeMismatch(expected: "64x64", got: "32x32")) { _ = try encoder.encode(Frame(width: 32, height: 32)) }
+    }
+}
