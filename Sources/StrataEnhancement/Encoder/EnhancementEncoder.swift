@@ -101,6 +101,7 @@ public final class EnhancementEncoder {
         let payload = header.serialized() + writer.encoder.bytes
         rangeEncoder = writer.encoder
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }
+        DeblockingFilter.apply(current, syntax, qp: qp)
         current.extendBorders()
         interLayer.extendBorders()
         references.insert(current, temporalId: temporalId)

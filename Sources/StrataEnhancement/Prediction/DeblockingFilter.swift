@@ -1,0 +1,98 @@
+/// The normative in-loop deblocking filter (Specs "Deblocking"): after all macroblocks of a picture
+/// are reconstructed, every vertical then every horizontal 8x8 block edge is smoothed where the two
+/// sides were predicted or coded differently and the step across the edge is small enough to be a
+/// coding artefact rather than picture content. The filtered picture is both the output and the
+/// reference of later frames.
+enum DeblockingFilter {
+    /// Edge threshold alpha by QP.
+    static let alpha: [Int32] = [Int32](repeating: 0, count: 16) + [4, 4, 5, 6, 7, 8, 9, 10, 12, 13, 15, 17, 20, 22, 25, 28, 32, 36,
+                                                                     40, 45, 50, 56, 63, 71, 80, 90, 101, 113, 127, 144, 162, 182,
+                                                                     203, 226, 255, 255]
+    /// Side threshold beta by QP.
+    static let beta: [Int32] = [Int32](repeating: 0, count: 16) + [2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10,
+                                                                    11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18]
+
+    /// Filters `picture` in place using the macroblock decisions recorded in `syntax`.
+    static func apply(_ picture: Picture, _ syntax: FrameSyntaxState, qp: Int) {
+        let a = alpha[qp], b = beta[qp]
+        guard a > 0 else { return }
+        let mbW = syntax.mbWide, mbH = syntax.mbHigh
+        let gridW = mbW * 2
+        /// Boundary strength between 8x8 luma blocks (x0, y0) and (x1, y1).
+        @inline(__always) func strength(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int) -> Int32 {
+            if syntax.cbp8[y0 * gridW + x0] != 0 || syntax.cbp8[y1 * gridW + x1] != 0 { return 2 }
+            let m0 = (y0 >> 1) * mbW + (x0 >> 1), m1 = (y1 >> 1) * mbW + (x1 >> 1)
+            if m0 == m1 { return 0 }
+            let moving0 = syntax.hasMotion[m0] != 0, moving1 = syntax.hasMotion[m1] != 0
+            if moving0 != moving1 { return 1 }
+            if !moving0 { return 0 }
+            let mode0 = syntax.skip[m0] != 0 ? 0 : syntax.mode[m0], mode1 = syntax.skip[m1] != 0 ? 0 : syntax.mode[m1]
+            let class0: UInt8 = mode0 == MacroblockMode.inter.rawValue ? 0 : mode0, class1: UInt8 = mode1 == MacroblockMode.inter.rawValue ? 0 : mode1
+            if class0 != class1 { return 1 }
+            let dx = abs(syntax.motion[2 * m0] - syntax.motion[2 * m1]), dy = abs(syntax.motion[2 * m0 + 1] - syntax.motion[2 * m1 + 1])
+            return dx >= 4 || dy >= 4 ? 1 : 0
+        }
+        let luma = picture.luma, ls = luma.stride
+        // Vertical edges, left to right, then horizontal edges, top to bottom.
+        for by in 0..<(mbH * 2) {
+            for bx in 1..<(mbW * 2) {
+                let s = strength(bx - 1, by, bx, by)
+                if s > 0 { filterLuma(luma.origin + by * 8 * ls + bx * 8, 1, ls, a, b, (b * s + 4) >> 3) }
+            }
+        }
+        for by in 1..<max(mbH * 2, 1) {
+            for bx in 0..<(mbW * 2) {
+                let s = strength(bx, by - 1, bx, by)
+                if s > 0 { filterLuma(luma.origin + by * 8 * ls + bx * 8, ls, 1, a, b, (b * s + 4) >> 3) }
+            }
+        }
+        for plane in [picture.cb, picture.cr] {
+            let cs = plane.stride
+            for my in 0..<mbH {
+                for mx in 1..<max(mbW, 1) {
+                    let s = max(strength(mx * 2 - 1, my * 2, mx * 2, my * 2), strength(mx * 2 - 1, my * 2 + 1, mx * 2, my * 2 + 1))
+                    if s > 0 { filterChroma(plane.origin + my * 8 * cs + mx * 8, 1, cs, a, b, ((b * s + 4) >> 3) + 1) }
+                }
+            }
+            for my in 1..<max(mbH, 1) {
+                for mx in 0..<mbW {
+                    let s = max(strength(mx * 2, my * 2 - 1, mx * 2, my * 2), strength(mx * 2 + 1, my * 2 - 1, mx * 2 + 1, my * 2))
+                    if s > 0 { filterChroma(plane.origin + my * 8 * cs + mx * 8, cs, 1, a, b, ((b * s + 4) >> 3) + 1) }
+                }
+            }
+        }
+    }
+
+    /// Filters 8 lines across one luma edge. `q0` addresses the first sample after the edge of the
+    /// first line; `across` steps over the edge, `along` to the next line.
+    @inline(__always)
+    static func filterLuma(_ q0: UnsafeMutablePointer<UInt8>, _ across: Int, _ along: Int, _ alpha: Int32, _ beta: Int32, _ tc0: Int32) {
+        for line in 0..<8 {
+            let p = q0 + line * along
+            let p0 = Int32(p[-across]), p1 = Int32(p[-2 * across]), p2 = Int32(p[-3 * across])
+            let q0v = Int32(p[0]), q1 = Int32(p[across]), q2 = Int32(p[2 * across])
+            guard abs(p0 - q0v) < alpha, abs(p1 - p0) < beta, abs(q1 - q0v) < beta else { continue }
+            let ap = abs(p2 - p0) < beta, aq = abs(q2 - q0v) < beta
+            let tc = tc0 + (ap ? 1 : 0) + (aq ? 1 : 0)
+            let delta = min(max(((q0v - p0) * 4 + (p1 - q1) + 4) >> 3, -tc), tc)
+            p[-across] = UInt8(clamping: p0 + delta)
+            p[0] = UInt8(clamping: q0v - delta)
+            if ap { p[-2 * across] = UInt8(clamping: p1 + min(max((p2 + ((p0 + q0v + 1) >> 1) - 2 * p1) >> 1, -tc0), tc0)) }
+            if aq { p[across] = UInt8(clamping: q1 + min(max((q2 + ((p0 + q0v + 1) >> 1) - 2 * q1) >> 1, -tc0), tc0)) }
+        }
+    }
+
+    /// Filters 8 lines across one chroma edge (only the two samples next to the edge change).
+    @inline(__always)
+    static func filterChroma(_ q0: UnsafeMutablePointer<UInt8>, _ across: Int, _ along: Int, _ alpha: Int32, _ beta: Int32, _ tc: Int32) {
+        for line in 0..<8 {
+            let p = q0 + line * along
+            let p0 = Int32(p[-across]), p1 = Int32(p[-2 * across])
+            let q0v = Int32(p[0]), q1 = Int32(p[across])
+            guard abs(p0 - q0v) < alpha, abs(p1 - p0) < beta, abs(q1 - q0v) < beta else { continue }
+            let delta = min(max(((q0v - p0) * 4 + (p1 - q1) + 4) >> 3, -tc), tc)
+            p[-across] = UInt8(clamping: p0 + delta)
+            p[0] = UInt8(clamping: q0v - delta)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Testing
+@testable import StrataEnhancement
+
+@Suite struct DeblockingTests {
+    /// A 32x16 picture: left macroblock flat at `left`, right one flat at `right`, both with coefficients.
+    static func picture(left: UInt8, right: UInt8) -> (Picture, FrameSyntaxState) {
+        let picture = Picture(geometry: LayerGeometry(width: 32, height: 16), margin: 16)
+        for y in 0..<16 {
+            (picture.luma.origin + y * picture.luma.stride).update(repeating: left, count: 16)
+            (picture.luma.origin + y * picture.luma.stride + 16).update(repeating: right, count: 16)
+        }
+        let syntax = FrameSyntaxState(mbWide: 2, mbHigh: 1)
+        var mb = MacroblockData()
+        mb.mode = .interLayer
+        mb.cbpLuma = 15
+        syntax.record(0, 0, mb, hasReference: true)
+        syntax.record(1, 0, mb, hasReference: true)
+        return (picture, syntax)
+    }
+
+    @Test func smallStepsAtCodedBlockEdgesAreSmoothed() {
+        let (picture, syntax) = Self.picture(left: 100, right: 106)
+        DeblockingFilter.apply(picture, syntax, qp: 32)
+        let row = (0..<32).map { picture.luma.origin[$0] }
+        #expect(row[15] > 100 && row[16] < 106, "edge samples move towards each other: \(row[13...18])")
+        #expect(row[0] == 100 && row[31] == 106, "samples away from the edge are untouched")
+    }
+
+    @Test func realEdgesAndLowQPAreLeftAlone() {
+        let (sharp, syntax) = Self.picture(left: 40, right: 200)
+        DeblockingFilter.apply(sharp, syntax, qp: 32)
+        #expect(sharp.luma.origin[15] == 40 && sharp.luma.origin[16] == 200)
+        let (fine, syntax2) = Self.picture(left: 100, right: 106)
+        DeblockingFilter.apply(fine, syntax2, qp: 10)
+        #expect(fine.luma.origin[15] == 100 && fine.luma.origin[16] == 106)
+    }
+}
