@@ -1,4 +1,5 @@
 import Strata
+import StrataHTTP
 
 /// Opens a stream from a directory path (http(s) URLs are handled by the delivery module).
 func openStream(_ location: String) async throws -> StreamReader {
@@ -8,6 +9,7 @@ func openStream(_ location: String) async throws -> StreamReader {
     return try await StreamReader(directory: location)
 }
 
+/// Opens a stream served over HTTP, through the same fetching code as `strata play`.
 func openRemoteStream(_ url: String) async throws -> StreamReader {
-    throw StrataError.unreadable(path: url, message: "http(s) streams need the delivery module")
+    try await StreamReader(source: HTTPSource(baseURL: url))
 }

@@ -7,5 +7,6 @@ struct StrataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata",
         abstract: "Layered video: one encode, a base any H.264 player shows, enhancement layers that raise its quality.",
-        subcommands: [DemoCommand.self, EncodeCommand.self, DecodeCommand.self, InfoCommand.self])
+        subcommands: [DemoCommand.self, EncodeCommand.self, DecodeCommand.self, InfoCommand.self,
+                      ServeCommand.self, BenchCommand.self])
 }

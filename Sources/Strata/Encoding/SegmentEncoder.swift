@@ -82,7 +82,7 @@ struct SegmentEncoder {
             do {
                 unit = try baseEncoder.encode(scaled[0], forceIDR: i == 0)
                 guard let picture = try baseDecoder.decode(unit.nalUnits.filter(\.isAVCBaseNAL)) else {
-                    throw StrataError.baseLayer(segment: index, message: "frame \(firstFrame + i): the base decoder returned no picture")
+                    throw StrataError.baseLayer(segment: index, message: "frame \(firstFrame + i): the base decoder returned no picture for NAL units of types \(unit.nalUnits.map(\.type))")
                 }
                 decoded = picture
             } catch let e as StrataError {

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Strata
+import StrataBench
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Research harness: storage of the layered stream against simulcast ladders at matched quality.",
+        discussion: """
+        Encodes INPUT with Strata, measures every operating point (kbps, PSNR-Y, SSIM, VMAF
+        when an ffmpeg with libvmaf is found, decode fps), searches x264 and OpenH264
+        single-layer rungs of equal quality at each operating point's resolution, and writes
+        DIR/report.json, DIR/report.csv and DIR/rate-quality.svg. VMAF uses $STRATA_FFMPEG,
+        else PyPI imageio-ffmpeg's binary, else an ffmpeg on PATH built with libvmaf.
+        """)
+
+    @Argument(help: "Input .y4m file, or - for standard input.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Output directory for the report, CSV, plot and stream.")
+    var output: String
+
+    @OptionGroup var plan: PlanOptions
+
+    @Option(help: "x264 preset of the simulcast ladder.")
+    var preset: String = "medium"
+
+    @Option(help: "Quality metric to match rungs on: auto, vmaf or psnr_y.")
+    var metric: String = "auto"
+
+    @Option(help: "Use only the first N frames of the input.")
+    var frames: Int?
+
+    @Option(help: "ffmpeg binary to decode x264 rungs and compute VMAF.")
+    var ffmpeg: String?
+
+    @Flag(help: "Also try several layer plans and report the one with the lowest storage ratio.")
+    var sweep = false
+
+    @Flag(help: "Skip the BD-rate sweep of the top operating point.")
+    var noBdRate = false
+
+    @Option(help: ArgumentHelp("Replay these bandwidth trace files (comma-separated) against the layered stream and the matched x264 ladder.", valueName: "traces"))
+    var abr: String?
+
+    func run() async throws {
+        guard let x264Preset = X264Preset(rawValue: preset) else {
+            throw ValidationError("--preset must be one of \(X264Preset.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let preference = MetricPreference(rawValue: metric) else {
+            throw ValidationError("--metric must be auto, vmaf or psnr_y")
+        }
+        let options = BenchOptions(input: input, outputDirectory: output, plan: try plan.plan(), x264Preset: x264Preset,
+                                   sweep: sweep, metric: preference, ffmpegPath: ffmpeg, maxFrames: frames,
+                                   segmentSeconds: plan.segmentSeconds, bdRate: !noBdRate, concurrency: plan.jobs)
+        let line = ProgressLine()
+        let report = try await BenchHarness.run(options) { p in
+            line.update(String(format: "[%3.0f%%] %@: %@", p.fraction * 100, p.stage.rawValue, p.message))
+            if p.stage == .note { line.finish(); printError(p.message) }
+        }
+        line.finish()
+        print(BenchSummary.render(report))
+        if let abr {
+            try await runABR(traces: abr.split(separator: ",").map(String.init), report: report, streamDirectory: output + "/stream")
+        }
+        print("wrote \(output)/report.json, report.csv, rate-quality.svg")
+    }
+}
