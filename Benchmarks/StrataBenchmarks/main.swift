@@ -1,1 +1,26 @@
-print("benchmarks")
+// Benchmarks by subcommand: `swift run -c release StrataBenchmarks <name> [arguments]`.
+// Each area adds one entry to this table and one file holding its run function.
+
+let benchmarks: [(name: String, summary: String, run: ([String]) async throws -> Void)] = [
+    ("base", "OpenH264 base encode/decode at 1280x720 beside x264 medium and ultrafast", runBaseBenchmark),
+    ("enhancement", "enhancement layers at 1280x720: decode fps vs memcpy, encode fps vs x264 medium, SIMD vs scalar kernels", runEnhancementBenchmark),
+]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let name = arguments.first, let benchmark = benchmarks.first(where: { $0.name == name }) else {
+    print("usage: StrataBenchmarks <benchmark> [arguments]\n")
+    for b in benchmarks { print("  \(b.name)\t\(b.summary)") }
+    exit(arguments.isEmpty || arguments.first == "--help" ? 0 : 2)
+}
+do {
+    try await benchmark.run(Array(arguments.dropFirst()))
+} catch {
+    print("\(name): \(error)")
+    exit(1)
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
