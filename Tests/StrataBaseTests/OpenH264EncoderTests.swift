@@ -136,6 +136,12 @@ struct OpenH264OperatingPointTests {
         #expect(vcl.filter { $0.dependencyId == 1 }.allSatisfy { $0.type == NALUnitType.codedSliceExtension })
         #expect(vcl.filter { $0.dependencyId == 0 }.allSatisfy { $0.isAVCBaseNAL })
         #expect(units.allSatisfy { $0.highestDependencyId == 1 })
+        // Both spatial layers follow the same temporal hierarchy.
+        for u in units {
+            #expect(u.nalUnits.filter { $0.isVCL }.allSatisfy { $0.temporalId == u.temporalId }, "frame \(u.frameIndex)")
+        }
+        // The top layer at T0 alone decodes too (every other frame).
+        #expect(try TestClips.decode(units.filter { $0.temporalId == 0 }, spatialLayer: 1).count == 4)
 
         let base = try TestClips.decode(units, spatialLayer: 0)
         #expect(base.count == 8)
@@ -205,6 +211,13 @@ struct OpenH264ErrorTests {
                                      SpatialLayerSpec(width: 64, height: 64, rateControl: .constantQP(30))]
         #expect(refused(c))
         #expect(!refused(good))
+    }
+
+    @Test("an empty access unit gives no picture and no error")
+    func emptyAccessUnit() throws {
+        let decoder = try OpenH264Decoder()
+        #expect(try decoder.decode([]) == nil)
+        #expect(try decoder.flush().isEmpty)
     }
 
     @Test("a frame of the wrong size is refused")

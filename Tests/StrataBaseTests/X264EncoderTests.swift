@@ -45,6 +45,17 @@ struct X264EncoderTests {
         #expect(sizes[0] < sizes[1] && sizes[1] < sizes[2], "bytes at CRF 32/26/20: \(sizes)")
     }
 
+    @Test("bitrate mode follows its target")
+    func bitrateMode() throws {
+        let frames = TestClips.qcif(frames: 16)
+        let kbps = try [100, 400].map { target -> Double in
+            let bytes = try encode(frames, preset: .veryfast, rateControl: .bitrate(kbps: target)).count
+            return Double(bytes) * 8 / 1000 / (16.0 / 25)
+        }
+        #expect(kbps[0] < kbps[1], "kbit/s at targets 100/400: \(kbps)")
+        #expect(kbps[1] > 400 / 3 && kbps[1] < 400 * 3, "kbit/s at target 400: \(kbps[1])")
+    }
+
     @Test("the keyframe interval puts IDRs where asked")
     func keyframeInterval() throws {
         let frames = TestClips.qcif(frames: 12)
