@@ -3,7 +3,9 @@ enum MacroblockReader {
     /// Largest coefficient level magnitude the syntax allows.
     static let levelLimit = 1 << 20
 
-    /// Reads one macroblock into `mb` and `levels` (zeroed here) and records it in `state`.
+    /// Reads one macroblock into `mb` and `levels` and records it in `state`. Only the level blocks of
+    /// coded quadrants and chroma components are written (cleared first); the others keep stale values
+    /// that reconstruction never reads.
     static func read(_ r: inout ArithmeticBinReader, _ mb: inout MacroblockData, _ levels: UnsafeMutablePointer<Int32>,
                      _ state: FrameSyntaxState, _ x: Int, _ y: Int, hasReference: Bool) throws(EnhancementError) {
         let index = y * state.mbWide + x
@@ -32,7 +34,6 @@ enum MacroblockReader {
                 throw .invalidSyntax(element: "motion_vector", macroblock: index, offset: r.decoder.position)
             }
         }
-        levels.update(repeating: 0, count: CoefficientLayout.count)
         let gridWidth = state.mbWide * 2
         for q in 0..<4 {
             let bit = r.bin(ContextIndex.cbpLuma + state.cbpLumaContext(x, y, q))
@@ -48,6 +49,8 @@ enum MacroblockReader {
             Quantization.zigzag8.withUnsafeBufferPointer { scan8 in
                 for q in 0..<4 {
                     let coded = (mb.cbpLuma >> q) & 1 != 0
+                    // Only blocks the reconstruction reads are cleared: those of coded quadrants.
+                    if coded { (levels + q * 64).update(repeating: 0, count: 64) }
                     for s in 0..<4 {
                         let b = q * 4 + s
                         let (ox, oy) = CoefficientLayout.luma4x4Origin(b)
@@ -72,6 +75,7 @@ enum MacroblockReader {
                 for c in 0..<2 {
                     let grid = c == 0 ? state.nonzeroChroma.0 : state.nonzeroChroma.1
                     let coded = (mb.cbpChroma >> c) & 1 != 0
+                    if coded { (levels + CoefficientLayout.chroma(c, 0)).update(repeating: 0, count: 64) }
                     let base = MacroblockWriter.residualContext(categoryBase + 2)
                     for k in 0..<4 {
                         let gx = x * 2 + (k & 1), gy = y * 2 + (k >> 1)

@@ -62,7 +62,11 @@ enum Interpolation {
         }
     }
 
-    /// SIMD twin of ``lumaScalar(_:_:_:_:_:_:_:_:_:)`` for widths that are multiples of 8.
+    /// SIMD twin of ``lumaScalar(_:_:_:_:_:_:_:_:_:)`` for widths that are multiples of 16.
+    ///
+    /// Sixteen bytes are loaded as eight 16-bit lanes and split into the even and the odd samples
+    /// (`lane & 0xFF`, `lane >> 8`), so every product is a 16-bit lane operation without widening
+    /// shuffles; the even and odd results are recombined the same way before the store.
     static func lumaSIMD(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
                          _ width: Int, _ height: Int, _ fx: Int, _ fy: Int, _ temp: UnsafeMutablePointer<Int16>) {
         if fx == 0 && fy == 0 {
@@ -70,60 +74,70 @@ enum Interpolation {
             return
         }
         let t = lumaTaps
-        let hx = (Int16(t[fx * 6]), Int16(t[fx * 6 + 1]), Int16(t[fx * 6 + 2]), Int16(t[fx * 6 + 3]), Int16(t[fx * 6 + 4]), Int16(t[fx * 6 + 5]))
-        let vy = (Int32(t[fy * 6]), Int32(t[fy * 6 + 1]), Int32(t[fy * 6 + 2]), Int32(t[fy * 6 + 3]), Int32(t[fy * 6 + 4]), Int32(t[fy * 6 + 5]))
+        let h = (Int16(t[fx * 6]), Int16(t[fx * 6 + 1]), Int16(t[fx * 6 + 2]), Int16(t[fx * 6 + 3]), Int16(t[fx * 6 + 4]), Int16(t[fx * 6 + 5]))
+        let v = (Int16(t[fy * 6]), Int16(t[fy * 6 + 1]), Int16(t[fy * 6 + 2]), Int16(t[fy * 6 + 3]), Int16(t[fy * 6 + 4]), Int16(t[fy * 6 + 5]))
         let raw = UnsafeRawPointer(src)
-        @inline(__always) func load8(_ offset: Int) -> SIMD8<Int16> {
-            SIMD8<Int16>(lanes: raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<UInt8>.self))
+        let low = SIMD8<UInt16>(repeating: 0xFF), r = SIMD8<Int16>(repeating: 32)
+        /// Even and odd samples of the 16 bytes at `offset`.
+        @inline(__always) func split(_ offset: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
+            let lanes = unsafeBitCast(raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self), to: SIMD8<UInt16>.self)
+            return (unsafeBitCast(lanes & low, to: SIMD8<Int16>.self), unsafeBitCast(lanes &>> 8, to: SIMD8<Int16>.self))
         }
-        @inline(__always) func store(_ v: SIMD8<Int16>, _ at: UnsafeMutablePointer<UInt8>) {
-            let clamped = v.clampedToByte()
-            UnsafeMutableRawPointer(at).storeBytes(of: SIMD8<UInt8>(lanes: clamped), as: SIMD8<UInt8>.self)
+        /// Horizontal filter of 16 outputs starting at `offset`: (even outputs, odd outputs).
+        @inline(__always) func horizontal(_ offset: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
+            let (e0, o0) = split(offset - 2), (e1, o1) = split(offset), (e2, o2) = split(offset + 2), (e3, _) = split(offset + 4)
+            var even = e0 &* h.0
+            even &+= o0 &* h.1; even &+= e1 &* h.2; even &+= o1 &* h.3; even &+= e2 &* h.4; even &+= o2 &* h.5
+            var odd = o0 &* h.0
+            odd &+= e1 &* h.1; odd &+= o1 &* h.2; odd &+= e2 &* h.3; odd &+= o2 &* h.4; odd &+= e3 &* h.5
+            return (even, odd)
+        }
+        @inline(__always) func store(_ even: SIMD8<Int16>, _ odd: SIMD8<Int16>, _ at: UnsafeMutablePointer<UInt8>) {
+            let e = unsafeBitCast(even.clampedToByte(), to: SIMD8<UInt16>.self), o = unsafeBitCast(odd.clampedToByte(), to: SIMD8<UInt16>.self)
+            UnsafeMutableRawPointer(at).storeBytes(of: unsafeBitCast(e | (o &<< 8), to: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
         }
         if fy == 0 {
-            let r = SIMD8<Int16>(repeating: 32)
             for y in 0..<height {
-                for x in stride(from: 0, to: width, by: 8) {
-                    let o = y * srcStride + x
-                    var s = load8(o - 2) &* hx.0
-                    s &+= load8(o - 1) &* hx.1; s &+= load8(o) &* hx.2; s &+= load8(o + 1) &* hx.3
-                    s &+= load8(o + 2) &* hx.4; s &+= load8(o + 3) &* hx.5
-                    store((s &+ r) &>> 6, dst + y * dstStride + x)
+                for x in stride(from: 0, to: width, by: 16) {
+                    let (even, odd) = horizontal(y * srcStride + x)
+                    store((even &+ r) &>> 6, (odd &+ r) &>> 6, dst + y * dstStride + x)
                 }
             }
         } else if fx == 0 {
-            let r = SIMD8<Int16>(repeating: 32)
-            let v16 = (Int16(vy.0), Int16(vy.1), Int16(vy.2), Int16(vy.3), Int16(vy.4), Int16(vy.5))
             for y in 0..<height {
-                for x in stride(from: 0, to: width, by: 8) {
+                for x in stride(from: 0, to: width, by: 16) {
                     let o = y * srcStride + x
-                    var s = load8(o - 2 * srcStride) &* v16.0
-                    s &+= load8(o - srcStride) &* v16.1; s &+= load8(o) &* v16.2; s &+= load8(o + srcStride) &* v16.3
-                    s &+= load8(o + 2 * srcStride) &* v16.4; s &+= load8(o + 3 * srcStride) &* v16.5
-                    store((s &+ r) &>> 6, dst + y * dstStride + x)
+                    let (e0, o0) = split(o - 2 * srcStride), (e1, o1) = split(o - srcStride), (e2, o2) = split(o)
+                    let (e3, o3) = split(o + srcStride), (e4, o4) = split(o + 2 * srcStride), (e5, o5) = split(o + 3 * srcStride)
+                    var even = e0 &* v.0
+                    even &+= e1 &* v.1; even &+= e2 &* v.2; even &+= e3 &* v.3; even &+= e4 &* v.4; even &+= e5 &* v.5
+                    var odd = o0 &* v.0
+                    odd &+= o1 &* v.1; odd &+= o2 &* v.2; odd &+= o3 &* v.3; odd &+= o4 &* v.4; odd &+= o5 &* v.5
+                    store((even &+ r) &>> 6, (odd &+ r) &>> 6, dst + y * dstStride + x)
                 }
             }
         } else {
-            let tr = UnsafeMutableRawPointer(temp), r = SIMD8<Int16>(repeating: 32)
+            // Intermediate rows hold, per 16 columns, 8 even then 8 odd values.
+            let tr = UnsafeMutableRawPointer(temp)
             for y in 0..<(height + 5) {
-                for x in stride(from: 0, to: width, by: 8) {
-                    let o = (y - 2) * srcStride + x
-                    var s = load8(o - 2) &* hx.0
-                    s &+= load8(o - 1) &* hx.1; s &+= load8(o) &* hx.2; s &+= load8(o + 1) &* hx.3
-                    s &+= load8(o + 2) &* hx.4; s &+= load8(o + 3) &* hx.5
-                    tr.storeBytes(of: (s &+ r) &>> 6, toByteOffset: (y * width + x) * 2, as: SIMD8<Int16>.self)
+                for x in stride(from: 0, to: width, by: 16) {
+                    let (even, odd) = horizontal((y - 2) * srcStride + x)
+                    tr.storeBytes(of: (even &+ r) &>> 6, toByteOffset: (y * width + x) * 2, as: SIMD8<Int16>.self)
+                    tr.storeBytes(of: (odd &+ r) &>> 6, toByteOffset: (y * width + x + 8) * 2, as: SIMD8<Int16>.self)
                 }
             }
-            let v16 = (Int16(vy.0), Int16(vy.1), Int16(vy.2), Int16(vy.3), Int16(vy.4), Int16(vy.5))
             @inline(__always) func t8(_ row: Int, _ x: Int) -> SIMD8<Int16> {
                 UnsafeRawPointer(tr).loadUnaligned(fromByteOffset: (row * width + x) * 2, as: SIMD8<Int16>.self)
             }
             for y in 0..<height {
-                for x in stride(from: 0, to: width, by: 8) {
-                    var s = t8(y, x) &* v16.0
-                    s &+= t8(y + 1, x) &* v16.1; s &+= t8(y + 2, x) &* v16.2; s &+= t8(y + 3, x) &* v16.3
-                    s &+= t8(y + 4, x) &* v16.4; s &+= t8(y + 5, x) &* v16.5
-                    store((s &+ r) &>> 6, dst + y * dstStride + x)
+                for x in stride(from: 0, to: width, by: 16) {
+                    var even = t8(y, x) &* v.0
+                    even &+= t8(y + 1, x) &* v.1; even &+= t8(y + 2, x) &* v.2; even &+= t8(y + 3, x) &* v.3
+                    even &+= t8(y + 4, x) &* v.4; even &+= t8(y + 5, x) &* v.5
+                    var odd = t8(y, x + 8) &* v.0
+                    odd &+= t8(y + 1, x + 8) &* v.1; odd &+= t8(y + 2, x + 8) &* v.2; odd &+= t8(y + 3, x + 8) &* v.3
+                    odd &+= t8(y + 4, x + 8) &* v.4; odd &+= t8(y + 5, x + 8) &* v.5
+                    store((even &+ r) &>> 6, (odd &+ r) &>> 6, dst + y * dstStride + x)
                 }
             }
         }

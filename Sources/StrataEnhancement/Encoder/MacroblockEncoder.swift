@@ -25,6 +25,8 @@ final class MacroblockEncoder {
 
     /// Dead zone of the quantizer in 1/256 of a step (rounding offset 1/6 as for inter blocks in H.264 encoders).
     static let deadZone: Int32 = 43
+    /// A skip whose distortion is below lambda times this many bits is taken without searching further.
+    static let earlySkipBits = 2.0
 
     init(geometry: LayerGeometry) {
         self.geometry = geometry
@@ -101,6 +103,15 @@ final class MacroblockEncoder {
         predictions[2].formInterLayer(interLayer, mbx, mby)
         if let reference {
             let src = source.luma.origin + mby * 16 * source.luma.stride + mbx * 16
+            // Early skip: when the predicted vector already leaves an error below what any coded
+            // alternative could save, the search and the other candidates are not worth their time.
+            predictions[0].formMotion(compensator, reference, mbx, mby, px, py)
+            var skip = MacroblockData()
+            skip.mvx = px; skip.mvy = py
+            consider(skip, 0)
+            if Double(distortion(source, predictions[0], mbx, mby)) < lambda * MacroblockEncoder.earlySkipBits {
+                return winner
+            }
             candidates.removeAll(keepingCapacity: true)
             let w = geometry.macroblocksWide, i = mby * w + mbx
             for n in [i, i + 1, i + w] where n < geometry.macroblockCount {
@@ -111,10 +122,6 @@ final class MacroblockEncoder {
             let (mvx, mvy) = motionSearch.search(source: src, sourceStride: source.luma.stride, reference: reference.luma,
                                                  x: mbx * 16, y: mby * 16, predicted: (px, py), candidates: candidates,
                                                  lambda: lambda.squareRoot())
-            predictions[0].formMotion(compensator, reference, mbx, mby, px, py)
-            var skip = MacroblockData()
-            skip.mvx = px; skip.mvy = py
-            consider(skip, 0)
             predictions[1].formMotion(compensator, reference, mbx, mby, mvx, mvy)
             predictions[3].copy(from: predictions[1])
             predictions[3].averageWith(interLayer, mbx, mby)

@@ -33,7 +33,7 @@ final class MotionCompensator {
                      _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int) {
         let ix = x + Int(mvx >> 2), iy = y + Int(mvy >> 2), fx = Int(mvx & 3), fy = Int(mvy & 3)
         let m = ref.margin
-        if ix - 2 >= -m && iy - 2 >= -m && ix + width + 3 <= ref.width + m && iy + height + 3 <= ref.height + m {
+        if ix - 2 >= -m && iy - 2 >= -m && ix + width + 4 <= ref.width + m && iy + height + 3 <= ref.height + m {
             Interpolation.lumaSIMD(ref.origin + iy * ref.stride + ix, ref.stride, dst, dstStride, width, height, fx, fy, temp)
         } else {
             gatherBlock(ref, ix - 2, iy - 2, width + 8, height + 5)
