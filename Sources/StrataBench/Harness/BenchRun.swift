@@ -74,7 +74,11 @@ final class BenchRun {
         } catch {
             throw .writeFailed(path: options.outputDirectory, reason: error.localizedDescription)
         }
-        workDirectory = NSTemporaryDirectory() + "strata-bench-\(getpid())-\(UUID().uuidString.prefix(8))"
+        // Scratch files (the source and the pictures VMAF reads, rung streams) live inside the output
+        // directory, so a run killed before it could clean up leaves them where the next run into
+        // the same directory removes them.
+        workDirectory = options.outputDirectory + "/.bench-work"
+        try? FileManager.default.removeItem(atPath: workDirectory)
         do { try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true) } catch {
             throw .writeFailed(path: workDirectory, reason: error.localizedDescription)
         }
@@ -103,7 +107,9 @@ final class BenchRun {
         if width == format.width && height == format.height { return (source, 0) }
         let start = Date()
         let scaler: Scaler
-        do { scaler = try Scaler(from: format.width, format.height, to: width, height, filter: .bicubic) } catch {
+        // Lanczos, as the layered encoder uses for its lower layers: both sides start from the same
+        // kind of downscaled picture (the measuring upscaler stays bicubic).
+        do { scaler = try Scaler(from: format.width, format.height, to: width, height, filter: .lanczos) } catch {
             throw .invalidOptions("cannot scale the source to \(width)x\(height): \(error)")
         }
         let frames = source.map { scaler.scale($0) }

@@ -53,7 +53,9 @@ enum RateQualityPlot {
                              points: ops.map { ($0.kbps, QualityScore(psnrY: $0.psnrY, ssim: $0.ssim, vmaf: $0.vmaf).value(metric)) },
                              width: 2.5, dash: nil, pointLabels: ops.map { "L0–L\($0.layers - 1)" }))
 
-        let all = series.flatMap(\.points).filter { $0.kbps > 0 && $0.quality.isFinite }
+        // The axes fit the series in the legend; the search encodes (often far from any target)
+        // are drawn clipped to that frame.
+        let all = series.filter(\.inLegend).flatMap(\.points).filter { $0.kbps > 0 && $0.quality.isFinite }
         let doc = draw(series: series, all: all, report: report)
         return doc.rendered
     }
@@ -76,8 +78,8 @@ enum RateQualityPlot {
         var qMin = all.map(\.quality).min() ?? 0, qMax = all.map(\.quality).max() ?? 1
         if kMax <= kMin { kMax = kMin * 2 }
         if qMax <= qMin { qMax = qMin + 1 }
-        kMin /= 1.15; kMax *= 1.15
-        let qPad = (qMax - qMin) * 0.06
+        kMin /= 1.25; kMax *= 1.15
+        let qPad = (qMax - qMin) * 0.08
         qMin -= qPad; qMax += qPad
         let lx0 = log10(kMin), lx1 = log10(kMax)
         func px(_ k: Double) -> Double { left + (log10(k) - lx0) / (lx1 - lx0) * plotW }
@@ -110,7 +112,13 @@ enum RateQualityPlot {
         let ratioH264 = report.storageRatioOpenH264.map { String(format: ", %.2f (OpenH264)", $0) } ?? ""
         doc.text("\(report.clip) (\(report.width)x\(report.height), \(report.frames) frames): \(ratio)\(ratioH264)", left, 28, size: 14, weight: "bold")
 
-        for s in series {
+        doc.beginClippedGroup(id: "plot-area", left, top, plotW, plotH)
+        for s in series where !s.inLegend {
+            let pts = s.points.filter { $0.kbps > 0 && $0.quality.isFinite }.map { (px($0.kbps), py($0.quality)) }
+            doc.polyline(pts, stroke: s.color, width: s.width, dash: s.dash, opacity: s.opacity)
+        }
+        doc.endGroup()
+        for s in series where s.inLegend {
             let pts = s.points.filter { $0.kbps > 0 && $0.quality.isFinite }.map { (px($0.kbps), py($0.quality)) }
             doc.polyline(pts, stroke: s.color, width: s.width, dash: s.dash, opacity: s.opacity)
             if let marker = s.marker {
@@ -120,11 +128,18 @@ enum RateQualityPlot {
                 doc.text(label, pts[i].0 + 7, pts[i].1 - 7, size: 10, fill: s.color)
             }
         }
-        // Legend, lower right.
+        // Legend in the corner holding the fewest points: usually the upper left, which a
+        // rate-quality plot leaves empty (high quality at low rate).
         let entries = series.filter(\.inLegend).reversed()
         let rowH = 18.0, legendW = 390.0
         let legendH = Double(entries.count) * rowH + 10
-        let lx = left + plotW - legendW - 8, ly = top + plotH - legendH - 8
+        let corners = [(left + 8, top + 8), (left + plotW - legendW - 8, top + plotH - legendH - 8),
+                       (left + plotW - legendW - 8, top + 8), (left + 8, top + plotH - legendH - 8)]
+        let drawn = series.flatMap(\.points).filter { $0.kbps > 0 && $0.quality.isFinite }.map { (px($0.kbps), py($0.quality)) }
+        func covered(_ c: (Double, Double)) -> Int {
+            drawn.filter { $0.0 >= c.0 - 6 && $0.0 <= c.0 + legendW + 6 && $0.1 >= c.1 - 6 && $0.1 <= c.1 + legendH + 6 }.count
+        }
+        let (lx, ly) = corners.min { covered($0) < covered($1) }!
         doc.rect(lx, ly, legendW, legendH, fill: "white", stroke: "#999")
         for (i, s) in entries.enumerated() {
             let y = ly + 14 + Double(i) * rowH

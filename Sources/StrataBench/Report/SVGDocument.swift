@@ -59,6 +59,15 @@ struct SVGDocument {
         }
     }
 
+    /// Starts a group whose drawing is clipped to a rectangle (ends with ``endGroup()``).
+    mutating func beginClippedGroup(id: String, _ x: Double, _ y: Double, _ w: Double, _ h: Double) {
+        let n = SVGDocument.number
+        elements.append("<clipPath id=\"\(id)\"><rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(w))\" height=\"\(n(h))\"/></clipPath>")
+        elements.append("<g clip-path=\"url(#\(id))\">")
+    }
+
+    mutating func endGroup() { elements.append("</g>") }
+
     mutating func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, stroke: String? = nil) {
         let n = SVGDocument.number
         elements.append("<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(w))\" height=\"\(n(h))\" fill=\"\(fill)\"\(stroke.map { " stroke=\"\($0)\" stroke-width=\"1\"" } ?? "")/>")

@@ -2,9 +2,9 @@ import Foundation
 
 /// A plain-text summary of a report for a terminal: the operating points beside their matched
 /// rungs, the ratios the product is judged on, BD-rate and encode times.
-public enum BenchSummary {
+public enum BenchReportTable {
     /// The summary as lines of text (no trailing newline).
-    public static func table(_ report: BenchReport) -> String {
+    public static func render(_ report: BenchReport) -> String {
         func f(_ v: Double?, _ digits: Int = 1) -> String { v.map { String(format: "%.\(digits)f", $0) } ?? "-" }
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
         let m = report.metric
