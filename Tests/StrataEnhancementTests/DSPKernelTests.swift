@@ -63,17 +63,17 @@ import Testing
 
     @Test func interpolationMatches() {
         var random = SplitMix(seed: 3)
-        let stride = 48
+        let stride = 64
         let src = Self.bytes(stride * 40, &random)
         var temp = [Int16](repeating: 0, count: 32 * 32)
         for fy in 0..<4 {
             for fx in 0..<4 {
-                for (w, h) in [(16, 16), (8, 8), (16, 8)] {
-                    var a = [UInt8](repeating: 0, count: 16 * 16), b = [UInt8](repeating: 0, count: 16 * 16)
+                for (w, h) in [(16, 16), (16, 8), (32, 4)] {
+                    var a = [UInt8](repeating: 0, count: 32 * 16), b = [UInt8](repeating: 0, count: 32 * 16)
                     src.withUnsafeBufferPointer { s in
                         let origin = s.baseAddress! + 3 * stride + 5
-                        Interpolation.lumaScalar(origin, stride, &a, 16, w, h, fx, fy, &temp)
-                        Interpolation.lumaSIMD(origin, stride, &b, 16, w, h, fx, fy, &temp)
+                        Interpolation.lumaScalar(origin, stride, &a, 32, w, h, fx, fy, &temp)
+                        Interpolation.lumaSIMD(origin, stride, &b, 32, w, h, fx, fy, &temp)
                     }
                     #expect(a == b, "luma phase \(fx),\(fy) \(w)x\(h)")
                 }
