@@ -52,7 +52,7 @@ struct HTTPFetcher: Sendable {
             let bytes = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
                 group.addTask { try await self.download(url, limit: limit) }
                 group.addTask {
-                    try await Task.sleep(for: .microseconds(Int(max(0, limit) * 1_000_000)))
+                    try await deliverySleep(seconds: max(0, limit))
                     return nil
                 }
                 defer { group.cancelAll() }

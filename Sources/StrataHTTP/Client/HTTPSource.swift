@@ -20,6 +20,9 @@ public struct HTTPSource: StreamByteSource {
 
     /// The bytes of the file at `relativePath` (relative to manifest.json, e.g. `L1/3.m4s`).
     public func bytes(at relativePath: String) async throws -> [UInt8] {
-        try await fetcher.get(StreamURL.join(baseURL, relativePath), timeout: timeoutSeconds).bytes
+        guard StreamManifest.isSafeRelativePath(relativePath) else {
+            throw HTTPSourceError.invalidURL(baseURL + "/" + relativePath)
+        }
+        return try await fetcher.get(StreamURL.join(baseURL, relativePath), timeout: timeoutSeconds).bytes
     }
 }

@@ -55,6 +55,12 @@ public enum ProgressivePlayer {
     /// per segment shown. Throws ``PlayerError`` when the manifest or a base fragment cannot
     /// be had, or a segment cannot be decoded even at the base.
     public static func play(_ options: PlayerOptions, log: @escaping @Sendable (String) -> Void) async throws -> PlaybackReport {
+        // Fetching and scheduling run on the delivery thread, so a busy decoder (or anything
+        // else on the default executor) cannot delay a download or a play time.
+        try await onDeliveryExecutor { try await session(options, log: log) }
+    }
+
+    private static func session(_ options: PlayerOptions, log: @escaping @Sendable (String) -> Void) async throws -> PlaybackReport {
         let clock = ContinuousClock()
         let origin = clock.now
         let client = options.client ?? HTTPClient.shared
@@ -90,6 +96,7 @@ public enum ProgressivePlayer {
         let output = options.outputPath
 
         enum Part: Sendable { case report(PlaybackReport), decoded([DecodedRecord]) }
+
         var engineReport: PlaybackReport?
         var decoded: [DecodedRecord] = []
         try await withThrowingTaskGroup(of: Part.self) { group in
@@ -100,9 +107,15 @@ public enum ProgressivePlayer {
                                             play: { _ = continuation.yield($0) })
                 return .report(try await engine.run(streamName: source.baseURL, trace: nil))
             }
-            group.addTask {
+            let present: @Sendable () async throws -> Part = {
                 .decoded(try await SegmentPresenter.present(dueSegments, reader: reader, maxLayers: maxLayers, temporalId: temporalId,
                                                       width: top.width, height: top.height, outputPath: output, log: log))
+            }
+            // Decoding is heavy and not timing-critical: it goes back to the default executor.
+            if #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *) {
+                group.addTask(executorPreference: globalConcurrentExecutor, operation: present)
+            } else {
+                group.addTask(operation: present)
             }
             do {
                 while let part = try await group.next() {
@@ -228,6 +241,6 @@ final class HTTPPlaybackNetwork: PlaybackNetwork, Sendable {
 
     func sleep(until time: Double) async throws {
         let d = time - now
-        if d > 0 { try await Task.sleep(for: .microseconds(Int(d * 1_000_000))) }
+        if d > 0 { try await deliverySleep(seconds: d) }
     }
 }

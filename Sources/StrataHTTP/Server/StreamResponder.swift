@@ -77,7 +77,7 @@ struct StreamResponder: HTTPResponder {
         for rule in faults where rule.matches(relative) {
             if case let .delay(ms) = rule.action { delayMilliseconds += ms } else if terminal == nil { terminal = rule.action }
         }
-        if delayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(delayMilliseconds)) }
+        if delayMilliseconds > 0 { try await deliverySleep(seconds: Double(delayMilliseconds) / 1000) }
         var truncation: Double?
         switch terminal {
         case .notFound: return finish(request, plain(.notFound, "not found\n"), bytes: 0)
@@ -135,6 +135,7 @@ struct StreamResponder: HTTPResponder {
         }
         let sendLimit = truncation.map { Int(Double(count) * $0) } ?? count
         let body = ResponseBody(contentLength: count) { writer in
+            await pacer?.beginResponse()
             var offset = 0
             while offset < sendLimit {
                 let chunk = min(sendLimit - offset, await pacer?.chunkSize() ?? 65536)
@@ -180,3 +181,4 @@ struct StreamResponder: HTTPResponder {
         try? await channel.close().get()
     }
 }
+

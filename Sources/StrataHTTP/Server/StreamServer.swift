@@ -27,7 +27,7 @@ public final class StreamServer: @unchecked Sendable {
     /// bound port once the server accepts connections.
     public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let app = try makeApplication(onRunning: onListening)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        try await onDeliveryExecutor { try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint]) }
     }
 
     /// Starts serving in the background and returns the bound port (useful with port 0).
@@ -36,7 +36,7 @@ public final class StreamServer: @unchecked Sendable {
         let app = try makeApplication(onRunning: { port in signal.resolve(.success(port)) })
         let started: Task<Void, any Error> = Task {
             do {
-                try await app.run()
+                try await onDeliveryExecutor { try await app.run() }
                 signal.resolve(.failure(StreamServerError.cannotListen(host: self.options.host, port: self.options.port, reason: "server stopped before listening")))
             } catch {
                 signal.resolve(.failure(StreamServerError.cannotListen(host: self.options.host, port: self.options.port, reason: "\(error)")))

@@ -1,10 +1,12 @@
 /// Paces one connection's writes to the rate a ``BandwidthTrace`` gives at each moment.
 ///
-/// A token bucket: tokens (bytes) accrue at the trace's current rate up to a burst of a
-/// few milliseconds' worth, and a write of `n` bytes waits until `n` tokens are there.
-/// Writers send chunks of ``chunkSize()`` bytes, so the pacing is smooth at low rates and
-/// cheap at high ones. Trace time counts from the server's start, so every connection sees
-/// the same step down at the same moment.
+/// A token bucket: tokens (bytes) accrue at the trace's current rate, and a write of `n`
+/// bytes waits until `n` tokens are there. A response starts with at most a burst of 20 ms of
+/// data (what an idle connection has saved); while it is being sent, tokens accrue without a
+/// cap, so timer wake-ups that come late on a loaded machine do not lower the rate. Writers
+/// send chunks of ``chunkSize()`` bytes, so pacing is smooth at low rates and cheap at high
+/// ones. Trace time counts from the server's start, so every connection sees the same step
+/// at the same moment.
 actor TokenBucketPacer {
     private let trace: BandwidthTrace
     private let origin: ContinuousClock.Instant
@@ -13,7 +15,7 @@ actor TokenBucketPacer {
     private var lastRefill: ContinuousClock.Instant
 
     /// Longest sleep while the link is in an outage, so a rate coming back is noticed quickly.
-    private static let outagePoll: Duration = .milliseconds(20)
+    private static let outagePoll = 0.020
 
     init(trace: BandwidthTrace, origin: ContinuousClock.Instant) {
         self.trace = trace
@@ -35,10 +37,15 @@ actor TokenBucketPacer {
     private func burst(rate: Double) -> Double { max(2 * 256, rate * 0.020) }
 
     private func refill(now: ContinuousClock.Instant) {
-        let from = traceSeconds(lastRefill), to = traceSeconds(now)
-        let rate = trace.bytesPerSecond(at: to)
-        tokens = min(burst(rate: rate), tokens + trace.bytes(from: from, to: to))
+        tokens += trace.bytes(from: traceSeconds(lastRefill), to: traceSeconds(now))
         lastRefill = now
+    }
+
+    /// Starts a response: what the connection saved while idle is capped at the burst.
+    func beginResponse() {
+        let now = clock.now
+        refill(now: now)
+        tokens = min(tokens, burst(rate: trace.bytesPerSecond(at: traceSeconds(now))))
     }
 
     /// Waits until the link may carry `count` more bytes; throws when the task is cancelled.
@@ -47,16 +54,16 @@ actor TokenBucketPacer {
         while true {
             let now = clock.now
             refill(now: now)
-            if tokens >= need || tokens >= burst(rate: trace.bytesPerSecond(at: traceSeconds(now))) {
+            if tokens >= need {
                 tokens -= need
                 return
             }
             let rate = trace.bytesPerSecond(at: traceSeconds(now))
             if rate <= 0 {
-                try await Task.sleep(for: Self.outagePoll)
+                try await deliverySleep(seconds: Self.outagePoll)
             } else {
                 let wait = min(0.25, max(0.001, (need - tokens) / rate))
-                try await Task.sleep(for: .microseconds(Int(wait * 1_000_000)))
+                try await deliverySleep(seconds: wait)
             }
         }
     }

@@ -21,15 +21,16 @@ final class TemporaryDirectory: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// A small layered stream encoded once for all player tests: a 128x96 synthetic clip, four
-/// segments of 12 frames (0.48 s at 25 fps), the standard plan (half-size base, two layers).
+/// A small layered stream encoded once for all player tests: a 64x48 synthetic clip, four
+/// segments of 8 frames (0.32 s at 25 fps), the standard plan (half-size base, two layers).
+/// Small, because debug builds encode slowly; short segments keep real-time sessions short.
 enum TestStream {
     static let directory: Task<TemporaryDirectory, any Error> = Task {
         let dir = try TemporaryDirectory("stream")
-        let clip = SyntheticClip(width: 128, height: 96, frameCount: 48, seed: 7)
+        let clip = SyntheticClip(width: 64, height: 48, frameCount: 32, seed: 7)
         let output = dir.path + "/stream"
         try await StreamEncoder.encode(source: FrameSequenceSource(format: clip.format, frames: clip.frames()), sourceName: "synthetic",
-                                       output: output, configuration: EncoderConfiguration(plan: .standard, segmentSeconds: 0.48, concurrency: 2))
+                                       output: output, configuration: EncoderConfiguration(plan: .standard, segmentSeconds: 0.32, concurrency: 2))
         return dir
     }
 

@@ -11,6 +11,9 @@ struct RawResponse {
     var status: Int
     var headers: [String: String]   // lower-cased names
     var body: [UInt8]
+    /// Seconds from connecting to the end of the response, measured on the socket's thread (so
+    /// a busy test process does not inflate it).
+    var seconds: Double
     var text: String { String(decoding: body, as: UTF8.self) }
 }
 
@@ -39,6 +42,8 @@ enum RawHTTP {
     }
 
     private static func blockingRequest(port: Int, method: String, target: String, headers: [(String, String)]) throws -> RawResponse {
+        let clock = ContinuousClock()
+        let start = clock.now
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawHTTPError.socket("socket() failed") }
         defer { close(fd) }
@@ -78,7 +83,9 @@ enum RawHTTP {
             guard let colon = line.firstIndex(of: ":") else { continue }
             fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: " ")
         }
-        return RawResponse(status: status, headers: fields, body: Array(data[(split + 4)...]))
+        let d = clock.now - start
+        return RawResponse(status: status, headers: fields, body: Array(data[(split + 4)...]),
+                           seconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
     }
 
     private static func findHeaderEnd(_ data: [UInt8]) -> Int? {
