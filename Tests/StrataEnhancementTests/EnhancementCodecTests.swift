@@ -48,6 +48,8 @@ import Testing
         let parameters = Self.parameters(qp: 26, temporalLayers: 1)
         let temporal = try EnhancementEncoder(parameters: parameters)
         let interLayerOnly = try EnhancementEncoder(parameters: parameters)
+        // The encoder codes segment-opening frames 3 QP finer; compare at the same frame QP.
+        interLayerOnly.setQP(parameters.qp + 3)
         var temporalBytes = 0, interLayerBytes = 0
         var temporalQuality = QualityAccumulator(), interLayerQuality = QualityAccumulator()
         for i in 1..<source.count {
@@ -118,7 +120,7 @@ import Testing
         print("golden digest \(digest) payload digest \(MD5.hex(payloads.flatMap { $0 }))")
         #expect(digest == Self.goldenDigest)
     }
-    static let goldenDigest = "dfb18046c63667284f3a9ae5b5a6dd5e"
+    static let goldenDigest = "33704755cdc844b07177eed6d782918d"
 
     @Test func truncatedPayloadsGiveTypedErrors() throws {
         let source = Fixtures.clip(width: 64, height: 48, frames: 2)
