@@ -1,10 +1,11 @@
 #!/bin/sh
-# The test command: the package's tests, then the example package that uses Strata
-# from outside (when present).
+# The test command: the package's tests (optimised, since the codec tests push real
+# pixels; -enable-testing keeps @testable imports working), then the example package
+# that uses Strata from outside.
 set -eu
 cd "$(dirname "$0")/.."
 swift build
-swift test
+swift test -c release -Xswiftc -enable-testing
 if [ -f Examples/EncodeDecode/Package.swift ]; then
     swift run --package-path Examples/EncodeDecode
 fi
