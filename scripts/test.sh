@@ -4,7 +4,7 @@
 # that uses Strata from outside.
 set -eu
 cd "$(dirname "$0")/.."
-swift build
+swift build -c release -Xswiftc -enable-testing
 swift test -c release -Xswiftc -enable-testing
 if [ -f Examples/EncodeDecode/Package.swift ]; then
     swift run --package-path Examples/EncodeDecode
