@@ -17,6 +17,7 @@ public enum EnhancementError: Error, CustomStringConvertible, Equatable, Sendabl
     /// The temporal id is outside `0..<temporalLayers`.
     case invalidTemporalId(Int, temporalLayers: Int)
 
+    /// One line a user can act on: what failed and where.
     public var description: String {
         switch self {
         case .badConfigurationRecord(let reason):
