@@ -86,6 +86,6 @@ public struct PlaybackReport: Sendable, Codable, Hashable {
     /// Every segment in detail.
     public var segments: [SegmentRecord]
 
-    /// Segments shown with every layer the session aimed for.
+    /// How many segments were shown with exactly `layers` layers (a histogram bin of the session's quality).
     public func segmentsAt(layers: Int) -> Int { layersPerSegment.filter { $0 == layers }.count }
 }
