@@ -53,7 +53,7 @@ let package = Package(
 
         // Benchmarks: ratios measured in one run against a reference.
         .executableTarget(name: "StrataBenchmarks",
-                          dependencies: ["Strata", "StrataCore", "StrataBase", "StrataEnhancement", "StrataContainer"],
+                          dependencies: ["Strata", "StrataCore", "StrataBase", "StrataEnhancement", "StrataContainer", "StrataBench"],
                           path: "Benchmarks/StrataBenchmarks"),
 
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"]),

@@ -4,6 +4,8 @@
 let benchmarks: [(name: String, summary: String, run: ([String]) async throws -> Void)] = [
     ("base", "OpenH264 base encode/decode at 1280x720 beside x264 medium and ultrafast", runBaseBenchmark),
     ("enhancement", "enhancement layers at 1280x720: decode fps vs memcpy, encode fps vs x264 medium, SIMD vs scalar kernels", runEnhancementBenchmark),
+    ("enhancement-rd", "one enhancement layer over an OpenH264 base on a Y4M clip, against x264 medium at equal PSNR", runEnhancementRateDistortionBenchmark),
+    ("ladder", "layered storage against x264 and OpenH264 simulcast ladders matched at equal quality (the research harness)", runLadderBenchmark),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
