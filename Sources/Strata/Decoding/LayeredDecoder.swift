@@ -2,7 +2,9 @@ internal import StrataBase
 internal import StrataEnhancement
 
 /// Recombines a segment from whatever layers arrived: the OpenH264 base, then each
-/// enhancement layer over the picture of the layer below.
+/// enhancement layer over the picture of the layer below. A stream split from an SVC
+/// elementary stream has OpenH264 spatial layers instead: layer k is decoded by OpenH264 from
+/// the NAL units of layers 0...k of each access unit.
 ///
 /// A missing or damaged upper-layer fragment never stops playback: the segment is built
 /// at the best lower operating point and ``DecodedSegment/fallbackReason`` says why. A
@@ -14,16 +16,30 @@ public final class LayeredDecoder {
     private let tracks: [TrackDescription]
     private let layerParameters: [EnhancementLayerParameters]
     private let baseParameterSets: [NALUnit]
+    /// True when the layers above the base are OpenH264 spatial layers (`stsv` tracks).
+    private let hasSpatialLayers: Bool
 
     /// Prepares to decode the stream `reader` opened.
     public init(reader: StreamReader) throws {
         manifest = reader.manifest
         tracks = reader.tracks
-        guard let base = tracks.first, case let .avc(sps, pps) = base.codec else {
+        guard let base = tracks.first, let sets = base.codec.avcParameterSets else {
             throw StrataError.unreadable(path: reader.manifest.layers.first?.initSegment ?? "L0/init.mp4",
-                                         message: "the base layer is not an avc1 track")
+                                         message: "the base layer is not an avc1 or avc3 track")
         }
-        baseParameterSets = (sps + pps).map { NALUnit(bytes: $0) }
+        baseParameterSets = (sets.sps + sets.pps).map { NALUnit(bytes: $0) }
+        let spatial = tracks.dropFirst().map { track -> Bool in
+            if case .svcSpatial = track.codec { return true } else { return false }
+        }
+        hasSpatialLayers = spatial.contains(true)
+        if hasSpatialLayers {
+            guard let k = spatial.firstIndex(of: false) else {
+                layerParameters = []
+                return
+            }
+            throw StrataError.unreadable(path: manifest.layers[k + 1].initSegment,
+                                         message: "a Strata enhancement layer above OpenH264 spatial layers is not supported")
+        }
         var params: [EnhancementLayerParameters] = []
         for (k, track) in tracks.enumerated().dropFirst() {
             guard case let .strata(configuration, _) = track.codec else {
@@ -77,6 +93,9 @@ public final class LayeredDecoder {
                                                    message: "\(baseFragment.samples.count) samples, the manifest says \(expected)")
         }
         let kept = baseFragment.samples.indices.filter { baseFragment.samples[$0].temporalId <= target.temporalId }
+        if hasSpatialLayers && target.layers > 1 {
+            return try decodeSpatial(index, base: baseFragment, fragments: fragments, target: target, kept: kept)
+        }
         var frames = try decodeBase(baseFragment, kept: kept, segment: index, path: basePath)
 
         var built = 1
@@ -109,7 +128,8 @@ public final class LayeredDecoder {
         frames.reserveCapacity(kept.count)
         for (n, i) in kept.enumerated() {
             do {
-                var nals = try fragment.samples[i].nalUnits(path: path, sample: i).map { NALUnit(bytes: $0) }
+                // SVC prefix units (kept in-band by a split) are not for the AVC decoder.
+                var nals = try fragment.samples[i].nalUnits(path: path, sample: i).map { NALUnit(bytes: $0) }.filter(\.isAVCBaseNAL)
                 if n == 0 { nals = baseParameterSets + nals }
                 guard let picture = try decoder.decode(nals) else {
                     throw StrataError.baseFragmentUnusable(segment: segment, path: path, message: "sample \(i) gave no picture")
@@ -122,6 +142,65 @@ public final class LayeredDecoder {
             }
         }
         return frames
+    }
+
+    /// Decodes OpenH264 spatial layers: the highest layer up to `target` whose fragments (and
+    /// those of every layer below) arrived and parse, fed to OpenH264 with layers 0...k of each
+    /// access unit; a missing or damaged layer falls back to the one below it.
+    private func decodeSpatial(_ index: Int, base: ParsedFragment, fragments: [[UInt8]?], target: OperatingPoint,
+                               kept: [Int]) throws -> DecodedSegment {
+        var parsed = [base]
+        var reason: String?
+        for layer in 1..<target.layers {
+            let path = manifest.layers[layer].fragments[index]
+            guard layer < fragments.count, let bytes = fragments[layer] else {
+                reason = "\(manifest.layers[layer].id) fragment \(path) did not arrive"
+                break
+            }
+            do {
+                let fragment = try CMAFReader.parseMediaSegment(bytes, track: tracks[layer], path: path)
+                guard fragment.samples.count == base.samples.count else {
+                    throw StrataError.unreadable(path: path, message: "\(fragment.samples.count) samples, the base has \(base.samples.count)")
+                }
+                parsed.append(fragment)
+            } catch {
+                reason = "\(manifest.layers[layer].id) fragment \(path) is unusable: \(error)"
+                break
+            }
+        }
+        while parsed.count > 1 {
+            let layer = parsed.count - 1
+            do {
+                let units = try JoinedAccessUnits.merge(parsed, tracks: Array(tracks.prefix(parsed.count)), manifest: manifest,
+                                                        segment: index, temporalId: target.temporalId, outOfBandParameterSets: true)
+                let decoder = try OpenH264Decoder()
+                var frames: [Frame] = []
+                frames.reserveCapacity(kept.count)
+                let expected = (manifest.layers[layer].width, manifest.layers[layer].height)
+                // A picture of a profile with reordering comes out one access unit late; the
+                // last ones are flushed at the end of the segment.
+                for accessUnit in units {
+                    if let picture = try decoder.decode(accessUnit.map { NALUnit(bytes: $0) }) { frames.append(picture) }
+                }
+                frames += try decoder.flush()
+                let path = manifest.layers[layer].fragments[index]
+                guard frames.count == units.count else {
+                    throw StrataError.unreadable(path: path, message: "\(units.count) access units gave \(frames.count) pictures")
+                }
+                for (n, picture) in frames.enumerated() where (picture.width, picture.height) != expected {
+                    throw StrataError.unreadable(path: path,
+                                                 message: "picture \(n) decoded to \(picture.width)x\(picture.height), the layer is \(expected.0)x\(expected.1)")
+                }
+                return DecodedSegment(index: index, frames: frames, built: OperatingPoint(layers: parsed.count, temporalId: target.temporalId),
+                                      fallbackReason: reason)
+            } catch {
+                reason = "\(manifest.layers[layer].id) of segment \(index) does not decode: \(error)"
+                parsed.removeLast()
+            }
+        }
+        let frames = try decodeBase(base, kept: kept, segment: index, path: manifest.layers[0].fragments[index])
+        return DecodedSegment(index: index, frames: frames, built: OperatingPoint(layers: 1, temporalId: target.temporalId),
+                              fallbackReason: reason)
     }
 
     private func decodeEnhancement(layer: Int, bytes: [UInt8], path: String, kept: [Int], lower: [Frame],

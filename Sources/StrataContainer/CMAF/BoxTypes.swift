@@ -7,6 +7,7 @@ enum BoxType {
     static let stbl: FourCC = "stbl", stsd: FourCC = "stsd", stts: FourCC = "stts", stsc: FourCC = "stsc"
     static let stsz: FourCC = "stsz", stco: FourCC = "stco", mvex: FourCC = "mvex", trex: FourCC = "trex"
     static let avc1: FourCC = "avc1", avcC: FourCC = "avcC", stre: FourCC = "stre", strC: FourCC = "strC"
+    static let avc3: FourCC = "avc3", stsv: FourCC = "stsv", stsC: FourCC = "stsC"
     static let moof: FourCC = "moof", mfhd: FourCC = "mfhd", traf: FourCC = "traf", tfhd: FourCC = "tfhd"
     static let tfdt: FourCC = "tfdt", trun: FourCC = "trun", sgpd: FourCC = "sgpd", sbgp: FourCC = "sbgp"
     static let tscl: FourCC = "tscl", scrc: FourCC = "scrc", mdat: FourCC = "mdat", vide: FourCC = "vide"

@@ -82,11 +82,26 @@ public enum CMAFReader {
         let entryChildren = try BoxParser.boxes(in: bytes, from: r.position, to: entry.end, path: path)
         let codec: TrackCodec
         switch entry.type {
-        case BoxType.avc1, "avc3":
+        case BoxType.avc1, BoxType.avc3:
             let avcC = try BoxParser.required(BoxType.avcC, in: entryChildren, parent: entry.type, path: path)
             var cr = ByteReader(bytes, body: avcC, path: path)
             let config = try AVCDecoderConfiguration.parse(&cr)
-            codec = .avc(sps: config.sps, pps: config.pps)
+            codec = entry.type == BoxType.avc1 ? .avc(sps: config.sps, pps: config.pps) : .avcInBand(sps: config.sps, pps: config.pps)
+        case BoxType.stsv:
+            let stsC = try BoxParser.required(BoxType.stsC, in: entryChildren, parent: BoxType.stsv, path: path)
+            var cr = ByteReader(bytes, body: stsC, path: path)
+            let (version, _) = try cr.versionAndFlags()
+            guard version == 0 else { throw .unsupported(path: path, offset: stsC.start, box: "stsC", detail: "version \(version)") }
+            let layerIndex = Int(try cr.u16())
+            let dependencyId = Int(try cr.u8())
+            let count = Int(try cr.u8())
+            var sets: [[UInt8]] = []
+            for _ in 0..<count {
+                let n = Int(try cr.u16())
+                guard n > 0 else { throw cr.malformed("empty parameter set") }
+                sets.append(try cr.bytes(n))
+            }
+            codec = .svcSpatial(parameterSets: sets, dependencyId: dependencyId, layerIndex: layerIndex)
         case BoxType.stre:
             let strC = try BoxParser.required(BoxType.strC, in: entryChildren, parent: BoxType.stre, path: path)
             var cr = ByteReader(bytes, body: strC, path: path)
@@ -95,7 +110,7 @@ public enum CMAFReader {
             let layerIndex = Int(try cr.u16())
             codec = .strata(configuration: try cr.bytes(cr.remaining), layerIndex: layerIndex)
         default:
-            throw .unsupported(path: path, offset: entry.start, box: entry.type.description, detail: "sample entry; Strata reads avc1 and stre")
+            throw .unsupported(path: path, offset: entry.start, box: entry.type.description, detail: "sample entry; Strata reads avc1, avc3, stre and stsv")
         }
         let w = width > 0 ? width : tkhdWidth
         let h = height > 0 ? height : tkhdHeight

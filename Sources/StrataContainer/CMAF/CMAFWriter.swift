@@ -9,66 +9,80 @@ public enum CMAFWriter {
     /// `ftyp` + `moov` for `track`: a movie with one video track, no samples, and `mvex`/`trex`
     /// announcing that the samples come in fragments.
     public static func initSegment(_ track: TrackDescription) -> [UInt8] {
-        var w = ByteWriter(capacity: 1024)
+        initSegment(tracks: [track])
+    }
+
+    /// `ftyp` + `moov` with one `trak` and one `trex` per track, in the order given: the head of
+    /// a single fragmented MP4 that carries several layers (a joined stream). The movie timescale
+    /// is the first track's.
+    public static func initSegment(tracks: [TrackDescription]) -> [UInt8] {
+        var w = ByteWriter(capacity: 1024 * max(1, tracks.count))
         w.box(BoxType.ftyp) { w in
             w.fourCC(BoxType.iso6)
             w.u32(0)
             for brand in [BoxType.iso6, BoxType.cmfc, "dash" as FourCC] { w.fourCC(brand) }
         }
         w.box(BoxType.moov) { w in
-            writeMvhd(&w, track)
-            w.box(BoxType.trak) { w in
-                writeTkhd(&w, track)
-                if !track.dependsOnTrackIDs.isEmpty {
-                    w.box(BoxType.tref) { w in
-                        w.box(BoxType.scal) { w in for id in track.dependsOnTrackIDs { w.u32(id) } }
-                    }
-                }
-                w.box(BoxType.mdia) { w in
-                    w.fullBox(BoxType.mdhd, version: 0, flags: 0) { w in
-                        w.u32(0); w.u32(0)
-                        w.u32(track.timescale)
-                        w.u32(0)
-                        w.u16(packedLanguage(track.language))
-                        w.u16(0)
-                    }
-                    w.fullBox(BoxType.hdlr, version: 0, flags: 0) { w in
-                        w.u32(0)
-                        w.fourCC(BoxType.vide)
-                        w.zeros(12)
-                        w.append(Array(handlerName(track).utf8))
-                        w.u8(0)
-                    }
-                    w.box(BoxType.minf) { w in
-                        w.fullBox(BoxType.vmhd, version: 0, flags: 1) { w in w.zeros(8) }
-                        w.box(BoxType.dinf) { w in
-                            w.fullBox(BoxType.dref, version: 0, flags: 0) { w in
-                                w.u32(1)
-                                w.fullBox(BoxType.url, version: 0, flags: 1) { _ in }
-                            }
-                        }
-                        w.box(BoxType.stbl) { w in
-                            w.fullBox(BoxType.stsd, version: 0, flags: 0) { w in
-                                w.u32(1)
-                                writeSampleEntry(&w, track)
-                            }
-                            w.fullBox(BoxType.stts, version: 0, flags: 0) { w in w.u32(0) }
-                            w.fullBox(BoxType.stsc, version: 0, flags: 0) { w in w.u32(0) }
-                            w.fullBox(BoxType.stsz, version: 0, flags: 0) { w in w.u32(0); w.u32(0) }
-                            w.fullBox(BoxType.stco, version: 0, flags: 0) { w in w.u32(0) }
-                        }
-                    }
-                }
-            }
+            writeMvhd(&w, timescale: tracks.first?.timescale ?? 1000,
+                      nextTrackID: (tracks.map(\.trackID).max() ?? 0) &+ 1)
+            for track in tracks { writeTrak(&w, track) }
             w.box(BoxType.mvex) { w in
-                w.fullBox(BoxType.trex, version: 0, flags: 0) { w in
-                    w.u32(track.trackID)
-                    w.u32(1)
-                    w.u32(0); w.u32(0); w.u32(0)
+                for track in tracks {
+                    w.fullBox(BoxType.trex, version: 0, flags: 0) { w in
+                        w.u32(track.trackID)
+                        w.u32(1)
+                        w.u32(0); w.u32(0); w.u32(0)
+                    }
                 }
             }
         }
         return w.bytes
+    }
+
+    private static func writeTrak(_ w: inout ByteWriter, _ track: TrackDescription) {
+        w.box(BoxType.trak) { w in
+            writeTkhd(&w, track)
+            if !track.dependsOnTrackIDs.isEmpty {
+                w.box(BoxType.tref) { w in
+                    w.box(BoxType.scal) { w in for id in track.dependsOnTrackIDs { w.u32(id) } }
+                }
+            }
+            w.box(BoxType.mdia) { w in
+                w.fullBox(BoxType.mdhd, version: 0, flags: 0) { w in
+                    w.u32(0); w.u32(0)
+                    w.u32(track.timescale)
+                    w.u32(0)
+                    w.u16(packedLanguage(track.language))
+                    w.u16(0)
+                }
+                w.fullBox(BoxType.hdlr, version: 0, flags: 0) { w in
+                    w.u32(0)
+                    w.fourCC(BoxType.vide)
+                    w.zeros(12)
+                    w.append(Array(handlerName(track).utf8))
+                    w.u8(0)
+                }
+                w.box(BoxType.minf) { w in
+                    w.fullBox(BoxType.vmhd, version: 0, flags: 1) { w in w.zeros(8) }
+                    w.box(BoxType.dinf) { w in
+                        w.fullBox(BoxType.dref, version: 0, flags: 0) { w in
+                            w.u32(1)
+                            w.fullBox(BoxType.url, version: 0, flags: 1) { _ in }
+                        }
+                    }
+                    w.box(BoxType.stbl) { w in
+                        w.fullBox(BoxType.stsd, version: 0, flags: 0) { w in
+                            w.u32(1)
+                            writeSampleEntry(&w, track)
+                        }
+                        w.fullBox(BoxType.stts, version: 0, flags: 0) { w in w.u32(0) }
+                        w.fullBox(BoxType.stsc, version: 0, flags: 0) { w in w.u32(0) }
+                        w.fullBox(BoxType.stsz, version: 0, flags: 0) { w in w.u32(0); w.u32(0) }
+                        w.fullBox(BoxType.stco, version: 0, flags: 0) { w in w.u32(0) }
+                    }
+                }
+            }
+        }
     }
 
     /// `styp` + `moof` + `mdat` holding `samples` in decode order.
@@ -147,17 +161,17 @@ public enum CMAFWriter {
         }
     }
 
-    private static func writeMvhd(_ w: inout ByteWriter, _ track: TrackDescription) {
+    private static func writeMvhd(_ w: inout ByteWriter, timescale: UInt32, nextTrackID: UInt32) {
         w.fullBox(BoxType.mvhd, version: 0, flags: 0) { w in
             w.u32(0); w.u32(0)
-            w.u32(track.timescale)
+            w.u32(timescale)
             w.u32(0)
             w.u32(0x0001_0000)
             w.u16(0x0100)
             w.zeros(10)
             writeMatrix(&w)
             w.zeros(24)
-            w.u32(track.trackID &+ 1)
+            w.u32(nextTrackID)
         }
     }
 
@@ -184,7 +198,9 @@ public enum CMAFWriter {
         let type: FourCC
         switch track.codec {
         case .avc: type = BoxType.avc1
+        case .avcInBand: type = BoxType.avc3
         case .strata: type = BoxType.stre
+        case .svcSpatial: type = BoxType.stsv
         }
         w.box(type) { w in
             w.zeros(6)
@@ -203,8 +219,16 @@ public enum CMAFWriter {
             w.u16(0x0018)
             w.u16(0xFFFF)
             switch track.codec {
-            case let .avc(sps, pps):
+            case let .avc(sps, pps), let .avcInBand(sps, pps):
                 w.box(BoxType.avcC) { w in w.append(AVCDecoderConfiguration(sps: sps, pps: pps).serialized()) }
+            case let .svcSpatial(parameterSets, dependencyId, layerIndex):
+                w.fullBox(BoxType.stsC, version: 0, flags: 0) { w in
+                    w.u16(UInt16(clamping: max(0, layerIndex)))
+                    w.u8(UInt8(clamping: max(0, dependencyId)))
+                    let sets = parameterSets.prefix(255)
+                    w.u8(UInt8(sets.count))
+                    for set in sets { w.u16(UInt16(truncatingIfNeeded: set.count)); w.append(set) }
+                }
             case let .strata(configuration, layerIndex):
                 w.fullBox(BoxType.strC, version: 0, flags: 0) { w in
                     w.u16(UInt16(clamping: max(0, layerIndex)))
@@ -218,15 +242,17 @@ public enum CMAFWriter {
 
     static func handlerName(_ track: TrackDescription) -> String {
         switch track.codec {
-        case .avc: return "Strata base layer"
+        case .avc, .avcInBand: return "Strata base layer"
         case let .strata(_, index): return "Strata enhancement layer \(index)"
+        case let .svcSpatial(_, _, index): return "Strata spatial layer \(index)"
         }
     }
 
     private static func compressorName(_ track: TrackDescription) -> String {
         switch track.codec {
-        case .avc: return "Strata AVC"
+        case .avc, .avcInBand: return "Strata AVC"
         case .strata: return "Strata enhancement"
+        case .svcSpatial: return "Strata SVC spatial"
         }
     }
 

@@ -6,17 +6,37 @@ public enum TrackCodec: Sendable, Hashable {
     /// Strata's `stre` sample entry; its `strC` box carries `configuration` untouched (the
     /// enhancement codec's own configuration record) and the layer's index in the stream.
     case strata(configuration: [UInt8], layerIndex: Int)
+    /// An `avc3` sample entry: the same `avcC` as ``avc(sps:pps:)``, but the samples carry their
+    /// parameter sets in-band as well, so a stream taken apart from an elementary stream keeps
+    /// every NAL unit where it was and can be put back together byte for byte.
+    case avcInBand(sps: [[UInt8]], pps: [[UInt8]])
+    /// Strata's `stsv` sample entry for an SVC spatial layer (NAL units with a `dependency_id`
+    /// above 0, kept as the source encoder wrote them); its `stsC` box carries the layer's
+    /// parameter sets (subset SPS and PPS), its `dependency_id` and its index in the stream.
+    case svcSpatial(parameterSets: [[UInt8]], dependencyId: Int, layerIndex: Int)
+
+    /// The SPS and PPS of an AVC track (`avc1` or `avc3`), nil for the other sample entries.
+    public var avcParameterSets: (sps: [[UInt8]], pps: [[UInt8]])? {
+        switch self {
+        case let .avc(sps, pps), let .avcInBand(sps, pps): return (sps, pps)
+        case .strata, .svcSpatial: return nil
+        }
+    }
 
     /// The RFC 6381 `codecs` value for DASH, HLS and Media Source Extensions:
-    /// `avc1.PPCCLL` from the SPS, `stre.N` for an enhancement layer of index N.
+    /// `avc1.PPCCLL` (or `avc3.PPCCLL`) from the SPS, `stre.N` for an enhancement layer and
+    /// `stsv.N` for an SVC spatial layer of index N.
     public var codecString: String {
         switch self {
-        case let .avc(sps, _):
+        case let .avc(sps, _), let .avcInBand(sps, _):
+            let entry = { if case .avc = self { return "avc1" } else { return "avc3" } }()
             let s = sps.first ?? []
-            guard s.count >= 4 else { return "avc1" }
-            return "avc1." + s[1...3].map { hex2($0) }.joined()
+            guard s.count >= 4 else { return entry }
+            return entry + "." + s[1...3].map { hex2($0) }.joined()
         case let .strata(_, layerIndex):
             return "stre.\(layerIndex)"
+        case let .svcSpatial(_, _, layerIndex):
+            return "stsv.\(layerIndex)"
         }
     }
 }
