@@ -27,7 +27,7 @@ struct SplitCommand: ParsableCommand {
     @Option(help: "Frame rate of the input (an elementary stream carries no timing), e.g. 25 or 30000/1001.")
     var fps: String = "25"
 
-    @Flag(help: "Start each segment at the first IDR at or after its boundary instead of refusing the stream.")
+    @Flag(name: .customLong("segment-at-idrs"), help: "Start each segment at the first IDR at or after its boundary instead of refusing the stream.")
     var segmentAtIDRs = false
 
     func run() throws {
