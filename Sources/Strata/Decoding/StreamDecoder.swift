@@ -27,11 +27,7 @@ public enum StreamDecoder {
         let decoder = try LayeredDecoder(reader: reader)
         let size = decoder.size(of: target)
         let manifest = reader.manifest
-        let dropped = manifest.temporalLayers - 1 - target.temporalId
-        var rate = FrameRate(manifest.source.fpsNum, manifest.source.fpsDen * (1 << max(0, dropped)))
-        if rate.numerator % (1 << max(0, dropped)) == 0 {
-            rate = FrameRate(manifest.source.fpsNum >> max(0, dropped), manifest.source.fpsDen)
-        }
+        let rate = try outputRate(manifest, target)
         var summary = DecodeSummary(target: target, built: [], fallbacks: [:], frames: 0, width: size.width, height: size.height,
                                     frameRate: rate)
         var scalers: [String: Scaler] = [:]
@@ -67,6 +63,19 @@ public enum StreamDecoder {
         return summary
     }
 
+    /// The source's frame rate halved for each temporal layer `target` drops; a manifest whose
+    /// rate cannot be divided without overflow is refused rather than trapping.
+    static func outputRate(_ manifest: StreamManifest, _ target: OperatingPoint) throws -> FrameRate {
+        let divisor = 1 << min(62, max(0, manifest.temporalLayers - 1 - target.temporalId))
+        let (num, den) = (manifest.source.fpsNum, manifest.source.fpsDen)
+        if num % divisor == 0 { return FrameRate(num / divisor, den) }
+        let (product, overflow) = den.multipliedReportingOverflow(by: divisor)
+        guard !overflow else {
+            throw StrataError.unreadable(path: "manifest.json", message: "frame rate \(num)/\(den) cannot be divided by \(divisor)")
+        }
+        return FrameRate(num, product)
+    }
+
     /// Decodes the stream at `target` into a Y4M file (`-` for standard output).
     @discardableResult
     public static func decode(reader: StreamReader, target: OperatingPoint, toY4M path: String,
@@ -74,11 +83,7 @@ public enum StreamDecoder {
         let decoder = try LayeredDecoder(reader: reader)
         let size = decoder.size(of: target)
         let manifest = reader.manifest
-        let dropped = max(0, manifest.temporalLayers - 1 - target.temporalId)
-        let divisor = 1 << dropped
-        let rate = manifest.source.fpsNum % divisor == 0
-            ? FrameRate(manifest.source.fpsNum / divisor, manifest.source.fpsDen)
-            : FrameRate(manifest.source.fpsNum, manifest.source.fpsDen * divisor)
+        let rate = try outputRate(manifest, target)
         let writer = try Y4MWriter(path: path, format: VideoFormat(width: size.width, height: size.height, frameRate: rate))
         let summary = try await decode(reader: reader, target: target, progress: progress) { frame in try writer.write(frame) }
         try writer.finish()

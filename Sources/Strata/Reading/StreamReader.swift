@@ -1,3 +1,5 @@
+internal import StrataEnhancement
+
 /// A layered stream opened for reading: its manifest and every layer's track description.
 ///
 /// The reader fetches manifest.json and all init segments up front (they are small) and
@@ -26,8 +28,31 @@ public final class StreamReader: Sendable {
             }
             tracks.append(try CMAFReader.parseInitSegment(bytes, path: layer.initSegment))
         }
+        try Self.checkConsistency(manifest, tracks)
         self.manifest = manifest
         self.tracks = tracks
+    }
+
+    /// Refuses a manifest and init segments that disagree, before a decoder sizes its memory
+    /// from them: 4:2:0 layers have even sides, and an enhancement layer's configuration record
+    /// names the manifest's size for it and for the layer below (a damaged record could
+    /// otherwise have a decoder allocate 8192x8192 pictures for a 64x48 stream).
+    static func checkConsistency(_ manifest: StreamManifest, _ tracks: [TrackDescription]) throws {
+        for layer in manifest.layers where layer.width % 2 != 0 || layer.height % 2 != 0 {
+            throw StrataError.unreadable(path: "manifest.json", message: "layer \(layer.id) size \(layer.width)x\(layer.height) is not even")
+        }
+        for (k, track) in tracks.enumerated().dropFirst() {
+            guard case let .strata(configuration, _) = track.codec,
+                  let parameters = try? EnhancementLayerParameters(serialized: configuration) else { continue }
+            let layer = manifest.layers[k], lower = manifest.layers[k - 1]
+            guard parameters.width == layer.width, parameters.height == layer.height,
+                  parameters.referenceWidth == lower.width, parameters.referenceHeight == lower.height else {
+                throw StrataError.unreadable(path: layer.initSegment, message:
+                    "configuration record describes \(parameters.width)x\(parameters.height) over "
+                    + "\(parameters.referenceWidth)x\(parameters.referenceHeight), the manifest "
+                    + "\(layer.width)x\(layer.height) over \(lower.width)x\(lower.height)")
+            }
+        }
     }
 
     /// Opens the stream in a local directory.

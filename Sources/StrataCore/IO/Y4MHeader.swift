@@ -7,6 +7,14 @@ public struct Y4MHeader: Sendable, Equatable {
     /// Pixel aspect ratio, `A` tag, as written (`1:1` when absent).
     public var aspect: String
 
+    /// Largest picture side accepted, so a hostile header cannot ask for gigabytes per frame.
+    public static let maximumDimension = 16384
+    /// Largest picture area accepted (8192x8192 luma samples, a 96 MiB frame buffer).
+    public static let maximumPixels = 8192 * 8192
+    /// Largest frame-rate numerator or denominator accepted: beyond it the stream's sample
+    /// timing (32-bit timescales) could not represent the rate exactly.
+    public static let maximumRateTerm = 1_000_000
+
     /// Creates a header for 4:2:0 content.
     public init(format: VideoFormat, colorSpace: String = "420jpeg", aspect: String = "1:1") {
         self.format = format
@@ -34,14 +42,15 @@ public struct Y4MHeader: Sendable, Equatable {
             let value = String(field.dropFirst())
             switch tag {
             case "W":
-                guard let w = Int(value), w > 0, w <= 16384 else { throw .malformedHeader(path: path, detail: "bad width '\(value)'") }
+                guard let w = Int(value), w > 0, w <= maximumDimension else { throw .malformedHeader(path: path, detail: "bad width '\(value)'") }
                 width = w
             case "H":
-                guard let h = Int(value), h > 0, h <= 16384 else { throw .malformedHeader(path: path, detail: "bad height '\(value)'") }
+                guard let h = Int(value), h > 0, h <= maximumDimension else { throw .malformedHeader(path: path, detail: "bad height '\(value)'") }
                 height = h
             case "F":
                 let parts = value.split(separator: ":")
-                guard parts.count == 2, let n = Int(parts[0]), let d = Int(parts[1]), n > 0, d > 0 else {
+                guard parts.count == 2, let n = Int(parts[0]), let d = Int(parts[1]),
+                      (1...maximumRateTerm).contains(n), (1...maximumRateTerm).contains(d) else {
                     throw .malformedHeader(path: path, detail: "bad frame rate '\(value)'")
                 }
                 rate = FrameRate(n, d)
@@ -65,6 +74,9 @@ public struct Y4MHeader: Sendable, Equatable {
         }
         guard let w = width else { throw .malformedHeader(path: path, detail: "missing width (W)") }
         guard let h = height else { throw .malformedHeader(path: path, detail: "missing height (H)") }
+        guard w * h <= maximumPixels else {
+            throw .unsupportedFormat(path: path, detail: "picture size \(w)x\(h) exceeds \(maximumPixels) samples")
+        }
         guard w % 2 == 0, h % 2 == 0 else {
             throw .unsupportedFormat(path: path, detail: "odd picture size \(w)x\(h) (4:2:0 needs even sizes)")
         }

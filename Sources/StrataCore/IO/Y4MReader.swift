@@ -19,7 +19,9 @@ public final class Y4MReader {
     private let file: UnsafeMutablePointer<FILE>
     private let ownsFile: Bool
     private var byteOffset = 0
-    private var frameBuffer: [UInt8]
+    private let frameByteCount: Int
+    /// Allocated at the first frame, once the input is known to hold one.
+    private var frameBuffer: [UInt8] = []
 
     /// The picture size and frame rate of the stream.
     public var format: VideoFormat { header.format }
@@ -56,7 +58,7 @@ public final class Y4MReader {
         } catch {
             fatalError("unreachable")
         }
-        frameBuffer = [UInt8](repeating: 0, count: Frame.packedByteCount(width: header.format.width, height: header.format.height))
+        frameByteCount = Frame.packedByteCount(width: header.format.width, height: header.format.height)
     }
 
     deinit { if ownsFile { fclose(file) } }
@@ -82,7 +84,12 @@ public final class Y4MReader {
         guard marker.count >= 5, Array(marker.prefix(5)) == Array("FRAME".utf8), marker.count <= 256 else {
             throw .malformedFrameHeader(path: path, frame: framesRead, byteOffset: markerStart)
         }
-        let needed = frameBuffer.count
+        let needed = frameByteCount
+        if let remaining = remainingFileBytes(), remaining < needed {
+            // A regular file too short for this frame: fail before allocating or reading it.
+            throw .truncatedFrame(path: path, frame: framesRead, byteOffset: byteOffset + remaining)
+        }
+        if frameBuffer.count != needed { frameBuffer = [UInt8](repeating: 0, count: needed) }
         let got = frameBuffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, needed, file) }
         byteOffset += got
         guard got == needed else { throw .truncatedFrame(path: path, frame: framesRead, byteOffset: byteOffset) }
@@ -92,9 +99,19 @@ public final class Y4MReader {
         return true
     }
 
+    /// Bytes left after the current position when the input is a regular file; nil for pipes and terminals.
+    private func remainingFileBytes() -> Int? {
+        var info = stat()
+        guard fstat(fileno(file), &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let position = ftello(file)
+        guard position >= 0 else { return nil }
+        return max(0, Int(info.st_size) - Int(position))
+    }
+
     /// Reads the next frame, or nil at the clean end of the stream.
     public func read() throws(Y4MError) -> Frame? {
-        var frame = Frame(width: header.format.width, height: header.format.height)
+        // A placeholder: read(into:) allocates the full-size frame only once its bytes are there.
+        var frame = Frame(width: 2, height: 2)
         return try read(into: &frame) ? frame : nil
     }
 

@@ -20,12 +20,12 @@ public enum ScalingFilter: String, Sendable, CaseIterable, Codable {
 
 /// Why a scaler could not be made.
 public enum ScalerError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// libswscale refused the sizes.
+    /// A size is odd, empty or beyond 65536, or libswscale refused the pair.
     case unsupportedSizes(from: String, to: String)
 
     public var description: String {
         switch self {
-        case let .unsupportedSizes(from, to): return "libswscale cannot scale \(from) to \(to)"
+        case let .unsupportedSizes(from, to): return "cannot scale \(from) to \(to) (4:2:0 sizes must be even and positive)"
         }
     }
 }
@@ -52,6 +52,11 @@ public final class Scaler {
         self.destinationWidth = destinationWidth
         self.destinationHeight = destinationHeight
         self.filter = filter
+        // Frames are 4:2:0 with even sides; an odd or empty size (say from a damaged manifest)
+        // is refused here rather than trapping when the destination frame is made.
+        for side in [sourceWidth, sourceHeight, destinationWidth, destinationHeight] where side <= 0 || side % 2 != 0 || side > 65536 {
+            throw .unsupportedSizes(from: "\(sourceWidth)x\(sourceHeight)", to: "\(destinationWidth)x\(destinationHeight)")
+        }
         let flags = filter.swsFlag | Int32(SWS_ACCURATE_RND) | Int32(SWS_BITEXACT) | Int32(SWS_FULL_CHR_H_INT)
         guard let ctx = sws_getContext(Int32(sourceWidth), Int32(sourceHeight), AV_PIX_FMT_YUV420P,
                                        Int32(destinationWidth), Int32(destinationHeight), AV_PIX_FMT_YUV420P,
