@@ -10,7 +10,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
         For experiments, --trace shapes every connection's bandwidth from a file of
         `seconds kbps` lines, and --fault injects failures per path pattern:
-          --fault 'L2/*.m4s=404'  --fault 'L1/3.m4s=truncate:100'  --fault '*.m4s=delay:200'  --fault 'L0/*=reset'
+          --fault 'L2/*.m4s=404'  --fault 'L1/3.m4s=truncate:0.5'  --fault '*.m4s=delay:200'  --fault 'L0/*=reset'
         """)
 
     @Argument(help: "Stream directory (the output of `strata encode`).")
@@ -25,14 +25,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Bandwidth trace file (`seconds kbps` per line).")
     var trace: String?
 
-    @Option(help: "Fault rule PATTERN=ACTION (404, reset, truncate:BYTES, delay:MS); repeatable.")
+    @Option(help: "Multiply the trace's rates by this factor (fits a trace to a stream's bitrates).")
+    var traceScale: Double = 1
+
+    @Option(help: "Fault rule PATTERN=ACTION (404, reset, truncate:FRACTION, delay:MS); repeatable.")
     var fault: [String] = []
 
     @Flag(help: "Log one line per request.")
     var verbose = false
 
     func run() async throws {
-        let shaping = try trace.map { try BandwidthTrace(contentsOfFile: $0) }
+        guard traceScale > 0 else { throw ValidationError("--trace-scale must be positive") }
+        let shaping = try trace.map { try BandwidthTrace(contentsOfFile: $0).scaled(by: traceScale) }
         let faults = try fault.map { try FaultRule(parsing: $0) }
         let log: (@Sendable (String) -> Void)? = verbose ? { @Sendable line in print(line) } : nil
         let options = ServerOptions(directory: stream, host: host, port: port, trace: shaping, faults: faults, log: log)
