@@ -131,15 +131,18 @@ public final class LayeredDecoder {
                 // SVC prefix units (kept in-band by a split) are not for the AVC decoder.
                 var nals = try fragment.samples[i].nalUnits(path: path, sample: i).map { NALUnit(bytes: $0) }.filter(\.isAVCBaseNAL)
                 if n == 0 { nals = baseParameterSets + nals }
-                guard let picture = try decoder.decode(nals) else {
-                    throw StrataError.baseFragmentUnusable(segment: segment, path: path, message: "sample \(i) gave no picture")
-                }
-                frames.append(picture)
-            } catch let error as StrataError {
-                throw error
+                // A High profile picture (a split x264 stream) comes out one access unit late.
+                if let picture = try decoder.decode(nals) { frames.append(picture) }
             } catch {
                 throw StrataError.baseFragmentUnusable(segment: segment, path: path, message: "sample \(i): \(error)")
             }
+        }
+        do { frames += try decoder.flush() } catch {
+            throw StrataError.baseFragmentUnusable(segment: segment, path: path, message: "\(error)")
+        }
+        guard frames.count == kept.count else {
+            throw StrataError.baseFragmentUnusable(segment: segment, path: path,
+                                                   message: "\(kept.count) samples gave \(frames.count) pictures")
         }
         return frames
     }
