@@ -43,7 +43,7 @@ import Testing
         #expect(blurred < same - 20)
     }
 
-    @Test(arguments: [LadderEncoder.x264(.medium), .openH264])
+    @Test(arguments: [LadderEncoder.x264(.medium), .openH264(temporalLayers: 1), .openH264(temporalLayers: 3)])
     func lowerParameterGivesMoreBitsAndHigherQuality(encoder: LadderEncoder) throws {
         let frames = Self.clip.frames()
         let (meter, dir) = try meter(frames)

@@ -118,7 +118,7 @@ final class BenchRun {
         return result
     }
 
-    private func sampleKey(_ encoder: LadderEncoder, _ width: Int, _ height: Int) -> String { "\(encoder.name)-\(width)x\(height)" }
+    private func sampleKey(_ encoder: LadderEncoder, _ width: Int, _ height: Int) -> String { "\(encoder.name) \(encoder.presetName) \(width)x\(height)" }
 
     /// The rung of `encoder` at `width x height` whose quality matches `target`.
     func matchRung(_ encoder: LadderEncoder, width: Int, height: Int, target: Double, stage: BenchStage) throws -> MatchedRung {
@@ -179,7 +179,7 @@ final class BenchRun {
             throw BenchError.invalidOptions("\(error)")
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let x264 = LadderEncoder.x264(options.x264Preset), openH264 = LadderEncoder.openH264
+        let x264 = LadderEncoder.x264(options.x264Preset), openH264 = LadderEncoder.openH264(temporalLayers: plan.temporalLayers)
         var report = BenchReport(
             clip: clip, width: format.width, height: format.height, frames: source.count, fps: format.frameRate.framesPerSecond,
             metric: metric, metricNote: metricNote, status: "partial", plan: plan,

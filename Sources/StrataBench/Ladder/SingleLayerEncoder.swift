@@ -6,8 +6,10 @@ import StrataBase
 public enum LadderEncoder: Sendable, Hashable {
     /// libx264 at a preset, rate-controlled by CRF (searched in steps of 0.25).
     case x264(X264Preset)
-    /// OpenH264 with CABAC and four reference frames, constant QP (integer steps), one temporal layer.
-    case openH264
+    /// OpenH264 with the layered base's settings (CABAC, four reference frames, high complexity,
+    /// the same temporal hierarchy) at a constant QP (integer steps): a single layer of the encoder
+    /// the base is made with.
+    case openH264(temporalLayers: Int)
 
     /// Name in the report (`x264`, `openh264`).
     public var name: String {
@@ -21,7 +23,7 @@ public enum LadderEncoder: Sendable, Hashable {
     var presetName: String {
         switch self {
         case .x264(let preset): return preset.rawValue
-        case .openH264: return "constant-qp"
+        case .openH264(let t): return "constant-qp, \(t) temporal layer\(t == 1 ? "" : "s")"
         }
     }
 
@@ -67,14 +69,14 @@ public enum LadderEncoder: Sendable, Hashable {
             }
             let decoded = try FFmpegDecoder.decode(annexB: stream, ffmpeg: ffmpeg, workDirectory: workDirectory)
             return (stream.count, seconds, decoded)
-        case .openH264:
+        case .openH264(let temporalLayers):
             let qp = Int(parameter.rounded())
             var units: [[NALUnit]] = []
             var bytes = 0
             let start = Date()
             do {
                 var configuration = BaseEncoderConfiguration(width: w, height: h, frameRate: format.frameRate,
-                                                             temporalLayers: 1, rateControl: .constantQP(qp))
+                                                             temporalLayers: temporalLayers, rateControl: .constantQP(qp))
                 configuration.prefixNALUnits = false
                 let encoder = try OpenH264Encoder(configuration)
                 for (i, frame) in frames.enumerated() {
