@@ -53,6 +53,7 @@ struct StreamRoundTripTests {
     @Test("the output is byte-identical whatever the concurrency")
     func deterministicAcrossConcurrency() async throws {
         let dir = TemporaryDirectory(); defer { dir.cleanup() }
+        for sub in ["a", "b"] { try FileManager.default.createDirectory(atPath: dir.path + "/" + sub, withIntermediateDirectories: true) }
         let a = try await encodeTestStream(into: dir.path + "/a", concurrency: 1)
         let b = try await encodeTestStream(into: dir.path + "/b", concurrency: 3)
         #expect(a == b)
