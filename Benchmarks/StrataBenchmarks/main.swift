@@ -6,6 +6,8 @@ let benchmarks: [(name: String, summary: String, run: ([String]) async throws ->
     ("enhancement", "enhancement layers at 1280x720: decode fps vs memcpy, encode fps vs x264 medium, SIMD vs scalar kernels", runEnhancementBenchmark),
     ("enhancement-rd", "one enhancement layer over an OpenH264 base on a Y4M clip, against x264 medium at equal PSNR", runEnhancementRateDistortionBenchmark),
     ("ladder", "layered storage against x264 and OpenH264 simulcast ladders matched at equal quality (the research harness)", runLadderBenchmark),
+    ("container", "fragment write/read and CRC-32 throughput against memcpy", runContainerBenchmark),
+    ("memory", "peak memory of a streaming 1080p encode for a short and a four-times longer clip", runMemoryBenchmark),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -36,10 +36,12 @@ public struct LayerPlan: Sendable, Codable, Hashable {
     }
 
     /// The default: a half-resolution base and two enhancement layers at the source
-    /// resolution, spaced so that each operating point is a distinct ladder rung.
+    /// resolution, spaced so that each operating point is a distinct ladder rung (on real
+    /// 720p clips each step about doubles the bitrate of an equal-quality x264 encode,
+    /// above the 1.5x spacing of HLS/DASH ladders).
     public static let standard = LayerPlan(
         baseDivisor: 2, baseQP: 30, temporalLayers: 3,
-        enhancementLayers: [EnhancementLayerPlan(divisor: 1, qp: 33), EnhancementLayerPlan(divisor: 1, qp: 27)])
+        enhancementLayers: [EnhancementLayerPlan(divisor: 1, qp: 30), EnhancementLayerPlan(divisor: 1, qp: 24)])
 
     /// Number of layers including the base.
     public var layerCount: Int { 1 + enhancementLayers.count }
