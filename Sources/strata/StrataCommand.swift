@@ -8,5 +8,5 @@ struct StrataCommand: AsyncParsableCommand {
         commandName: "strata",
         abstract: "Layered video: one encode, a base any H.264 player shows, enhancement layers that raise its quality.",
         subcommands: [DemoCommand.self, EncodeCommand.self, DecodeCommand.self, InfoCommand.self,
-                      ServeCommand.self, BenchCommand.self, SplitCommand.self, JoinCommand.self])
+                      ServeCommand.self, PlayCommand.self, BenchCommand.self, SplitCommand.self, JoinCommand.self])
 }
