@@ -124,8 +124,10 @@ enum RateQualityPlot {
             if let marker = s.marker {
                 for p in pts { doc.marker(marker, p.0, p.1, size: s.width >= 2 ? 9 : 7, fill: s.color) }
             }
+            // Strata's labels above the points, the ladders' below, so coinciding points stay legible.
+            let below = s.marker != .circle
             for (i, label) in s.pointLabels.enumerated() where i < pts.count {
-                doc.text(label, pts[i].0 + 7, pts[i].1 - 7, size: 10, fill: s.color)
+                doc.text(label, pts[i].0 + 7, pts[i].1 + (below ? 15 : -7), size: 10, fill: s.color)
             }
         }
         // Legend in the corner holding the fewest points: usually the upper left, which a
