@@ -18,6 +18,9 @@ public final class LayeredDecoder {
     private let baseParameterSets: [NALUnit]
     /// True when the layers above the base are OpenH264 spatial layers (`stsv` tracks).
     private let hasSpatialLayers: Bool
+    /// The temporal hierarchy every sample must follow: set for streams Strata encoded (an
+    /// `avc1` base), whose layers rely on it; nil for split streams, whose ids come from their source.
+    private let hierarchy: TemporalStructure?
 
     /// Prepares to decode the stream `reader` opened.
     public init(reader: StreamReader) throws {
@@ -28,6 +31,11 @@ public final class LayeredDecoder {
                                          message: "the base layer is not an avc1 or avc3 track")
         }
         baseParameterSets = (sets.sps + sets.pps).map { NALUnit(bytes: $0) }
+        if case .avc = base.codec, (1...4).contains(reader.manifest.temporalLayers) {
+            hierarchy = TemporalStructure(layers: reader.manifest.temporalLayers)
+        } else {
+            hierarchy = nil
+        }
         let spatial = tracks.dropFirst().map { track -> Bool in
             if case .svcSpatial = track.codec { return true } else { return false }
         }
@@ -91,6 +99,15 @@ public final class LayeredDecoder {
         guard baseFragment.samples.count == expected else {
             throw StrataError.baseFragmentUnusable(segment: index, path: basePath,
                                                    message: "\(baseFragment.samples.count) samples, the manifest says \(expected)")
+        }
+        // Temporal ids are not covered by the samples' CRCs; a segment starts with an IDR, so
+        // its ids must follow the hierarchy from the start, or dropping layers keeps wrong frames.
+        if let hierarchy {
+            for (i, sample) in baseFragment.samples.enumerated() where sample.temporalId != hierarchy.temporalId(ofFrame: i) {
+                throw StrataError.baseFragmentUnusable(
+                    segment: index, path: basePath,
+                    message: "sample \(i) has temporal id \(sample.temporalId), the \(manifest.temporalLayers)-layer hierarchy gives \(hierarchy.temporalId(ofFrame: i))")
+            }
         }
         let kept = baseFragment.samples.indices.filter { baseFragment.samples[$0].temporalId <= target.temporalId }
         if hasSpatialLayers && target.layers > 1 {
