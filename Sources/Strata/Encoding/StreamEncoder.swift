@@ -83,7 +83,9 @@ public enum StreamEncoder {
                 framesRead += frames.count
                 nextIndex += 1
                 let batch = frames
-                group.addTask { try segmentEncoder.encode(index: index, firstFrame: first, frames: batch) }
+                group.addTask {
+                    try await runOffCooperativePool { try segmentEncoder.encode(index: index, firstFrame: first, frames: batch) }
+                }
                 inFlight += 1
                 progress?(EncodeProgress(framesRead: framesRead, segmentsDone: segmentsDone, framesDone: framesDone))
                 if inFlight >= configuration.concurrency, let done = try await group.next() {
@@ -96,5 +98,16 @@ public enum StreamEncoder {
         }
         guard framesRead > 0 else { throw StrataError.emptyInput(path: sourceName) }
         return try writer.finish()
+    }
+}
+
+/// Runs long CPU-bound work on a Dispatch thread instead of the cooperative pool, so a
+/// segment's encode (seconds of pixel work) never keeps the caller's other tasks (a server,
+/// a player's timers, a UI) from running.
+func runOffCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global(qos: .userInitiated).async {
+            continuation.resume(with: Result { try work() })
+        }
     }
 }
