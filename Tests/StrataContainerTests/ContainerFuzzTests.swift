@@ -65,6 +65,10 @@ struct ContainerFuzzTests {
 
     /// Feeds mutants of `seeds` to `parse` for the time budget; returns (runs, rejected).
     static func fuzz(_ seeds: [[UInt8]], salt: UInt64, _ parse: ([UInt8]) -> Bool) -> (runs: Int, rejected: Int) {
+        guard !seeds.isEmpty else {
+            Issue.record("fuzz target \(salt) has no seeds")
+            return (0, 0)
+        }
         var rng = SeededGenerator(seed: seed ^ salt)
         let deadline = Date().addingTimeInterval(secondsPerTarget)
         var runs = 0, rejected = 0

@@ -115,6 +115,7 @@ struct Y4MFuzzTests {
         let dir = try TemporaryDirectory()
         let path = dir.path("fuzz.y4m")
         let seeds = corpus()
+        try #require(!seeds.isEmpty, "no .y4m seeds in \(corpusDirectory)")
         var rng = Y4MFuzzRandom(seed: seed ^ salt)
         let deadline = Date().addingTimeInterval(secondsPerTarget)
         var runs = 0, read = 0, rejected = 0
