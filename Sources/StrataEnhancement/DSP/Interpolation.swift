@@ -66,30 +66,26 @@ enum Interpolation {
     ///
     /// Sixteen bytes are loaded as eight 16-bit lanes and split into the even and the odd samples
     /// (`lane & 0xFF`, `lane >> 8`), so every product is a 16-bit lane operation without widening
-    /// shuffles; the even and odd results are recombined the same way before the store.
+    /// shuffles; the even and odd results are recombined the same way before the store. Vertical
+    /// filtering walks down each 16-column strip with the last six rows (source rows, or the rounded
+    /// horizontal results when both phases are fractional) held in registers, so each row is loaded
+    /// and filtered horizontally once; `temp` is not needed.
     static func lumaSIMD(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
                          _ width: Int, _ height: Int, _ fx: Int, _ fy: Int, _ temp: UnsafeMutablePointer<Int16>) {
         if fx == 0 && fy == 0 {
-            for y in 0..<height { (dst + y * dstStride).update(from: src + y * srcStride, count: width) }
+            for y in 0..<height { (dst + y &* dstStride).update(from: src + y &* srcStride, count: width) }
             return
         }
-        let t = lumaTaps
-        let h = (Int16(t[fx * 6]), Int16(t[fx * 6 + 1]), Int16(t[fx * 6 + 2]), Int16(t[fx * 6 + 3]), Int16(t[fx * 6 + 4]), Int16(t[fx * 6 + 5]))
-        let v = (Int16(t[fy * 6]), Int16(t[fy * 6 + 1]), Int16(t[fy * 6 + 2]), Int16(t[fy * 6 + 3]), Int16(t[fy * 6 + 4]), Int16(t[fy * 6 + 5]))
-        let raw = UnsafeRawPointer(src)
+        let hw = lumaWeights(fx), vw = lumaWeights(fy)
         let low = SIMD8<UInt16>(repeating: 0xFF), r = SIMD8<Int16>(repeating: 32)
-        /// Even and odd samples of the 16 bytes at `offset`.
-        @inline(__always) func split(_ offset: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
-            let lanes = unsafeBitCast(raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self), to: SIMD8<UInt16>.self)
+        @inline(__always) func split(_ p: UnsafePointer<UInt8>) -> (SIMD8<Int16>, SIMD8<Int16>) {
+            let lanes = unsafeBitCast(UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt8>.self), to: SIMD8<UInt16>.self)
             return (unsafeBitCast(lanes & low, to: SIMD8<Int16>.self), unsafeBitCast(lanes &>> 8, to: SIMD8<Int16>.self))
         }
-        /// Horizontal filter of 16 outputs starting at `offset`: (even outputs, odd outputs).
-        @inline(__always) func horizontal(_ offset: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
-            let (e0, o0) = split(offset - 2), (e1, o1) = split(offset), (e2, o2) = split(offset + 2), (e3, _) = split(offset + 4)
-            var even = e0 &* h.0
-            even &+= o0 &* h.1; even &+= e1 &* h.2; even &+= o1 &* h.3; even &+= e2 &* h.4; even &+= o2 &* h.5
-            var odd = o0 &* h.0
-            odd &+= e1 &* h.1; odd &+= o1 &* h.2; odd &+= e2 &* h.3; odd &+= o2 &* h.4; odd &+= e3 &* h.5
+        @inline(__always) func horizontal(_ p: UnsafePointer<UInt8>) -> (SIMD8<Int16>, SIMD8<Int16>) {
+            let (e0, o0) = split(p - 2), (e1, o1) = split(p), (e2, o2) = split(p + 2), (e3, _) = split(p + 4)
+            let even = e0 &* hw.0 &+ o0 &* hw.1 &+ e1 &* hw.2 &+ o1 &* hw.3 &+ e2 &* hw.4 &+ o2 &* hw.5
+            let odd = o0 &* hw.0 &+ e1 &* hw.1 &+ o1 &* hw.2 &+ e2 &* hw.3 &+ o2 &* hw.4 &+ e3 &* hw.5
             return (even, odd)
         }
         @inline(__always) func store(_ even: SIMD8<Int16>, _ odd: SIMD8<Int16>, _ at: UnsafeMutablePointer<UInt8>) {
@@ -97,49 +93,63 @@ enum Interpolation {
             UnsafeMutableRawPointer(at).storeBytes(of: unsafeBitCast(e | (o &<< 8), to: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
         }
         if fy == 0 {
-            for y in 0..<height {
-                for x in stride(from: 0, to: width, by: 16) {
-                    let (even, odd) = horizontal(y * srcStride + x)
-                    store((even &+ r) &>> 6, (odd &+ r) &>> 6, dst + y * dstStride + x)
+            var s = src, d = dst
+            for _ in 0..<height {
+                var x = 0
+                while x < width {
+                    let (even, odd) = horizontal(s + x)
+                    store((even &+ r) &>> 6, (odd &+ r) &>> 6, d + x)
+                    x &+= 16
                 }
+                s += srcStride; d += dstStride
             }
         } else if fx == 0 {
-            for y in 0..<height {
-                for x in stride(from: 0, to: width, by: 16) {
-                    let o = y * srcStride + x
-                    let (e0, o0) = split(o - 2 * srcStride), (e1, o1) = split(o - srcStride), (e2, o2) = split(o)
-                    let (e3, o3) = split(o + srcStride), (e4, o4) = split(o + 2 * srcStride), (e5, o5) = split(o + 3 * srcStride)
-                    var even = e0 &* v.0
-                    even &+= e1 &* v.1; even &+= e2 &* v.2; even &+= e3 &* v.3; even &+= e4 &* v.4; even &+= e5 &* v.5
-                    var odd = o0 &* v.0
-                    odd &+= o1 &* v.1; odd &+= o2 &* v.2; odd &+= o3 &* v.3; odd &+= o4 &* v.4; odd &+= o5 &* v.5
-                    store((even &+ r) &>> 6, (odd &+ r) &>> 6, dst + y * dstStride + x)
+            var x = 0
+            while x < width {
+                var s = src + x, d = dst + x
+                var (e0, o0) = split(s - 2 &* srcStride), (e1, o1) = split(s - srcStride), (e2, o2) = split(s)
+                var (e3, o3) = split(s + srcStride), (e4, o4) = split(s + 2 &* srcStride)
+                for _ in 0..<height {
+                    let (e5, o5) = split(s + 3 &* srcStride)
+                    let even = e0 &* vw.0 &+ e1 &* vw.1 &+ e2 &* vw.2 &+ e3 &* vw.3 &+ e4 &* vw.4 &+ e5 &* vw.5
+                    let odd = o0 &* vw.0 &+ o1 &* vw.1 &+ o2 &* vw.2 &+ o3 &* vw.3 &+ o4 &* vw.4 &+ o5 &* vw.5
+                    store((even &+ r) &>> 6, (odd &+ r) &>> 6, d)
+                    (e0, e1, e2, e3, e4) = (e1, e2, e3, e4, e5)
+                    (o0, o1, o2, o3, o4) = (o1, o2, o3, o4, o5)
+                    s += srcStride; d += dstStride
                 }
+                x &+= 16
             }
         } else {
-            // Intermediate rows hold, per 16 columns, 8 even then 8 odd values.
-            let tr = UnsafeMutableRawPointer(temp)
-            for y in 0..<(height + 5) {
-                for x in stride(from: 0, to: width, by: 16) {
-                    let (even, odd) = horizontal((y - 2) * srcStride + x)
-                    tr.storeBytes(of: (even &+ r) &>> 6, toByteOffset: (y * width + x) * 2, as: SIMD8<Int16>.self)
-                    tr.storeBytes(of: (odd &+ r) &>> 6, toByteOffset: (y * width + x + 8) * 2, as: SIMD8<Int16>.self)
+            var x = 0
+            while x < width {
+                var s = src + x - 2 &* srcStride, d = dst + x
+                @inline(__always) func row() -> (SIMD8<Int16>, SIMD8<Int16>) {
+                    let (e, o) = horizontal(s); s += srcStride
+                    return ((e &+ r) &>> 6, (o &+ r) &>> 6)
                 }
-            }
-            @inline(__always) func t8(_ row: Int, _ x: Int) -> SIMD8<Int16> {
-                UnsafeRawPointer(tr).loadUnaligned(fromByteOffset: (row * width + x) * 2, as: SIMD8<Int16>.self)
-            }
-            for y in 0..<height {
-                for x in stride(from: 0, to: width, by: 16) {
-                    var even = t8(y, x) &* v.0
-                    even &+= t8(y + 1, x) &* v.1; even &+= t8(y + 2, x) &* v.2; even &+= t8(y + 3, x) &* v.3
-                    even &+= t8(y + 4, x) &* v.4; even &+= t8(y + 5, x) &* v.5
-                    var odd = t8(y, x + 8) &* v.0
-                    odd &+= t8(y + 1, x + 8) &* v.1; odd &+= t8(y + 2, x + 8) &* v.2; odd &+= t8(y + 3, x + 8) &* v.3
-                    odd &+= t8(y + 4, x + 8) &* v.4; odd &+= t8(y + 5, x + 8) &* v.5
-                    store((even &+ r) &>> 6, (odd &+ r) &>> 6, dst + y * dstStride + x)
+                var (e0, o0) = row(), (e1, o1) = row(), (e2, o2) = row(), (e3, o3) = row(), (e4, o4) = row()
+                for _ in 0..<height {
+                    let (e5, o5) = row()
+                    let even = e0 &* vw.0 &+ e1 &* vw.1 &+ e2 &* vw.2 &+ e3 &* vw.3 &+ e4 &* vw.4 &+ e5 &* vw.5
+                    let odd = o0 &* vw.0 &+ o1 &* vw.1 &+ o2 &* vw.2 &+ o3 &* vw.3 &+ o4 &* vw.4 &+ o5 &* vw.5
+                    store((even &+ r) &>> 6, (odd &+ r) &>> 6, d)
+                    (e0, e1, e2, e3, e4) = (e1, e2, e3, e4, e5)
+                    (o0, o1, o2, o3, o4) = (o1, o2, o3, o4, o5)
+                    d += dstStride
                 }
+                x &+= 16
             }
+        }
+    }
+
+    /// The six taps of a quarter phase (``lumaTaps``), each broadcast to a vector.
+    @inline(__always)
+    static func lumaWeights(_ phase: Int) -> (SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>) {
+        lumaTaps.withUnsafeBufferPointer { taps in
+            let t = taps.baseAddress! + phase * 6
+            @inline(__always) func w(_ k: Int) -> SIMD8<Int16> { SIMD8(repeating: Int16(t[k])) }
+            return (w(0), w(1), w(2), w(3), w(4), w(5))
         }
     }
 

@@ -43,7 +43,7 @@ enum DeblockingFilter {
         for by in 1..<max(mbH * 2, 1) {
             for bx in 0..<(mbW * 2) {
                 let s = strength(bx, by - 1, bx, by)
-                if s > 0 { filterLuma(luma.origin + by * 8 * ls + bx * 8, ls, 1, a, b, (b * s + 4) >> 3) }
+                if s > 0 { filterLumaRowsSIMD(luma.origin + by * 8 * ls + bx * 8, ls, a, b, (b * s + 4) >> 3) }
             }
         }
         for plane in [picture.cb, picture.cr] {
@@ -80,6 +80,35 @@ enum DeblockingFilter {
             if ap { p[-2 * across] = UInt8(clamping: p1 + min(max((p2 + ((p0 + q0v + 1) >> 1) - 2 * p1) >> 1, -tc0), tc0)) }
             if aq { p[across] = UInt8(clamping: q1 + min(max((q2 + ((p0 + q0v + 1) >> 1) - 2 * q1) >> 1, -tc0), tc0)) }
         }
+    }
+
+    /// SIMD twin of ``filterLuma(_:_:_:_:_:_:)`` for a horizontal edge (`across` = the row
+    /// stride, `along` = 1): the eight columns are eight lanes, each decision a lane mask.
+    @inline(__always)
+    static func filterLumaRowsSIMD(_ q0: UnsafeMutablePointer<UInt8>, _ stride: Int, _ alpha: Int32, _ beta: Int32, _ tc0: Int32) {
+        @inline(__always) func load(_ row: Int) -> SIMD8<Int16> {
+            SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(q0 + row &* stride).loadUnaligned(as: SIMD8<UInt8>.self))
+        }
+        @inline(__always) func store(_ v: SIMD8<Int16>, _ row: Int) {
+            UnsafeMutableRawPointer(q0 + row &* stride).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: v.clampedToByte()), as: SIMD8<UInt8>.self)
+        }
+        @inline(__always) func abs(_ v: SIMD8<Int16>) -> SIMD8<Int16> { v.replacing(with: 0 &- v, where: v .< 0) }
+        let p2 = load(-3), p1 = load(-2), p0 = load(-1), q0v = load(0), q1 = load(1), q2 = load(2)
+        let a = SIMD8<Int16>(repeating: Int16(alpha)), b = SIMD8<Int16>(repeating: Int16(beta))
+        let filter = (abs(p0 &- q0v) .< a) .& (abs(p1 &- p0) .< b) .& (abs(q1 &- q0v) .< b)
+        guard any(filter) else { return }
+        let ap = abs(p2 &- p0) .< b, aq = abs(q2 &- q0v) .< b
+        let one = SIMD8<Int16>(repeating: 1), zero = SIMD8<Int16>(repeating: 0)
+        let c0 = SIMD8<Int16>(repeating: Int16(tc0))
+        let tc = c0 &+ zero.replacing(with: one, where: ap) &+ zero.replacing(with: one, where: aq)
+        let delta = (((q0v &- p0) &* 4 &+ (p1 &- q1) &+ 4) &>> 3).clamped(lowerBound: 0 &- tc, upperBound: tc)
+        store(p0.replacing(with: p0 &+ delta, where: filter), -1)
+        store(q0v.replacing(with: q0v &- delta, where: filter), 0)
+        let average = (p0 &+ q0v &+ 1) &>> 1
+        let p1New = p1 &+ ((p2 &+ average &- 2 &* p1) &>> 1).clamped(lowerBound: 0 &- c0, upperBound: c0)
+        let q1New = q1 &+ ((q2 &+ average &- 2 &* q1) &>> 1).clamped(lowerBound: 0 &- c0, upperBound: c0)
+        store(p1.replacing(with: p1New, where: filter .& ap), -2)
+        store(q1.replacing(with: q1New, where: filter .& aq), 1)
     }
 
     /// Filters 8 lines across one chroma edge (only the two samples next to the edge change).
