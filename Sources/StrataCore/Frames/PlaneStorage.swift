@@ -54,7 +54,8 @@ final class PlaneStorage: @unchecked Sendable {
     /// Anonymous private memory, zero-filled; nil when the system refuses (the caller then uses malloc).
     private static func map(_ bytes: Int) -> UnsafeMutableRawPointer? {
         #if os(Linux)
-        let flags = MAP_PRIVATE | MAP_ANONYMOUS
+        // Populated at once: one call faults in every page instead of a fault per page on first write.
+        let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE
         #else
         let flags = MAP_PRIVATE | MAP_ANON
         #endif

@@ -73,7 +73,7 @@ enum Interpolation {
     static func lumaSIMD(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
                          _ width: Int, _ height: Int, _ fx: Int, _ fy: Int, _ temp: UnsafeMutablePointer<Int16>) {
         if fx == 0 && fy == 0 {
-            for y in 0..<height { (dst + y &* dstStride).update(from: src + y &* srcStride, count: width) }
+            Reconstruction.copyBlock(src, srcStride, dst, dstStride, width, height)
             return
         }
         let hw = lumaWeights(fx), vw = lumaWeights(fy)

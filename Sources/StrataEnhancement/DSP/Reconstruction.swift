@@ -1,6 +1,26 @@
 /// Block arithmetic shared by the encoder and decoder: residual formation, reconstruction with
 /// clipping to 0...255 (normative), and the rounded average of two predictions (normative, for BI).
 enum Reconstruction {
+    /// Copies a `width x height` block of bytes. Widths 4, 8 and 16 move each row with one
+    /// load and one store instead of a call per row; other widths copy row by row.
+    @inline(__always)
+    static func copyBlock(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
+                          _ width: Int, _ height: Int) {
+        var s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+        @inline(__always) func rows<T>(_: T.Type) {
+            for _ in 0..<height {
+                d.storeBytes(of: s.loadUnaligned(as: T.self), as: T.self)
+                s += srcStride; d += dstStride
+            }
+        }
+        switch width {
+        case 16: rows(SIMD16<UInt8>.self)
+        case 8: rows(UInt64.self)
+        case 4: rows(UInt32.self)
+        default: for y in 0..<height { (dst + y &* dstStride).update(from: src + y &* srcStride, count: width) }
+        }
+    }
+
     /// Scalar reference: `residual = source - prediction` for a `width x height` block.
     static func residualScalar(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ pred: UnsafePointer<UInt8>, _ predStride: Int,
                                _ out: UnsafeMutablePointer<Int16>, _ outStride: Int, _ width: Int, _ height: Int) {

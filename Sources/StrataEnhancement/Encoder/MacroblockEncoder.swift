@@ -310,7 +310,7 @@ final class MacroblockEncoder {
     private func reconstruct4x4(_ levels: UnsafePointer<Int32>, _ qp: Int, _ p: UnsafePointer<UInt8>, _ ps: Int,
                                 _ o: UnsafeMutablePointer<UInt8>, _ os: Int) {
         if !MacroblockWriter.hasNonzero(levels, 16) {
-            for r in 0..<4 { (o + r * os).update(from: p + r * ps, count: 4) }
+            Reconstruction.copyBlock(p, ps, o, os, 4, 4)
             return
         }
         Quantization.dequantizeSIMD(levels, dequantized, 16, qp)

@@ -83,32 +83,43 @@ enum DeblockingFilter {
     }
 
     /// SIMD twin of ``filterLuma(_:_:_:_:_:_:)`` for a horizontal edge (`across` = the row
-    /// stride, `along` = 1): the eight columns are eight lanes, each decision a lane mask.
+    /// stride, `along` = 1): the eight columns are eight lanes.
     @inline(__always)
     static func filterLumaRowsSIMD(_ q0: UnsafeMutablePointer<UInt8>, _ stride: Int, _ alpha: Int32, _ beta: Int32, _ tc0: Int32) {
         @inline(__always) func load(_ row: Int) -> SIMD8<Int16> {
             SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(q0 + row &* stride).loadUnaligned(as: SIMD8<UInt8>.self))
         }
-        @inline(__always) func store(_ v: SIMD8<Int16>, _ row: Int) {
-            UnsafeMutableRawPointer(q0 + row &* stride).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: v.clampedToByte()), as: SIMD8<UInt8>.self)
+        @inline(__always) func store(_ v: SIMD8<UInt8>, _ row: Int) {
+            UnsafeMutableRawPointer(q0 + row &* stride).storeBytes(of: v, as: SIMD8<UInt8>.self)
         }
-        @inline(__always) func abs(_ v: SIMD8<Int16>) -> SIMD8<Int16> { v.replacing(with: 0 &- v, where: v .< 0) }
-        let p2 = load(-3), p1 = load(-2), p0 = load(-1), q0v = load(0), q1 = load(1), q2 = load(2)
-        let a = SIMD8<Int16>(repeating: Int16(alpha)), b = SIMD8<Int16>(repeating: Int16(beta))
-        let filter = (abs(p0 &- q0v) .< a) .& (abs(p1 &- p0) .< b) .& (abs(q1 &- q0v) .< b)
-        guard any(filter) else { return }
-        let ap = abs(p2 &- p0) .< b, aq = abs(q2 &- q0v) .< b
-        let one = SIMD8<Int16>(repeating: 1), zero = SIMD8<Int16>(repeating: 0)
-        let c0 = SIMD8<Int16>(repeating: Int16(tc0))
-        let tc = c0 &+ zero.replacing(with: one, where: ap) &+ zero.replacing(with: one, where: aq)
-        let delta = (((q0v &- p0) &* 4 &+ (p1 &- q1) &+ 4) &>> 3).clamped(lowerBound: 0 &- tc, upperBound: tc)
-        store(p0.replacing(with: p0 &+ delta, where: filter), -1)
-        store(q0v.replacing(with: q0v &- delta, where: filter), 0)
-        let average = (p0 &+ q0v &+ 1) &>> 1
-        let p1New = p1 &+ ((p2 &+ average &- 2 &* p1) &>> 1).clamped(lowerBound: 0 &- c0, upperBound: c0)
-        let q1New = q1 &+ ((q2 &+ average &- 2 &* q1) &>> 1).clamped(lowerBound: 0 &- c0, upperBound: c0)
-        store(p1.replacing(with: p1New, where: filter .& ap), -2)
-        store(q1.replacing(with: q1New, where: filter .& aq), 1)
+        guard let (p1, p0, q0v, q1) = lumaEdgeSIMD(load(-3), load(-2), load(-1), load(0), load(1), load(2), alpha, beta, tc0) else { return }
+        store(p1, -2); store(p0, -1); store(q0v, 0); store(q1, 1)
+    }
+
+    /// The luma edge filter on eight lines at once: returns the new p1, p0, q0, q1, or nil when no line
+    /// is filtered. Every decision is a lane of 0 or 1 made with min and max (`clamp(threshold - |d|, 0, 1)`
+    /// is 1 exactly when `|d| < threshold`) and applied by multiplication, which compiles to plain
+    /// vector arithmetic.
+    @inline(__always)
+    static func lumaEdgeSIMD(_ p2: SIMD8<Int16>, _ p1: SIMD8<Int16>, _ p0: SIMD8<Int16>, _ q0: SIMD8<Int16>, _ q1: SIMD8<Int16>, _ q2: SIMD8<Int16>,
+                             _ alpha: Int32, _ beta: Int32, _ tc0: Int32)
+        -> (SIMD8<UInt8>, SIMD8<UInt8>, SIMD8<UInt8>, SIMD8<UInt8>)? {
+        typealias V = SIMD8<Int16>
+        let zero = V(repeating: 0), one = V(repeating: 1)
+        @inline(__always) func clamp(_ v: V, _ low: V, _ high: V) -> V { pointwiseMin(pointwiseMax(v, low), high) }
+        @inline(__always) func bytes(_ v: V) -> SIMD8<UInt8> { SIMD8<UInt8>(truncatingIfNeeded: clamp(v, zero, V(repeating: 255))) }
+        /// 1 where `|d| < threshold`, else 0.
+        @inline(__always) func below(_ d: V, _ threshold: V) -> V { clamp(threshold &- pointwiseMax(d, zero &- d), zero, one) }
+        let a = V(repeating: Int16(alpha)), b = V(repeating: Int16(beta)), c0 = V(repeating: Int16(tc0))
+        let filter = pointwiseMin(below(p0 &- q0, a), pointwiseMin(below(p1 &- p0, b), below(q1 &- q0, b)))
+        guard filter != zero else { return nil }
+        let ap = below(p2 &- p0, b) &* filter, aq = below(q2 &- q0, b) &* filter
+        let tc = c0 &+ ap &+ aq
+        let delta = clamp(((q0 &- p0) &* 4 &+ (p1 &- q1) &+ 4) &>> 3, zero &- tc, tc) &* filter
+        let average = (p0 &+ q0 &+ 1) &>> 1
+        return (bytes(p1 &+ clamp((p2 &+ average &- 2 &* p1) &>> 1, zero &- c0, c0) &* ap),
+                bytes(p0 &+ delta), bytes(q0 &- delta),
+                bytes(q1 &+ clamp((q2 &+ average &- 2 &* q1) &>> 1, zero &- c0, c0) &* aq))
     }
 
     /// Filters 8 lines across one chroma edge (only the two samples next to the edge change).

@@ -25,7 +25,7 @@ final class MacroblockReconstructor {
             let qx = (q & 1) * 8, qy = (q >> 1) * 8
             let p = pred.luma + qy * 16 + qx, o = lumaOut + qy * ls + qx
             if (mb.cbpLuma >> q) & 1 == 0 {
-                for r in 0..<8 { (o + r * ls).update(from: p + r * 16, count: 8) }
+                Reconstruction.copyBlock(p, 16, o, ls, 8, 8)
             } else if mb.transform8x8 {
                 Quantization.dequantizeSIMD(levels + CoefficientLayout.luma8x8(q), coefficients, 64, qp)
                 Transform.inverse8x8SIMD(coefficients, residual, 8, scratch)
@@ -43,7 +43,7 @@ final class MacroblockReconstructor {
             let plane = c == 0 ? out.cb : out.cr, cs = plane.stride
             let o = plane.origin + mby * 8 * cs + mbx * 8, p = c == 0 ? pred.cb : pred.cr
             if (mb.cbpChroma >> c) & 1 == 0 {
-                for r in 0..<8 { (o + r * cs).update(from: p + r * 16, count: 8) }
+                Reconstruction.copyBlock(p, 16, o, cs, 8, 8)
             } else {
                 for k in 0..<4 {
                     let kx = (k & 1) * 4, ky = (k >> 1) * 4
@@ -57,7 +57,7 @@ final class MacroblockReconstructor {
     private func reconstruct4x4(_ levels: UnsafePointer<Int32>, _ qp: Int, _ p: UnsafePointer<UInt8>, _ ps: Int,
                                 _ o: UnsafeMutablePointer<UInt8>, _ os: Int) {
         if !MacroblockWriter.hasNonzero(levels, 16) {
-            for r in 0..<4 { (o + r * os).update(from: p + r * ps, count: 4) }
+            Reconstruction.copyBlock(p, ps, o, os, 4, 4)
             return
         }
         Quantization.dequantizeSIMD(levels, coefficients, 16, qp)

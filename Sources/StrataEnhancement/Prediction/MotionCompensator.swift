@@ -89,7 +89,7 @@ final class MacroblockPrediction {
         for i in 0..<3 {
             let p = up.plane(i), size = i == 0 ? 16 : 8
             let src = p.origin + (mby * size) * p.stride + mbx * size, dst = plane(i)
-            for r in 0..<size { (dst + r * 16).update(from: src + r * p.stride, count: size) }
+            Reconstruction.copyBlock(src, p.stride, dst, 16, size, size)
         }
     }
 
