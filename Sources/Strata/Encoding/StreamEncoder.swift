@@ -18,7 +18,8 @@ public struct EncodeProgress: Sendable {
 /// The source is read once, a segment at a time; up to `concurrency` segments are coded
 /// at once, each with its own encoders, and written in order, so the output is the same
 /// bytes for any concurrency. Peak memory is about `concurrency + 1` segments of source
-/// frames plus their reconstructions.
+/// frames plus their reconstructions, whatever the input's length (about 600 MiB for 1080p,
+/// 2 s segments and a concurrency of 2).
 public enum StreamEncoder {
     /// Encodes the Y4M file at `input` (`-` for standard input) into the directory `output`.
     ///
