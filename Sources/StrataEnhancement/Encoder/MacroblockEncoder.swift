@@ -196,24 +196,10 @@ final class MacroblockEncoder {
                     let src = srcLuma + qy * ls + qx, pred = p.luma + qy * 16 + qx
                     let zeroDistortion = BlockMetrics.sseSIMD(src, ls, pred, 16, 8, 8)
                     // 4x4 transforms.
-                    var rate4 = 0, any4 = false
-                    for s in 0..<4 {
-                        let sx = (s & 1) * 4, sy = (s >> 1) * 4
-                        let lv = levels4 + (q * 4 + s) * 16
-                        Transform.forward4x4(residual + (qy + sy) * 16 + qx + sx, 16, coefficients)
-                        var estimator = RateEstimator(states: contexts)
-                        if Quantization.quantizeSIMD(coefficients, lv, 16, qp, MacroblockEncoder.deadZone) > 0 {
-                            estimator.bin(1, base4 + ContextIndex.cbfOffset + 1)
-                            MacroblockWriter.writeBlock(&estimator, lv, scan4.baseAddress!, 16, base4)
-                            any4 = true
-                        } else {
-                            estimator.bin(0, base4 + ContextIndex.cbfOffset + 1)
-                        }
-                        rate4 += estimator.cost
-                        reconstruct4x4(lv, qp, pred + sy * 16 + sx, 16, reconstructed + sy * 8 + sx, 8)
-                    }
-                    let coded4 = any4 ? BlockMetrics.sseSIMD(src, ls, reconstructed, 8, 8, 8) : zeroDistortion
-                    if any4 && Double(coded4) + lambda * Double(rate4) / 256 < Double(zeroDistortion) {
+                    let (rate4, any4) = codeQuad4x4(residual: residual + qy * 16 + qx, residualStride: 16, prediction: pred,
+                                                    levels: levels4 + q * 64, qp: qp, context: base4, scan: scan4.baseAddress!,
+                                                    contexts: contexts)
+                    if let coded4 = codedDistortion(any: any4, rate: rate4, source: src, stride: ls, zeroDistortion: zeroDistortion, lambda: lambda) {
                         pattern4 |= 1 << q
                         distortion4 += coded4
                     } else {
@@ -229,8 +215,8 @@ final class MacroblockEncoder {
                         Quantization.dequantizeSIMD(lv8, dequantized, 64, qp)
                         Transform.inverse8x8SIMD(dequantized, blockResidual, 8, scratch)
                         Reconstruction.addClipSIMD(pred, 16, blockResidual, 8, reconstructed, 8, 8, 8)
-                        let coded8 = BlockMetrics.sseSIMD(src, ls, reconstructed, 8, 8, 8)
-                        if Double(coded8) + lambda * Double(estimator.cost) / 256 < Double(zeroDistortion) {
+                        if let coded8 = codedDistortion(any: true, rate: estimator.cost, source: src, stride: ls,
+                                                        zeroDistortion: zeroDistortion, lambda: lambda) {
                             pattern8 |= 1 << q
                             distortion8 += coded8
                         } else {
@@ -255,24 +241,10 @@ final class MacroblockEncoder {
                 let res = residual + 256 + c * 64
                 Reconstruction.residualSIMD(src, cs, pred, 16, res, 8, 8, 8)
                 let zeroDistortion = BlockMetrics.sseSIMD(src, cs, pred, 16, 8, 8)
-                var rate = 0, any = false
-                for k in 0..<4 {
-                    let kx = (k & 1) * 4, ky = (k >> 1) * 4
-                    let lv = candidateLevels + CoefficientLayout.chroma(c, k)
-                    Transform.forward4x4(res + ky * 8 + kx, 8, coefficients)
-                    var estimator = RateEstimator(states: contexts)
-                    if Quantization.quantizeSIMD(coefficients, lv, 16, cqp, MacroblockEncoder.deadZone) > 0 {
-                        estimator.bin(1, baseC + ContextIndex.cbfOffset + 1)
-                        MacroblockWriter.writeBlock(&estimator, lv, scan4.baseAddress!, 16, baseC)
-                        any = true
-                    } else {
-                        estimator.bin(0, baseC + ContextIndex.cbfOffset + 1)
-                    }
-                    rate += estimator.cost
-                    reconstruct4x4(lv, cqp, pred + ky * 16 + kx, 16, reconstructed + ky * 8 + kx, 8)
-                }
-                let coded = any ? BlockMetrics.sseSIMD(src, cs, reconstructed, 8, 8, 8) : zeroDistortion
-                if any && Double(coded) + lambda * Double(rate) / 256 < Double(zeroDistortion) {
+                let (rate, any) = codeQuad4x4(residual: res, residualStride: 8, prediction: pred,
+                                              levels: candidateLevels + CoefficientLayout.chroma(c, 0), qp: cqp, context: baseC,
+                                              scan: scan4.baseAddress!, contexts: contexts)
+                if let coded = codedDistortion(any: any, rate: rate, source: src, stride: cs, zeroDistortion: zeroDistortion, lambda: lambda) {
                     cbpChroma |= 1 << c
                     chromaDistortion += coded
                 } else {
@@ -306,15 +278,38 @@ final class MacroblockEncoder {
         return cost4
     }
 
-    @inline(__always)
-    private func reconstruct4x4(_ levels: UnsafePointer<Int32>, _ qp: Int, _ p: UnsafePointer<UInt8>, _ ps: Int,
-                                _ o: UnsafeMutablePointer<UInt8>, _ os: Int) {
-        if !MacroblockWriter.hasNonzero(levels, 16) {
-            Reconstruction.copyBlock(p, ps, o, os, 4, 4)
-            return
+    /// Codes the four 4x4 blocks of one 8x8 area (a luma quadrant or a chroma component; levels
+    /// 16 per block, raster order): transform, quantize, price each block with its coded-block
+    /// flag, and reconstruct the area into ``reconstructed`` (8 wide). Returns the rate in 1/256
+    /// bit and whether any block has coefficients.
+    private func codeQuad4x4(residual res: UnsafePointer<Int16>, residualStride: Int, prediction pred: UnsafePointer<UInt8>,
+                             levels: UnsafeMutablePointer<Int32>, qp: Int, context: Int, scan: UnsafePointer<UInt8>,
+                             contexts: UnsafeMutablePointer<UInt32>) -> (rate: Int, any: Bool) {
+        var rate = 0, any = false
+        for k in 0..<4 {
+            let kx = (k & 1) * 4, ky = (k >> 1) * 4
+            let lv = levels + k * 16
+            Transform.forward4x4(res + ky * residualStride + kx, residualStride, coefficients)
+            var estimator = RateEstimator(states: contexts)
+            if Quantization.quantizeSIMD(coefficients, lv, 16, qp, MacroblockEncoder.deadZone) > 0 {
+                estimator.bin(1, context + ContextIndex.cbfOffset + 1)
+                MacroblockWriter.writeBlock(&estimator, lv, scan, 16, context)
+                any = true
+            } else {
+                estimator.bin(0, context + ContextIndex.cbfOffset + 1)
+            }
+            rate += estimator.cost
+            reconstructor.reconstruct4x4(lv, qp, pred + ky * 16 + kx, 16, reconstructed + ky * 8 + kx, 8)
         }
-        Quantization.dequantizeSIMD(levels, dequantized, 16, qp)
-        Transform.inverse4x4SIMD(dequantized, blockResidual, 4)
-        Reconstruction.addClipSIMD(p, ps, blockResidual, 4, o, os, 4, 4)
+        return (rate, any)
+    }
+
+    /// The distortion of an 8x8 area as reconstructed in ``reconstructed`` when coding its
+    /// coefficients (`rate`, 1/256 bit) costs less than leaving it at the prediction; nil otherwise.
+    private func codedDistortion(any: Bool, rate: Int, source: UnsafePointer<UInt8>, stride: Int, zeroDistortion: Int,
+                                 lambda: Double) -> Int? {
+        guard any else { return nil }
+        let coded = BlockMetrics.sseSIMD(source, stride, reconstructed, 8, 8, 8)
+        return Double(coded) + lambda * Double(rate) / 256 < Double(zeroDistortion) ? coded : nil
     }
 }

@@ -53,8 +53,10 @@ final class MacroblockReconstructor {
         }
     }
 
+    /// Reconstructs one 4x4 block (a copy of the prediction when it has no coefficients); the
+    /// encoder uses it too, to measure the distortion of the blocks it prices.
     @inline(__always)
-    private func reconstruct4x4(_ levels: UnsafePointer<Int32>, _ qp: Int, _ p: UnsafePointer<UInt8>, _ ps: Int,
+    func reconstruct4x4(_ levels: UnsafePointer<Int32>, _ qp: Int, _ p: UnsafePointer<UInt8>, _ ps: Int,
                                 _ o: UnsafeMutablePointer<UInt8>, _ os: Int) {
         if !MacroblockWriter.hasNonzero(levels, 16) {
             Reconstruction.copyBlock(p, ps, o, os, 4, 4)
