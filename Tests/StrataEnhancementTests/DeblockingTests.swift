@@ -35,8 +35,8 @@ import Testing
         #expect(fine.luma.origin[15] == 100 && fine.luma.origin[16] == 106)
     }
 
-    @Test("the SIMD horizontal-edge luma filter equals the scalar reference")
-    func horizontalEdgeSIMDMatchesScalar() {
+    @Test("the SIMD luma edge filters (horizontal and vertical edges) equal the scalar reference")
+    func edgeSIMDMatchesScalar() {
         var random = SplitMix(seed: 77)
         var filtered = 0
         for round in 0..<4000 {
@@ -46,12 +46,20 @@ import Testing
             let qp = 16 + Int(random.next() % 36)
             let alpha = DeblockingFilter.alpha[qp], beta = DeblockingFilter.beta[qp]
             let tc0 = (beta * Int32(1 + random.next() % 2) + 4) >> 3
+            // Horizontal edge: six rows of eight, the edge between rows 2 and 3.
             var scalar = rows, simd = rows
             scalar.withUnsafeMutableBufferPointer { DeblockingFilter.filterLuma($0.baseAddress! + 3 * 8, 8, 1, alpha, beta, tc0) }
             simd.withUnsafeMutableBufferPointer { DeblockingFilter.filterLumaRowsSIMD($0.baseAddress! + 3 * 8, 8, alpha, beta, tc0) }
-            #expect(simd == scalar, "round \(round): qp \(qp) tc0 \(tc0)")
+            #expect(simd == scalar, "horizontal edge, round \(round): qp \(qp) tc0 \(tc0)")
             if scalar != rows { filtered += 1 }
+            // Vertical edge: eight lines of eight samples (p3...q3), the edge between columns 3 and 4.
+            let lines = (0..<64).map { _ in UInt8(clamping: level + Int(random.next() % UInt64(2 * spread + 1)) - spread) }
+            var scalarLines = lines, simdLines = lines
+            scalarLines.withUnsafeMutableBufferPointer { DeblockingFilter.filterLuma($0.baseAddress! + 4, 1, 8, alpha, beta, tc0) }
+            simdLines.withUnsafeMutableBufferPointer { DeblockingFilter.filterLumaColumnsSIMD($0.baseAddress! + 4, 8, alpha, beta, tc0) }
+            #expect(simdLines == scalarLines, "vertical edge, round \(round): qp \(qp) tc0 \(tc0)")
+            if scalarLines != lines { filtered += 1 }
         }
-        #expect(filtered > 1000, "enough edges are really filtered for the comparison to mean something")
+        #expect(filtered > 2000, "enough edges are really filtered for the comparison to mean something")
     }
 }

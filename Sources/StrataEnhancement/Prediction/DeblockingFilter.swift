@@ -37,7 +37,7 @@ enum DeblockingFilter {
         for by in 0..<(mbH * 2) {
             for bx in 1..<(mbW * 2) {
                 let s = strength(bx - 1, by, bx, by)
-                if s > 0 { filterLuma(luma.origin + by * 8 * ls + bx * 8, 1, ls, a, b, (b * s + 4) >> 3) }
+                if s > 0 { filterLumaColumnsSIMD(luma.origin + by * 8 * ls + bx * 8, ls, a, b, (b * s + 4) >> 3) }
             }
         }
         for by in 1..<max(mbH * 2, 1) {
@@ -94,6 +94,27 @@ enum DeblockingFilter {
         }
         guard let (p1, p0, q0v, q1) = lumaEdgeSIMD(load(-3), load(-2), load(-1), load(0), load(1), load(2), alpha, beta, tc0) else { return }
         store(p1, -2); store(p0, -1); store(q0v, 0); store(q1, 1)
+    }
+
+    /// SIMD twin of ``filterLuma(_:_:_:_:_:_:)`` for a vertical edge (`across` = 1, `along` = the
+    /// row stride): each line's eight samples p3...q3 are read as one 64-bit word, the six the filter
+    /// reads are spread into lanes (line n in lane n), and p1...q1 of each line go back as one 32-bit word.
+    @inline(__always)
+    static func filterLumaColumnsSIMD(_ q0: UnsafeMutablePointer<UInt8>, _ stride: Int, _ alpha: Int32, _ beta: Int32, _ tc0: Int32) {
+        var words = SIMD8<UInt64>()
+        for line in 0..<8 {
+            words[line] = UInt64(littleEndian: UnsafeRawPointer(q0 - 4 + line &* stride).loadUnaligned(as: UInt64.self))
+        }
+        @inline(__always) func column(_ k: UInt64) -> SIMD8<Int16> {
+            SIMD8<Int16>(truncatingIfNeeded: (words &>> (8 &* k)) & 0xFF)
+        }
+        guard let (p1, p0, q0v, q1) = lumaEdgeSIMD(column(1), column(2), column(3), column(4), column(5), column(6),
+                                                  alpha, beta, tc0) else { return }
+        let packed = SIMD8<UInt32>(truncatingIfNeeded: p1) | (SIMD8<UInt32>(truncatingIfNeeded: p0) &<< 8)
+            | (SIMD8<UInt32>(truncatingIfNeeded: q0v) &<< 16) | (SIMD8<UInt32>(truncatingIfNeeded: q1) &<< 24)
+        for line in 0..<8 {
+            UnsafeMutableRawPointer(q0 - 2 + line &* stride).storeBytes(of: UInt32(littleEndian: packed[line]), as: UInt32.self)
+        }
     }
 
     /// The luma edge filter on eight lines at once: returns the new p1, p0, q0, q1, or nil when no line
