@@ -35,7 +35,7 @@ import Testing
         #expect(fine.luma.origin[15] == 100 && fine.luma.origin[16] == 106)
     }
 
-    @Test("the SIMD luma edge filters (horizontal and vertical edges) equal the scalar reference")
+    @Test("the SIMD edge filters (luma and chroma, horizontal and vertical edges) equal the scalar reference")
     func edgeSIMDMatchesScalar() {
         var random = SplitMix(seed: 77)
         var filtered = 0
@@ -59,6 +59,15 @@ import Testing
             simdLines.withUnsafeMutableBufferPointer { DeblockingFilter.filterLumaColumnsSIMD($0.baseAddress! + 4, 8, alpha, beta, tc0) }
             #expect(simdLines == scalarLines, "vertical edge, round \(round): qp \(qp) tc0 \(tc0)")
             if scalarLines != lines { filtered += 1 }
+            // Chroma, both directions, on the same samples.
+            var chromaScalar = rows, chromaSIMD = rows
+            chromaScalar.withUnsafeMutableBufferPointer { DeblockingFilter.filterChroma($0.baseAddress! + 3 * 8, 8, 1, alpha, beta, tc0 + 1) }
+            chromaSIMD.withUnsafeMutableBufferPointer { DeblockingFilter.filterChromaRowsSIMD($0.baseAddress! + 3 * 8, 8, alpha, beta, tc0 + 1) }
+            #expect(chromaSIMD == chromaScalar, "chroma horizontal edge, round \(round)")
+            var chromaScalarLines = lines, chromaSIMDLines = lines
+            chromaScalarLines.withUnsafeMutableBufferPointer { DeblockingFilter.filterChroma($0.baseAddress! + 4, 1, 8, alpha, beta, tc0 + 1) }
+            chromaSIMDLines.withUnsafeMutableBufferPointer { DeblockingFilter.filterChromaColumnsSIMD($0.baseAddress! + 4, 8, alpha, beta, tc0 + 1) }
+            #expect(chromaSIMDLines == chromaScalarLines, "chroma vertical edge, round \(round)")
         }
         #expect(filtered > 2000, "enough edges are really filtered for the comparison to mean something")
     }

@@ -51,13 +51,13 @@ enum DeblockingFilter {
             for my in 0..<mbH {
                 for mx in 1..<max(mbW, 1) {
                     let s = max(strength(mx * 2 - 1, my * 2, mx * 2, my * 2), strength(mx * 2 - 1, my * 2 + 1, mx * 2, my * 2 + 1))
-                    if s > 0 { filterChroma(plane.origin + my * 8 * cs + mx * 8, 1, cs, a, b, ((b * s + 4) >> 3) + 1) }
+                    if s > 0 { filterChromaColumnsSIMD(plane.origin + my * 8 * cs + mx * 8, cs, a, b, ((b * s + 4) >> 3) + 1) }
                 }
             }
             for my in 1..<max(mbH, 1) {
                 for mx in 0..<mbW {
                     let s = max(strength(mx * 2, my * 2 - 1, mx * 2, my * 2), strength(mx * 2 + 1, my * 2 - 1, mx * 2 + 1, my * 2))
-                    if s > 0 { filterChroma(plane.origin + my * 8 * cs + mx * 8, cs, 1, a, b, ((b * s + 4) >> 3) + 1) }
+                    if s > 0 { filterChromaRowsSIMD(plane.origin + my * 8 * cs + mx * 8, cs, a, b, ((b * s + 4) >> 3) + 1) }
                 }
             }
         }
@@ -155,5 +155,51 @@ enum DeblockingFilter {
             p[-across] = UInt8(clamping: p0 + delta)
             p[0] = UInt8(clamping: q0v - delta)
         }
+    }
+
+    /// SIMD twin of ``filterChroma(_:_:_:_:_:_:)`` for a horizontal edge (eight columns in lanes).
+    @inline(__always)
+    static func filterChromaRowsSIMD(_ q0: UnsafeMutablePointer<UInt8>, _ stride: Int, _ alpha: Int32, _ beta: Int32, _ tc: Int32) {
+        @inline(__always) func load(_ row: Int) -> SIMD8<Int16> {
+            SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(q0 + row &* stride).loadUnaligned(as: SIMD8<UInt8>.self))
+        }
+        guard let (p0, q0v) = chromaEdgeSIMD(load(-2), load(-1), load(0), load(1), alpha, beta, tc) else { return }
+        UnsafeMutableRawPointer(q0 - stride).storeBytes(of: p0, as: SIMD8<UInt8>.self)
+        UnsafeMutableRawPointer(q0).storeBytes(of: q0v, as: SIMD8<UInt8>.self)
+    }
+
+    /// SIMD twin of ``filterChroma(_:_:_:_:_:_:)`` for a vertical edge: each line's p1...q1 read as
+    /// one 32-bit word and spread into lanes; p0 and q0 of each line go back as one 16-bit word.
+    @inline(__always)
+    static func filterChromaColumnsSIMD(_ q0: UnsafeMutablePointer<UInt8>, _ stride: Int, _ alpha: Int32, _ beta: Int32, _ tc: Int32) {
+        var words = SIMD8<UInt32>()
+        for line in 0..<8 {
+            words[line] = UInt32(littleEndian: UnsafeRawPointer(q0 - 2 + line &* stride).loadUnaligned(as: UInt32.self))
+        }
+        @inline(__always) func column(_ k: UInt32) -> SIMD8<Int16> {
+            SIMD8<Int16>(truncatingIfNeeded: (words &>> (8 &* k)) & 0xFF)
+        }
+        guard let (p0, q0v) = chromaEdgeSIMD(column(0), column(1), column(2), column(3), alpha, beta, tc) else { return }
+        let packed = SIMD8<UInt16>(truncatingIfNeeded: p0) | (SIMD8<UInt16>(truncatingIfNeeded: q0v) &<< 8)
+        for line in 0..<8 {
+            UnsafeMutableRawPointer(q0 - 1 + line &* stride).storeBytes(of: UInt16(littleEndian: packed[line]), as: UInt16.self)
+        }
+    }
+
+    /// The chroma edge filter on eight lines at once: the new p0 and q0, or nil when no line is filtered
+    /// (decisions as lanes of 0 or 1, as in ``lumaEdgeSIMD(_:_:_:_:_:_:_:_:_:)``).
+    @inline(__always)
+    static func chromaEdgeSIMD(_ p1: SIMD8<Int16>, _ p0: SIMD8<Int16>, _ q0: SIMD8<Int16>, _ q1: SIMD8<Int16>,
+                               _ alpha: Int32, _ beta: Int32, _ tc: Int32) -> (SIMD8<UInt8>, SIMD8<UInt8>)? {
+        typealias V = SIMD8<Int16>
+        let zero = V(repeating: 0), one = V(repeating: 1)
+        @inline(__always) func clamp(_ v: V, _ low: V, _ high: V) -> V { pointwiseMin(pointwiseMax(v, low), high) }
+        @inline(__always) func bytes(_ v: V) -> SIMD8<UInt8> { SIMD8<UInt8>(truncatingIfNeeded: clamp(v, zero, V(repeating: 255))) }
+        @inline(__always) func below(_ d: V, _ threshold: V) -> V { clamp(threshold &- pointwiseMax(d, zero &- d), zero, one) }
+        let a = V(repeating: Int16(alpha)), b = V(repeating: Int16(beta)), c = V(repeating: Int16(tc))
+        let filter = pointwiseMin(below(p0 &- q0, a), pointwiseMin(below(p1 &- p0, b), below(q1 &- q0, b)))
+        guard filter != zero else { return nil }
+        let delta = clamp(((q0 &- p0) &* 4 &+ (p1 &- q1) &+ 4) &>> 3, zero &- c, c) &* filter
+        return (bytes(p0 &+ delta), bytes(q0 &- delta))
     }
 }
