@@ -137,11 +137,7 @@ final class StreamWriter {
                           fpsDen: source.frameRate.denominator, frames: frames),
             segmentSeconds: segmentSeconds, temporalLayers: plan.temporalLayers, segments: segments, layers: layers)
         do {
-            try manifest.validate(path: "manifest.json")
-            try AtomicFile.write(manifest.encoded(), to: transaction.workingPath + "/manifest.json")
-            try AtomicFile.write(Array(DASHManifest.mpd(for: manifest).utf8), to: transaction.workingPath + "/stream.mpd")
-            try AtomicFile.write(Array(HLSPlaylist.mediaPlaylist(for: manifest, layer: "L0").utf8), to: transaction.workingPath + "/base.m3u8")
-            try transaction.commit()
+            try transaction.commit(manifest: manifest)
         } catch {
             throw .writeFailed(path: transaction.finalPath, message: "\(error)")
         }

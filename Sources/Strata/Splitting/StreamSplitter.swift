@@ -121,11 +121,7 @@ public enum StreamSplitter {
             source: .init(width: top.width, height: top.height, fpsNum: frameRate.numerator, fpsDen: frameRate.denominator, frames: frames),
             segmentSeconds: segmentSeconds, temporalLayers: temporalLayers, segments: segments, layers: layers)
         do {
-            try manifest.validate(path: "manifest.json")
-            try AtomicFile.write(manifest.encoded(), to: transaction.workingPath + "/manifest.json")
-            try AtomicFile.write(Array(DASHManifest.mpd(for: manifest).utf8), to: transaction.workingPath + "/stream.mpd")
-            try AtomicFile.write(Array(HLSPlaylist.mediaPlaylist(for: manifest, layer: "L0").utf8), to: transaction.workingPath + "/base.m3u8")
-            try transaction.commit()
+            try transaction.commit(manifest: manifest)
         } catch {
             throw SplitJoinError.writeFailed(path: output, message: "\(error)")
         }
