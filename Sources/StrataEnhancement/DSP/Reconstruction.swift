@@ -32,13 +32,16 @@ enum Reconstruction {
     /// SIMD twin of ``residualScalar(_:_:_:_:_:_:_:_:)`` for widths that are multiples of 8.
     static func residualSIMD(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ pred: UnsafePointer<UInt8>, _ predStride: Int,
                              _ out: UnsafeMutablePointer<Int16>, _ outStride: Int, _ width: Int, _ height: Int) {
-        let s = UnsafeRawPointer(src), p = UnsafeRawPointer(pred), o = UnsafeMutableRawPointer(out)
-        for y in 0..<height {
-            for x in stride(from: 0, to: width, by: 8) {
-                let d = SIMD8<Int16>(lanes: s.loadUnaligned(fromByteOffset: y * srcStride + x, as: SIMD8<UInt8>.self))
-                    &- SIMD8<Int16>(lanes: p.loadUnaligned(fromByteOffset: y * predStride + x, as: SIMD8<UInt8>.self))
-                o.storeBytes(of: d, toByteOffset: (y * outStride + x) * 2, as: SIMD8<Int16>.self)
+        var s = UnsafeRawPointer(src), p = UnsafeRawPointer(pred), o = UnsafeMutableRawPointer(out)
+        for _ in 0..<height {
+            var x = 0
+            while x < width {
+                let d = SIMD8<Int16>(truncatingIfNeeded: s.loadUnaligned(fromByteOffset: x, as: SIMD8<UInt8>.self))
+                    &- SIMD8<Int16>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: x, as: SIMD8<UInt8>.self))
+                o.storeBytes(of: d, toByteOffset: x &* 2, as: SIMD8<Int16>.self)
+                x &+= 8
             }
+            s += srcStride; p += predStride; o += outStride &* 2
         }
     }
 
