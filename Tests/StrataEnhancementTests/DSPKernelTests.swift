@@ -200,4 +200,28 @@ import Testing
             #expect(decoder.position == b.count, "the decoder reads exactly the payload")
         }
     }
+
+    @Test("a 4x4 block the zero bound clears really quantizes to zero, and the bound clears small blocks")
+    func zeroBlockBoundIsSound() {
+        var random = SplitMix(seed: 404)
+        var residual = [Int16](repeating: 0, count: 16), coefficients = [Int32](repeating: 0, count: 16)
+        var levels = [Int32](repeating: 0, count: 16)
+        var cleared = 0, clearedButNonzero = 0, zeroTotal = 0
+        for round in 0..<20000 {
+            let qp = Int(random.next() % 52), spread = 1 + Int(random.next() % UInt64(1 + round % 40))
+            for k in 0..<16 { residual[k] = Int16(Int(random.next() % UInt64(2 * spread + 1)) - spread) }
+            let magnitude = residual.reduce(0) { $0 + Int($1.magnitude) }
+            residual.withUnsafeBufferPointer { r in coefficients.withUnsafeMutableBufferPointer { Transform.forward4x4(r.baseAddress!, 4, $0.baseAddress!) } }
+            let nonzero = coefficients.withUnsafeBufferPointer { c in
+                levels.withUnsafeMutableBufferPointer { Quantization.quantizeScalar(c.baseAddress!, $0.baseAddress!, 16, qp, MacroblockEncoder.deadZone) }
+            }
+            if nonzero == 0 { zeroTotal += 1 }
+            if Quantization.quantizesToZero4x4(sumOfMagnitudes: magnitude, qp: qp, deadZone: MacroblockEncoder.deadZone) {
+                cleared += 1
+                if nonzero != 0 { clearedButNonzero += 1 }
+            }
+        }
+        #expect(clearedButNonzero == 0, "the bound must never clear a block with a nonzero level")
+        #expect(cleared > zeroTotal / 5, "the bound clears a useful share of the empty blocks (\(cleared) of \(zeroTotal))")
+    }
 }

@@ -81,6 +81,22 @@ enum Quantization {
         return result
     }
 
+    /// Per `qp % 6`: the largest `r_i * r_j * multiplier` over the 4x4 positions, where `r` = (1, 2, 1, 2)
+    /// bounds the forward 4x4 basis. A block whose residual has `sum |x| * bound + rounding < 2^bits`
+    /// quantizes to all zeros (|W_ij| <= r_i r_j sum |x| exactly), so the encoder can skip it.
+    static let zeroBound4: [Int64] = (0..<6).map { r in
+        let rows: [Int64] = [1, 2, 1, 2]
+        return (0..<16).map { k in rows[k / 4] * rows[k % 4] * Int64(quant4[r * 16 + k]) }.max()!
+    }
+
+    /// Whether a 4x4 residual block with this sum of absolute values certainly quantizes to zero.
+    @inline(__always)
+    static func quantizesToZero4x4(sumOfMagnitudes: Int, qp: Int, deadZone: Int32) -> Bool {
+        let bits = quantShift + qp / 6
+        let rounding = Int64(deadZone) << (bits - 8)
+        return Int64(sumOfMagnitudes) * zeroBound4[qp % 6] + rounding < Int64(1) << bits
+    }
+
     /// Scalar reference dequantization of `count` (16 or 64) levels.
     static func dequantizeScalar(_ levels: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Int32>, _ count: Int, _ qp: Int) {
         let shift = Int32(qp / 6)

@@ -288,10 +288,21 @@ final class MacroblockEncoder {
         var rate = 0, any = false
         for k in 0..<4 {
             let kx = (k & 1) * 4, ky = (k >> 1) * 4
-            let lv = levels + k * 16
-            Transform.forward4x4(res + ky * residualStride + kx, residualStride, coefficients)
+            let lv = levels + k * 16, block = res + ky * residualStride + kx
             var estimator = RateEstimator(states: contexts)
-            if Quantization.quantizeSIMD(coefficients, lv, 16, qp, MacroblockEncoder.deadZone) > 0 {
+            var magnitude = 0
+            for r in 0..<4 {
+                let row = block + r * residualStride
+                magnitude += Int(row[0].magnitude) + Int(row[1].magnitude) + Int(row[2].magnitude) + Int(row[3].magnitude)
+            }
+            // A block that certainly quantizes to zero skips the transform and the quantizer.
+            let certainlyZero = Quantization.quantizesToZero4x4(sumOfMagnitudes: magnitude, qp: qp, deadZone: MacroblockEncoder.deadZone)
+            if certainlyZero {
+                lv.update(repeating: 0, count: 16)
+            } else {
+                Transform.forward4x4(block, residualStride, coefficients)
+            }
+            if !certainlyZero && Quantization.quantizeSIMD(coefficients, lv, 16, qp, MacroblockEncoder.deadZone) > 0 {
                 estimator.bin(1, context + ContextIndex.cbfOffset + 1)
                 MacroblockWriter.writeBlock(&estimator, lv, scan, 16, context)
                 any = true
