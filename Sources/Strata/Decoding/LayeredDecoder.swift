@@ -116,24 +116,29 @@ public final class LayeredDecoder {
         var frames = try decodeBase(baseFragment, kept: kept, segment: index, path: basePath)
 
         var built = 1
-        var reason: String?
-        for layer in 1..<target.layers {
-            let path = manifest.layers[layer].fragments[index]
-            guard layer < fragments.count, let bytes = fragments[layer] else {
-                reason = "\(manifest.layers[layer].id) fragment \(path) did not arrive"
-                break
-            }
-            do {
-                frames = try decodeEnhancement(layer: layer, bytes: bytes, path: path, kept: kept, lower: frames,
-                                               temporalIds: baseFragment.samples.map(\.temporalId))
-                built = layer + 1
-            } catch {
-                reason = "\(manifest.layers[layer].id) fragment \(path) is unusable: \(error)"
-                break
-            }
+        let reason = useUpperLayers(upTo: target.layers, segment: index, fragments: fragments) { layer, bytes, path in
+            frames = try decodeEnhancement(layer: layer, bytes: bytes, path: path, kept: kept, lower: frames,
+                                           temporalIds: baseFragment.samples.map(\.temporalId))
+            built = layer + 1
         }
         return DecodedSegment(index: index, frames: frames, built: OperatingPoint(layers: built, temporalId: target.temporalId),
                               fallbackReason: reason)
+    }
+
+    /// Hands layers 1..<`count` of a segment to `use`, lowest first, while their fragments arrived
+    /// and `use` accepts them; returns why it stopped early (nil when every layer was used).
+    private func useUpperLayers(upTo count: Int, segment index: Int, fragments: [[UInt8]?],
+                                _ use: (_ layer: Int, _ bytes: [UInt8], _ path: String) throws -> Void) -> String? {
+        for layer in 1..<max(count, 1) {
+            let path = manifest.layers[layer].fragments[index]
+            guard layer < fragments.count, let bytes = fragments[layer] else {
+                return "\(manifest.layers[layer].id) fragment \(path) did not arrive"
+            }
+            do { try use(layer, bytes, path) } catch {
+                return "\(manifest.layers[layer].id) fragment \(path) is unusable: \(error)"
+            }
+        }
+        return nil
     }
 
     private func decodeBase(_ fragment: ParsedFragment, kept: [Int], segment: Int, path: String) throws -> [Frame] {
@@ -170,23 +175,12 @@ public final class LayeredDecoder {
     private func decodeSpatial(_ index: Int, base: ParsedFragment, fragments: [[UInt8]?], target: OperatingPoint,
                                kept: [Int]) throws -> DecodedSegment {
         var parsed = [base]
-        var reason: String?
-        for layer in 1..<target.layers {
-            let path = manifest.layers[layer].fragments[index]
-            guard layer < fragments.count, let bytes = fragments[layer] else {
-                reason = "\(manifest.layers[layer].id) fragment \(path) did not arrive"
-                break
+        var reason = useUpperLayers(upTo: target.layers, segment: index, fragments: fragments) { layer, bytes, path in
+            let fragment = try CMAFReader.parseMediaSegment(bytes, track: tracks[layer], path: path)
+            guard fragment.samples.count == base.samples.count else {
+                throw StrataError.unreadable(path: path, message: "\(fragment.samples.count) samples, the base has \(base.samples.count)")
             }
-            do {
-                let fragment = try CMAFReader.parseMediaSegment(bytes, track: tracks[layer], path: path)
-                guard fragment.samples.count == base.samples.count else {
-                    throw StrataError.unreadable(path: path, message: "\(fragment.samples.count) samples, the base has \(base.samples.count)")
-                }
-                parsed.append(fragment)
-            } catch {
-                reason = "\(manifest.layers[layer].id) fragment \(path) is unusable: \(error)"
-                break
-            }
+            parsed.append(fragment)
         }
         while parsed.count > 1 {
             let layer = parsed.count - 1
