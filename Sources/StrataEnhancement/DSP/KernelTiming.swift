@@ -85,6 +85,24 @@ public enum EnhancementKernels {
              { sink &+= Quantization.quantizeSIMD(coefficients, &outInts, 64, 30, 43) })
         pair("dequantize 8x8", { Quantization.dequantizeScalar(coefficients, &outInts, 64, 30) },
              { Quantization.dequantizeSIMD(coefficients, &outInts, 64, 30) })
+        // Deblocking on a smooth 80x24 patch, where every line of an edge is filtered (QP 30
+        // thresholds); each call filters a row of eight edges, as a picture's filter does.
+        let patchStride = 80
+        var patch = (0..<(patchStride * 24)).map { UInt8(100 + ($0 * 5 + $0 / patchStride) % 7) }
+        let alpha = DeblockingFilter.alpha[30], beta = DeblockingFilter.beta[30], tc0 = (beta * 2 + 4) >> 3
+        patch.withUnsafeMutableBufferPointer { p in
+            let rowEdges = p.baseAddress! + 8 * patchStride, columnEdges = p.baseAddress! + 8 * patchStride + 8
+            pair("luma deblock, 8 horizontal edges", {
+                for e in 0..<8 { DeblockingFilter.filterLuma(rowEdges + e * 8, patchStride, 1, alpha, beta, tc0) }
+            }, {
+                for e in 0..<8 { DeblockingFilter.filterLumaRowsSIMD(rowEdges + e * 8, patchStride, alpha, beta, tc0) }
+            })
+            pair("luma deblock, 8 vertical edges", {
+                for e in 0..<8 { DeblockingFilter.filterLuma(columnEdges + e * 8, 1, patchStride, alpha, beta, tc0) }
+            }, {
+                for e in 0..<8 { DeblockingFilter.filterLumaColumnsSIMD(columnEdges + e * 8, patchStride, alpha, beta, tc0) }
+            })
+        }
         if sink == 42 { results[0].name += " " }
         return results
     }

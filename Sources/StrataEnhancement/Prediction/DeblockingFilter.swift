@@ -127,12 +127,12 @@ enum DeblockingFilter {
         -> (SIMD8<UInt8>, SIMD8<UInt8>, SIMD8<UInt8>, SIMD8<UInt8>)? {
         typealias V = SIMD8<Int16>
         let zero = V(repeating: 0), one = V(repeating: 1)
-        @inline(__always) func clamp(_ v: V, _ low: V, _ high: V) -> V { pointwiseMin(pointwiseMax(v, low), high) }
+        @inline(__always) func clamp(_ v: V, _ low: V, _ high: V) -> V { lanesMin(lanesMax(v, low), high) }
         @inline(__always) func bytes(_ v: V) -> SIMD8<UInt8> { SIMD8<UInt8>(truncatingIfNeeded: clamp(v, zero, V(repeating: 255))) }
         /// 1 where `|d| < threshold`, else 0.
-        @inline(__always) func below(_ d: V, _ threshold: V) -> V { clamp(threshold &- pointwiseMax(d, zero &- d), zero, one) }
+        @inline(__always) func below(_ d: V, _ threshold: V) -> V { clamp(threshold &- lanesMax(d, zero &- d), zero, one) }
         let a = V(repeating: Int16(alpha)), b = V(repeating: Int16(beta)), c0 = V(repeating: Int16(tc0))
-        let filter = pointwiseMin(below(p0 &- q0, a), pointwiseMin(below(p1 &- p0, b), below(q1 &- q0, b)))
+        let filter = lanesMin(below(p0 &- q0, a), lanesMin(below(p1 &- p0, b), below(q1 &- q0, b)))
         guard filter != zero else { return nil }
         let ap = below(p2 &- p0, b) &* filter, aq = below(q2 &- q0, b) &* filter
         let tc = c0 &+ ap &+ aq
@@ -193,13 +193,29 @@ enum DeblockingFilter {
                                _ alpha: Int32, _ beta: Int32, _ tc: Int32) -> (SIMD8<UInt8>, SIMD8<UInt8>)? {
         typealias V = SIMD8<Int16>
         let zero = V(repeating: 0), one = V(repeating: 1)
-        @inline(__always) func clamp(_ v: V, _ low: V, _ high: V) -> V { pointwiseMin(pointwiseMax(v, low), high) }
+        @inline(__always) func clamp(_ v: V, _ low: V, _ high: V) -> V { lanesMin(lanesMax(v, low), high) }
         @inline(__always) func bytes(_ v: V) -> SIMD8<UInt8> { SIMD8<UInt8>(truncatingIfNeeded: clamp(v, zero, V(repeating: 255))) }
-        @inline(__always) func below(_ d: V, _ threshold: V) -> V { clamp(threshold &- pointwiseMax(d, zero &- d), zero, one) }
+        @inline(__always) func below(_ d: V, _ threshold: V) -> V { clamp(threshold &- lanesMax(d, zero &- d), zero, one) }
         let a = V(repeating: Int16(alpha)), b = V(repeating: Int16(beta)), c = V(repeating: Int16(tc))
-        let filter = pointwiseMin(below(p0 &- q0, a), pointwiseMin(below(p1 &- p0, b), below(q1 &- q0, b)))
+        let filter = lanesMin(below(p0 &- q0, a), lanesMin(below(p1 &- p0, b), below(q1 &- q0, b)))
         guard filter != zero else { return nil }
         let delta = clamp(((q0 &- p0) &* 4 &+ (p1 &- q1) &+ 4) &>> 3, zero &- c, c) &* filter
         return (bytes(p0 &+ delta), bytes(q0 &- delta))
+    }
+
+    /// Lane-wise minimum for values whose differences fit 16 bits (all the filter's are within
+    /// +-1,100): plain subtract, shift, and, add, which always inline, where the standard
+    /// library's generic `pointwiseMin` can be left as a call per operation.
+    @inline(__always)
+    static func lanesMin(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD8<Int16> {
+        let d = b &- a
+        return a &+ (d & (d &>> 15))
+    }
+
+    /// Lane-wise maximum, as ``lanesMin(_:_:)``.
+    @inline(__always)
+    static func lanesMax(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD8<Int16> {
+        let d = b &- a
+        return b &- (d & (d &>> 15))
     }
 }
