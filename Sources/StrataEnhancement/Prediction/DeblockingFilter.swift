@@ -86,9 +86,7 @@ enum DeblockingFilter {
     /// stride, `along` = 1): the eight columns are eight lanes.
     @inline(__always)
     static func filterLumaRowsSIMD(_ q0: UnsafeMutablePointer<UInt8>, _ stride: Int, _ alpha: Int32, _ beta: Int32, _ tc0: Int32) {
-        @inline(__always) func load(_ row: Int) -> SIMD8<Int16> {
-            SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(q0 + row &* stride).loadUnaligned(as: SIMD8<UInt8>.self))
-        }
+        @inline(__always) func load(_ row: Int) -> SIMD8<Int16> { loadRow(q0, stride, row) }
         @inline(__always) func store(_ v: SIMD8<UInt8>, _ row: Int) {
             UnsafeMutableRawPointer(q0 + row &* stride).storeBytes(of: v, as: SIMD8<UInt8>.self)
         }
@@ -118,29 +116,20 @@ enum DeblockingFilter {
     }
 
     /// The luma edge filter on eight lines at once: returns the new p1, p0, q0, q1, or nil when no line
-    /// is filtered. Every decision is a lane of 0 or 1 made with min and max (`clamp(threshold - |d|, 0, 1)`
-    /// is 1 exactly when `|d| < threshold`) and applied by multiplication, which compiles to plain
-    /// vector arithmetic.
+    /// is filtered. Every decision is a lane of 0 or 1 (see ``lanesBelow(_:_:)``) applied by
+    /// multiplication, which compiles to plain vector arithmetic.
     @inline(__always)
     static func lumaEdgeSIMD(_ p2: SIMD8<Int16>, _ p1: SIMD8<Int16>, _ p0: SIMD8<Int16>, _ q0: SIMD8<Int16>, _ q1: SIMD8<Int16>, _ q2: SIMD8<Int16>,
                              _ alpha: Int32, _ beta: Int32, _ tc0: Int32)
         -> (SIMD8<UInt8>, SIMD8<UInt8>, SIMD8<UInt8>, SIMD8<UInt8>)? {
-        typealias V = SIMD8<Int16>
-        let zero = V(repeating: 0), one = V(repeating: 1)
-        @inline(__always) func clamp(_ v: V, _ low: V, _ high: V) -> V { lanesMin(lanesMax(v, low), high) }
-        @inline(__always) func bytes(_ v: V) -> SIMD8<UInt8> { SIMD8<UInt8>(truncatingIfNeeded: clamp(v, zero, V(repeating: 255))) }
-        /// 1 where `|d| < threshold`, else 0.
-        @inline(__always) func below(_ d: V, _ threshold: V) -> V { clamp(threshold &- lanesMax(d, zero &- d), zero, one) }
-        let a = V(repeating: Int16(alpha)), b = V(repeating: Int16(beta)), c0 = V(repeating: Int16(tc0))
-        let filter = lanesMin(below(p0 &- q0, a), lanesMin(below(p1 &- p0, b), below(q1 &- q0, b)))
-        guard filter != zero else { return nil }
-        let ap = below(p2 &- p0, b) &* filter, aq = below(q2 &- q0, b) &* filter
-        let tc = c0 &+ ap &+ aq
-        let delta = clamp(((q0 &- p0) &* 4 &+ (p1 &- q1) &+ 4) &>> 3, zero &- tc, tc) &* filter
+        guard let filter = lanesFiltered(p1, p0, q0, q1, alpha, beta) else { return nil }
+        let b = SIMD8<Int16>(repeating: Int16(beta)), c0 = SIMD8<Int16>(repeating: Int16(tc0)), low = 0 &- c0
+        let ap = lanesBelow(p2 &- p0, b) &* filter, aq = lanesBelow(q2 &- q0, b) &* filter
+        let delta = lanesDelta(p1, p0, q0, q1, tc: c0 &+ ap &+ aq, filter)
         let average = (p0 &+ q0 &+ 1) &>> 1
-        return (bytes(p1 &+ clamp((p2 &+ average &- 2 &* p1) &>> 1, zero &- c0, c0) &* ap),
-                bytes(p0 &+ delta), bytes(q0 &- delta),
-                bytes(q1 &+ clamp((q2 &+ average &- 2 &* q1) &>> 1, zero &- c0, c0) &* aq))
+        return (lanesToBytes(p1 &+ lanesClamp((p2 &+ average &- 2 &* p1) &>> 1, low, c0) &* ap),
+                lanesToBytes(p0 &+ delta), lanesToBytes(q0 &- delta),
+                lanesToBytes(q1 &+ lanesClamp((q2 &+ average &- 2 &* q1) &>> 1, low, c0) &* aq))
     }
 
     /// Filters 8 lines across one chroma edge (only the two samples next to the edge change).
@@ -160,9 +149,7 @@ enum DeblockingFilter {
     /// SIMD twin of ``filterChroma(_:_:_:_:_:_:)`` for a horizontal edge (eight columns in lanes).
     @inline(__always)
     static func filterChromaRowsSIMD(_ q0: UnsafeMutablePointer<UInt8>, _ stride: Int, _ alpha: Int32, _ beta: Int32, _ tc: Int32) {
-        @inline(__always) func load(_ row: Int) -> SIMD8<Int16> {
-            SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(q0 + row &* stride).loadUnaligned(as: SIMD8<UInt8>.self))
-        }
+        @inline(__always) func load(_ row: Int) -> SIMD8<Int16> { loadRow(q0, stride, row) }
         guard let (p0, q0v) = chromaEdgeSIMD(load(-2), load(-1), load(0), load(1), alpha, beta, tc) else { return }
         UnsafeMutableRawPointer(q0 - stride).storeBytes(of: p0, as: SIMD8<UInt8>.self)
         UnsafeMutableRawPointer(q0).storeBytes(of: q0v, as: SIMD8<UInt8>.self)
@@ -186,21 +173,54 @@ enum DeblockingFilter {
         }
     }
 
-    /// The chroma edge filter on eight lines at once: the new p0 and q0, or nil when no line is filtered
-    /// (decisions as lanes of 0 or 1, as in ``lumaEdgeSIMD(_:_:_:_:_:_:_:_:_:)``).
+    /// The chroma edge filter on eight lines at once: the new p0 and q0, or nil when no line is filtered.
     @inline(__always)
     static func chromaEdgeSIMD(_ p1: SIMD8<Int16>, _ p0: SIMD8<Int16>, _ q0: SIMD8<Int16>, _ q1: SIMD8<Int16>,
                                _ alpha: Int32, _ beta: Int32, _ tc: Int32) -> (SIMD8<UInt8>, SIMD8<UInt8>)? {
-        typealias V = SIMD8<Int16>
-        let zero = V(repeating: 0), one = V(repeating: 1)
-        @inline(__always) func clamp(_ v: V, _ low: V, _ high: V) -> V { lanesMin(lanesMax(v, low), high) }
-        @inline(__always) func bytes(_ v: V) -> SIMD8<UInt8> { SIMD8<UInt8>(truncatingIfNeeded: clamp(v, zero, V(repeating: 255))) }
-        @inline(__always) func below(_ d: V, _ threshold: V) -> V { clamp(threshold &- lanesMax(d, zero &- d), zero, one) }
-        let a = V(repeating: Int16(alpha)), b = V(repeating: Int16(beta)), c = V(repeating: Int16(tc))
-        let filter = lanesMin(below(p0 &- q0, a), lanesMin(below(p1 &- p0, b), below(q1 &- q0, b)))
-        guard filter != zero else { return nil }
-        let delta = clamp(((q0 &- p0) &* 4 &+ (p1 &- q1) &+ 4) &>> 3, zero &- c, c) &* filter
-        return (bytes(p0 &+ delta), bytes(q0 &- delta))
+        guard let filter = lanesFiltered(p1, p0, q0, q1, alpha, beta) else { return nil }
+        let delta = lanesDelta(p1, p0, q0, q1, tc: SIMD8<Int16>(repeating: Int16(tc)), filter)
+        return (lanesToBytes(p0 &+ delta), lanesToBytes(q0 &- delta))
+    }
+
+    /// The decision shared by luma and chroma edges: 1 in each line where `|p0 - q0| < alpha`,
+    /// `|p1 - p0| < beta` and `|q1 - q0| < beta`, else 0; nil when no line is filtered.
+    @inline(__always)
+    static func lanesFiltered(_ p1: SIMD8<Int16>, _ p0: SIMD8<Int16>, _ q0: SIMD8<Int16>, _ q1: SIMD8<Int16>,
+                              _ alpha: Int32, _ beta: Int32) -> SIMD8<Int16>? {
+        let a = SIMD8<Int16>(repeating: Int16(alpha)), b = SIMD8<Int16>(repeating: Int16(beta))
+        let filter = lanesMin(lanesBelow(p0 &- q0, a), lanesMin(lanesBelow(p1 &- p0, b), lanesBelow(q1 &- q0, b)))
+        return filter == SIMD8<Int16>(repeating: 0) ? nil : filter
+    }
+
+    /// The change to p0 and q0 shared by luma and chroma edges, `clip(((q0 - p0) * 4 + p1 - q1 + 4) >> 3, -tc, tc)`,
+    /// zero in lines that are not filtered.
+    @inline(__always)
+    static func lanesDelta(_ p1: SIMD8<Int16>, _ p0: SIMD8<Int16>, _ q0: SIMD8<Int16>, _ q1: SIMD8<Int16>,
+                           tc: SIMD8<Int16>, _ filter: SIMD8<Int16>) -> SIMD8<Int16> {
+        lanesClamp(((q0 &- p0) &* 4 &+ (p1 &- q1) &+ 4) &>> 3, 0 &- tc, tc) &* filter
+    }
+
+    /// 1 where `|d| < threshold`, else 0: `clamp(threshold - |d|, 0, 1)`.
+    @inline(__always)
+    static func lanesBelow(_ d: SIMD8<Int16>, _ threshold: SIMD8<Int16>) -> SIMD8<Int16> {
+        lanesClamp(threshold &- lanesMax(d, 0 &- d), SIMD8(repeating: 0), SIMD8(repeating: 1))
+    }
+
+    @inline(__always)
+    static func lanesClamp(_ v: SIMD8<Int16>, _ low: SIMD8<Int16>, _ high: SIMD8<Int16>) -> SIMD8<Int16> {
+        lanesMin(lanesMax(v, low), high)
+    }
+
+    /// Eight samples of row `row` (relative to `q0`), widened to lanes.
+    @inline(__always)
+    static func loadRow(_ q0: UnsafeMutablePointer<UInt8>, _ stride: Int, _ row: Int) -> SIMD8<Int16> {
+        SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(q0 + row &* stride).loadUnaligned(as: SIMD8<UInt8>.self))
+    }
+
+    /// Lanes clipped to 0...255 and narrowed to bytes.
+    @inline(__always)
+    static func lanesToBytes(_ v: SIMD8<Int16>) -> SIMD8<UInt8> {
+        SIMD8<UInt8>(truncatingIfNeeded: lanesClamp(v, SIMD8(repeating: 0), SIMD8(repeating: 255)))
     }
 
     /// Lane-wise minimum for values whose differences fit 16 bits (all the filter's are within
