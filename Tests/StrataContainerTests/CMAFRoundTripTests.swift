@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Testing
 @testable import StrataContainer
 
@@ -164,7 +165,7 @@ struct CMAFRoundTripTests {
     }
 
     @Test func slicedCRC32MatchesTheByteAtATimeReference() {
-        var rng = SeededGenerator(seed: 99)
+        var rng = SplitMix64(seed: 99)
         let data = Fixtures.bytes(4096, &rng)
         for _ in 0..<500 {
             let a = Int.random(in: 0...data.count, using: &rng)

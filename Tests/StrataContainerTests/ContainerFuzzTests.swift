@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Foundation
 import Testing
 @testable import StrataContainer
@@ -34,7 +35,7 @@ struct ContainerFuzzTests {
     }
 
     /// One random structural or bit-level edit of `input`.
-    static func mutate(_ input: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var b = input
         let edits = Int.random(in: 1...4, using: &rng)
         for _ in 0..<edits {
@@ -69,7 +70,7 @@ struct ContainerFuzzTests {
             Issue.record("fuzz target \(salt) has no seeds")
             return (0, 0)
         }
-        var rng = SeededGenerator(seed: seed ^ salt)
+        var rng = SplitMix64(seed: seed ^ salt)
         let deadline = Date().addingTimeInterval(secondsPerTarget)
         var runs = 0, rejected = 0
         for s in seeds where !parse(s) { rejected += 1 }

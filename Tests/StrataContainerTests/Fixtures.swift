@@ -1,17 +1,5 @@
+import StrataTestSupport
 @testable import StrataContainer
-
-/// Deterministic pseudo-random numbers (SplitMix64) so every test and fuzz run is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 enum Fixtures {
     /// A Baseline-profile SPS (profile 66, constraint 0xC0, level 31) and a PPS, as OpenH264 writes them.
@@ -28,13 +16,13 @@ enum Fixtures {
                          dependsOnTrackIDs: [1, 2], language: "eng")
     }
 
-    static func bytes(_ n: Int, _ rng: inout SeededGenerator) -> [UInt8] {
+    static func bytes(_ n: Int, _ rng: inout SplitMix64) -> [UInt8] {
         (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }
 
     /// `count` samples with a dyadic temporal structure of `temporalLayers` layers and an IDR first.
     static func samples(_ count: Int, temporalLayers: Int = 3, seed: UInt64 = 7, maxSize: Int = 300) -> [MediaSample] {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let period = 1 << (temporalLayers - 1)
         return (0..<count).map { i in
             let phase = i % period

@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Foundation
 import Testing
 import StrataCore
@@ -61,7 +62,7 @@ struct Y4MFuzzTests {
     }
 
     /// One random byte-level edit of `input`: bit flips, boundary bytes, cuts, insertions, copies.
-    static func mutateBytes(_ input: [UInt8], _ rng: inout Y4MFuzzRandom) -> [UInt8] {
+    static func mutateBytes(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var b = input
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             guard !b.isEmpty else { b = [UInt8.random(in: 0...255, using: &rng)]; continue }
@@ -93,7 +94,7 @@ struct Y4MFuzzTests {
     ]
 
     /// Replaces, inserts, drops or repeats fields of the header line and keeps the frames after it.
-    static func mutateHeader(_ input: [UInt8], _ rng: inout Y4MFuzzRandom) -> [UInt8] {
+    static func mutateHeader(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         let newline = input.firstIndex(of: 0x0A) ?? input.count
         var fields = String(decoding: input[0..<newline], as: UTF8.self).split(separator: " ").map(String.init)
         for _ in 0..<Int.random(in: 1...3, using: &rng) {
@@ -111,12 +112,12 @@ struct Y4MFuzzTests {
     }
 
     /// Feeds mutants of the corpus to the reader for the time budget; returns (runs, read, rejected).
-    static func fuzz(salt: UInt64, _ mutate: ([UInt8], inout Y4MFuzzRandom) -> [UInt8]) throws -> (runs: Int, read: Int, rejected: Int) {
+    static func fuzz(salt: UInt64, _ mutate: ([UInt8], inout SplitMix64) -> [UInt8]) throws -> (runs: Int, read: Int, rejected: Int) {
         let dir = try TemporaryDirectory()
         let path = dir.path("fuzz.y4m")
         let seeds = corpus()
         try #require(!seeds.isEmpty, "no .y4m seeds in \(corpusDirectory)")
-        var rng = Y4MFuzzRandom(seed: seed ^ salt)
+        var rng = SplitMix64(seed: seed ^ salt)
         let deadline = Date().addingTimeInterval(secondsPerTarget)
         var runs = 0, read = 0, rejected = 0
         while Date() < deadline || runs < 300 {
@@ -200,15 +201,3 @@ struct Y4MFuzzTests {
     }
 }
 
-/// SplitMix64: a small, seedable generator so every fuzz run can be replayed from its seed.
-struct Y4MFuzzRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

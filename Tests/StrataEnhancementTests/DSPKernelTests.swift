@@ -1,13 +1,14 @@
+import StrataTestSupport
 import Foundation
 import Testing
 @testable import StrataEnhancement
 
 /// Every SIMD kernel against its scalar reference on seeded random input: identical output required.
 @Suite struct DSPKernelTests {
-    static func bytes(_ count: Int, _ random: inout SplitMix) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) } }
+    static func bytes(_ count: Int, _ random: inout SplitMix64) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) } }
 
     @Test func inverseTransformsMatch() {
-        var random = SplitMix(seed: 1)
+        var random = SplitMix64(seed: 1)
         for trial in 0..<500 {
             let range = trial % 2 == 0 ? 64 : 1 << 14
             let c = (0..<64).map { _ in Int32(truncatingIfNeeded: Int(random.next() % UInt64(2 * range)) - range) }
@@ -23,7 +24,7 @@ import Testing
     }
 
     @Test func forwardTransformAndQuantizationMatchAndRoundTrip() {
-        var random = SplitMix(seed: 2)
+        var random = SplitMix64(seed: 2)
         var c1 = [Int32](repeating: 0, count: 64), c2 = [Int32](repeating: 0, count: 64), s = [Int32](repeating: 0, count: 64)
         var l1 = [Int32](repeating: 0, count: 64), l2 = [Int32](repeating: 0, count: 64)
         var d1 = [Int32](repeating: 0, count: 64), d2 = [Int32](repeating: 0, count: 64)
@@ -62,7 +63,7 @@ import Testing
     }
 
     @Test func interpolationMatches() {
-        var random = SplitMix(seed: 3)
+        var random = SplitMix64(seed: 3)
         let stride = 64
         let src = Self.bytes(stride * 40, &random)
         var temp = [Int16](repeating: 0, count: 32 * 32)
@@ -94,7 +95,7 @@ import Testing
     }
 
     @Test func upsamplerPassesMatch() {
-        var random = SplitMix(seed: 4)
+        var random = SplitMix64(seed: 4)
         for (inW, inH, outW, outH) in [(40, 24, 80, 48), (48, 36, 72, 54), (34, 18, 68, 36), (32, 16, 32, 16)] {
             let stride = 64
             let src = Self.bytes(stride * inH, &random)
@@ -119,7 +120,7 @@ import Testing
         var out = [UInt8](repeating: 0, count: 64 * 32)
         Upsampler(inWidth: 16, inHeight: 16, outWidth: 32, outHeight: 32).upsample(src, 64, &out, 64)
         for y in 0..<32 { #expect(out[(y * 64)..<(y * 64 + 32)].allSatisfy { $0 == 77 }) }
-        var random = SplitMix(seed: 5)
+        var random = SplitMix64(seed: 5)
         let noise = Self.bytes(64 * 16, &random)
         var same = [UInt8](repeating: 0, count: 64 * 16)
         Upsampler(inWidth: 64, inHeight: 16, outWidth: 64, outHeight: 16).upsample(noise, 64, &same, 64)
@@ -127,7 +128,7 @@ import Testing
     }
 
     @Test func blockMetricsMatch() {
-        var random = SplitMix(seed: 6)
+        var random = SplitMix64(seed: 6)
         for _ in 0..<100 {
             let a = Self.bytes(48 * 16, &random), b = Self.bytes(32 * 16, &random)
             for (w, h) in [(16, 16), (8, 8), (16, 8)] {
@@ -141,7 +142,7 @@ import Testing
     }
 
     @Test func reconstructionKernelsMatch() {
-        var random = SplitMix(seed: 7)
+        var random = SplitMix64(seed: 7)
         for _ in 0..<100 {
             let src = Self.bytes(32 * 16, &random), pred = Self.bytes(32 * 16, &random)
             let residual = (0..<(16 * 16)).map { _ in Int16(Int(random.next() % 1001) - 500) }
@@ -163,7 +164,7 @@ import Testing
     }
 
     @Test func rangeCoderRoundTripsAdaptiveAndBypassBins() {
-        var random = SplitMix(seed: 8)
+        var random = SplitMix64(seed: 8)
         let count = 20000
         let bins = (0..<count).map { i -> Int in
             let r = random.next()
@@ -203,7 +204,7 @@ import Testing
 
     @Test("a 4x4 block the zero bound clears really quantizes to zero, and the bound clears small blocks")
     func zeroBlockBoundIsSound() {
-        var random = SplitMix(seed: 404)
+        var random = SplitMix64(seed: 404)
         var residual = [Int16](repeating: 0, count: 16), coefficients = [Int32](repeating: 0, count: 16)
         var levels = [Int32](repeating: 0, count: 16)
         var cleared = 0, clearedButNonzero = 0, zeroTotal = 0

@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Testing
 @testable import StrataEnhancement
 
@@ -37,7 +38,7 @@ import Testing
 
     @Test("the SIMD edge filters (luma and chroma, horizontal and vertical edges) equal the scalar reference")
     func edgeSIMDMatchesScalar() {
-        var random = SplitMix(seed: 77)
+        var random = SplitMix64(seed: 77)
         var filtered = 0
         for round in 0..<4000 {
             // Six rows of eight samples around a random level, with steps small enough that many lanes filter.

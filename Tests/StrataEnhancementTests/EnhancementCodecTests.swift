@@ -1,3 +1,4 @@
+import StrataTestSupport
 import StrataCore
 import Testing
 @testable import StrataEnhancement
@@ -150,7 +151,7 @@ import Testing
         let lower = source.map { Fixtures.lowerLayer($0) }
         let (payloads, _) = try Fixtures.encode(source, lower: lower, qp: 24, temporalLayers: 1)
         let parameters = EnhancementLayerParameters(width: 64, height: 48, referenceWidth: 32, referenceHeight: 24, qp: 24, temporalLayers: 1)
-        var random = SplitMix(seed: 99)
+        var random = SplitMix64(seed: 99)
         var failures = 0
         for trial in 0..<300 {
             let decoder = try EnhancementDecoder(parameters: parameters)
@@ -209,15 +210,3 @@ import Testing
     }
 }
 
-/// Deterministic pseudo-random numbers for the tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

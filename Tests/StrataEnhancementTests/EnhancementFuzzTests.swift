@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Foundation
 import Testing
 import StrataCore
@@ -86,7 +87,7 @@ struct EnhancementFuzzTests {
     }
 
     /// One random edit of `input`: bit flips, boundary values, cuts, insertions, copies, truncation.
-    static func mutate(_ input: [UInt8], _ rng: inout EnhancementFuzzRandom) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var b = input
         for _ in 0..<Int.random(in: 1...3, using: &rng) {
             guard !b.isEmpty else { b = [UInt8.random(in: 0...255, using: &rng)]; continue }
@@ -151,7 +152,7 @@ struct EnhancementFuzzTests {
         for (_, bytes) in Self.corpus("payload") {
             _ = Self.decode(decoders[0], sequences[0], payloads: [bytes])
         }
-        var rng = EnhancementFuzzRandom(seed: Self.seed ^ 1)
+        var rng = SplitMix64(seed: Self.seed ^ 1)
         let deadline = Date().addingTimeInterval(Self.secondsPerTarget)
         var runs = 0, rejected = 0, slowest = 0.0
         var kinds: [String: Int] = [:]
@@ -188,7 +189,7 @@ struct EnhancementFuzzTests {
         for bytes in Self.corpus("config").map(\.bytes) where !bytes.isEmpty {
             _ = try? EnhancementLayerParameters(serialized: bytes)
         }
-        var rng = EnhancementFuzzRandom(seed: Self.seed ^ 2)
+        var rng = SplitMix64(seed: Self.seed ^ 2)
         let deadline = Date().addingTimeInterval(Self.secondsPerTarget)
         var runs = 0, accepted = 0, roundTrips = 0
         while Date() < deadline || runs < 300 {
@@ -220,15 +221,3 @@ struct EnhancementFuzzTests {
     }
 }
 
-/// SplitMix64: a small, seedable generator so every fuzz run can be replayed from its seed.
-struct EnhancementFuzzRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

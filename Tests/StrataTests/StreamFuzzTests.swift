@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Foundation
 import Testing
 import Strata
@@ -123,7 +124,7 @@ struct StreamFuzzTests {
     }
 
     /// One random byte-level edit of `input`.
-    static func mutateBytes(_ input: [UInt8], _ rng: inout StreamFuzzRandom) -> [UInt8] {
+    static func mutateBytes(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var b = input
         for _ in 0..<Int.random(in: 1...3, using: &rng) {
             guard !b.isEmpty else { b = [UInt8.random(in: 0...255, using: &rng)]; continue }
@@ -148,7 +149,7 @@ struct StreamFuzzTests {
 
     /// An edit of manifest.json that keeps it JSON: a number set to a boundary value, or one
     /// string (a path, an id, a kind) replaced by another of the manifest's strings.
-    static func mutateManifest(_ input: [UInt8], _ rng: inout StreamFuzzRandom) -> [UInt8] {
+    static func mutateManifest(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var text = input
         for _ in 0..<Int.random(in: 1...2, using: &rng) {
             if Int.random(in: 0..<2, using: &rng) == 0 {
@@ -187,7 +188,7 @@ struct StreamFuzzTests {
     }
 
     /// A stream's files with one of them mutated; returns the mutated name.
-    static func mutateStream(_ files: [String: [UInt8]], _ rng: inout StreamFuzzRandom) -> (String, [String: [UInt8]]) {
+    static func mutateStream(_ files: [String: [UInt8]], _ rng: inout SplitMix64) -> (String, [String: [UInt8]]) {
         var files = files
         let names = files.keys.filter { $0 == "manifest.json" || $0.hasSuffix(".mp4") || $0.hasSuffix(".m4s") }.sorted()
         let name = Int.random(in: 0..<5, using: &rng) == 0 ? "manifest.json" : names[Int.random(in: 0..<names.count, using: &rng)]
@@ -250,7 +251,7 @@ struct StreamFuzzTests {
             let decoded = await Self.decodeAll(stream)
             clean.append(decoded.segments.map { points in points.compactMapValues { try? $0.get().frames } })
         }
-        var rng = StreamFuzzRandom(seed: Self.seed)
+        var rng = SplitMix64(seed: Self.seed)
         let deadline = Date().addingTimeInterval(Self.secondsBudget)
         var runs = 0, opened = 0, fallbacks = 0, errors = 0, slowest = 0.0
         while Date() < deadline || runs < 30 {
@@ -346,15 +347,3 @@ struct MemoryStreamSource: StreamByteSource {
     }
 }
 
-/// SplitMix64: a small, seedable generator so every fuzz run can be replayed from its seed.
-struct StreamFuzzRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
