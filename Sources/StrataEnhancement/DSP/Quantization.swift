@@ -38,15 +38,23 @@ enum Quantization {
     static let quant4: [Int32] = deriveMultipliers(size: 4)
     static let quant8: [Int32] = deriveMultipliers(size: 8)
 
-    private static func deriveMultipliers(size n: Int) -> [Int32] {
+    /// Sum of squared residual samples per squared unit of forward coefficient, per position (raster
+    /// order): what an error in one forward coefficient costs in the picture. The encoder's
+    /// rate-distortion quantizer weighs level changes with it.
+    static let sampleEnergy4: [Double] = basisResponses(size: 4).map { $0.energy / ($0.gain * $0.gain) }
+    static let sampleEnergy8: [Double] = basisResponses(size: 8).map { $0.energy / ($0.gain * $0.gain) }
+
+    /// For each position of an n x n block: the gain from a dequantized coefficient to the forward
+    /// coefficient of its reconstruction, and the sum of squares of that reconstruction per squared
+    /// unit of dequantized coefficient, both measured on the integer transforms themselves.
+    private static func basisResponses(size n: Int) -> [(gain: Double, energy: Double)] {
         let count = n * n
-        var result = [Int32](repeating: 0, count: 6 * count)
         let unit: Int32 = 4096
         var coefficients = [Int32](repeating: 0, count: count)
         var residual = [Int16](repeating: 0, count: count)
         var forward = [Int32](repeating: 0, count: count)
         var scratch = [Int32](repeating: 0, count: 64)
-        var gain = [Double](repeating: 0, count: count)
+        var responses: [(gain: Double, energy: Double)] = []
         for k in 0..<count {
             coefficients = [Int32](repeating: 0, count: count)
             coefficients[k] = unit
@@ -68,8 +76,16 @@ enum Quantization {
                     }
                 }
             }
-            gain[k] = Double(forward[k]) / Double(unit)
+            let energy = residual.reduce(0.0) { $0 + Double($1) * Double($1) } / (Double(unit) * Double(unit))
+            responses.append((Double(forward[k]) / Double(unit), energy))
         }
+        return responses
+    }
+
+    private static func deriveMultipliers(size n: Int) -> [Int32] {
+        let count = n * n
+        var result = [Int32](repeating: 0, count: 6 * count)
+        let gain = basisResponses(size: n).map(\.gain)
         for r in 0..<6 {
             for k in 0..<count {
                 // dequantized = level * scale * 2^(qp/6) (4x4) or / 4 (8x8); forward = gain * dequantized.

@@ -1,0 +1,115 @@
+import StrataTestSupport
+import Testing
+@testable import StrataEnhancement
+
+/// The encoder's rate-distortion quantizer: its distortion model against real reconstructions, and
+/// its refinement against the cost it claims to lower.
+@Suite struct RateDistortionQuantizerTests {
+    /// A random residual block, its forward transform and its levels at `qp` (rounding `offset`/256).
+    struct Block {
+        var residual: [Int16], coefficients: [Int32], levels: [Int32]
+    }
+
+    static func block(size n: Int, qp: Int, offset: Int32, amplitude: Int, _ random: inout SplitMix64) -> Block {
+        let residual = (0..<(n * n)).map { _ in Int16(Int(random.next() % UInt64(2 * amplitude + 1)) - amplitude) }
+        var coefficients = [Int32](repeating: 0, count: 64), levels = [Int32](repeating: 0, count: 64), scratch = [Int32](repeating: 0, count: 64)
+        if n == 4 { Transform.forward4x4(residual, 4, &coefficients) } else { Transform.forward8x8Scalar(residual, 8, &coefficients, &scratch) }
+        Quantization.quantizeScalar(coefficients, &levels, n * n, qp, offset)
+        return Block(residual: residual, coefficients: Array(coefficients.prefix(n * n)), levels: Array(levels.prefix(n * n)))
+    }
+
+    /// Squared error of the block's reconstruction from `levels`, in samples.
+    static func reconstructionError(_ b: Block, levels: [Int32], size n: Int, qp: Int) -> Int {
+        var dequantized = [Int32](repeating: 0, count: 64), reconstructed = [Int16](repeating: 0, count: 64), scratch = [Int32](repeating: 0, count: 64)
+        Quantization.dequantizeScalar(levels, &dequantized, n * n, qp)
+        if n == 4 { Transform.inverse4x4Scalar(dequantized, &reconstructed, 4) } else {
+            Transform.inverse8x8Scalar(dequantized, &reconstructed, 8, &scratch)
+        }
+        return (0..<(n * n)).reduce(0) { sum, k in let d = Int(b.residual[k]) - Int(reconstructed[k]); return sum + d * d }
+    }
+
+    /// The model's squared error: each coefficient's forward-domain error times its basis energy.
+    static func modelError(_ b: Block, levels: [Int32], size n: Int, qp: Int) -> Double {
+        let multipliers = n == 4 ? Quantization.quant4 : Quantization.quant8
+        let energy = n == 4 ? Quantization.sampleEnergy4 : Quantization.sampleEnergy8
+        let step = Double(1 << (Quantization.quantShift + qp / 6))
+        return (0..<(n * n)).reduce(0.0) { sum, k in
+            let e = Double(b.coefficients[k]) - Double(levels[k]) * step / Double(multipliers[(qp % 6) * n * n + k])
+            return sum + energy[k] * e * e
+        }
+    }
+
+    static func rate(_ levels: [Int32], size n: Int, contexts: [UInt32]) -> Int {
+        guard levels.contains(where: { $0 != 0 }) else { return 0 }
+        var estimator = RateEstimator(states: contexts)
+        let scan = n == 4 ? Quantization.zigzag4 : Quantization.zigzag8
+        MacroblockWriter.writeBlock(&estimator, levels, scan, n * n, MacroblockWriter.residualContext(n == 4 ? 0 : 1))
+        return estimator.cost
+    }
+
+    @Test(arguments: [4, 8])
+    func distortionModelMatchesReconstruction(size n: Int) {
+        var random = SplitMix64(seed: 21)
+        var measured = 0, modelled = 0.0
+        for trial in 0..<300 {
+            let qp = 12 + trial % 28
+            let b = Self.block(size: n, qp: qp, offset: 128, amplitude: 60, &random)
+            measured += Self.reconstructionError(b, levels: b.levels, size: n, qp: qp)
+            modelled += Self.modelError(b, levels: b.levels, size: n, qp: qp)
+        }
+        // The integer transforms round, so the model is close, not exact; a wrong basis energy is off by far more.
+        #expect(modelled > 0.9 * Double(measured) && modelled < 1.1 * Double(measured), "measured \(measured), model \(modelled)")
+    }
+
+    @Test(arguments: [4, 8])
+    func refinementLowersTheCostAndOnlyMovesLevelsTowardZero(size n: Int) {
+        var random = SplitMix64(seed: 22)
+        let contexts = [UInt32](repeating: ContextStates.initialState, count: ContextIndex.count)
+        let scan = n == 4 ? Quantization.zigzag4 : Quantization.zigzag8
+        var lowered = 0
+        for trial in 0..<300 {
+            let qp = 16 + trial % 24, lambda = MacroblockEncoder.lambda(qp: qp)
+            let b = Self.block(size: n, qp: qp, offset: MacroblockEncoder.deadZone, amplitude: 12 + trial % 50, &random)
+            var refined = b.levels
+            let nonzero = contexts.withUnsafeBufferPointer { states in
+                RateDistortionQuantizer.refine(b.coefficients, &refined, count: n * n, qp: qp, scan: scan,
+                                               context: MacroblockWriter.residualContext(n == 4 ? 0 : 1),
+                                               states: states.baseAddress!, lambda: lambda)
+            }
+            #expect(nonzero == refined.filter { $0 != 0 }.count)
+            for k in 0..<(n * n) {
+                #expect(refined[k].magnitude <= b.levels[k].magnitude && (refined[k] == 0 || refined[k].signum() == b.levels[k].signum()))
+            }
+            func cost(_ levels: [Int32]) -> Double {
+                Self.modelError(b, levels: levels, size: n, qp: qp) + lambda * Double(Self.rate(levels, size: n, contexts: contexts)) / 256
+            }
+            #expect(cost(refined) <= cost(b.levels) + 1e-6)
+            if refined != b.levels { lowered += 1 }
+        }
+        // Dead-zone levels are not rate-distortion optimal: the refinement must find better ones.
+        #expect(lowered > 30)
+    }
+
+    @Test func refinementKeepsLevelsWithoutRateWeightAndLowersEveryLevelUnderHeavyWeight() {
+        var random = SplitMix64(seed: 23)
+        // Every bin costs one bit in fresh contexts, so each one-step lowering of a level up to 14 saves bits.
+        let contexts = [UInt32](repeating: ContextStates.initialState, count: ContextIndex.count)
+        for trial in 0..<100 {
+            let b = Self.block(size: 4, qp: 24, offset: 128, amplitude: 10 + trial % 30, &random)
+            for lambda in [0.0, 1e9] {
+                var refined = b.levels
+                _ = contexts.withUnsafeBufferPointer { states in
+                    RateDistortionQuantizer.refine(b.coefficients, &refined, count: 16, qp: 24, scan: Quantization.zigzag4,
+                                                   context: MacroblockWriter.residualContext(0), states: states.baseAddress!, lambda: lambda)
+                }
+                if lambda == 0 {
+                    #expect(refined == b.levels)
+                } else {
+                    for k in 0..<16 where b.levels[k].magnitude <= 14 {
+                        #expect(refined[k].magnitude == max(b.levels[k].magnitude, 1) - 1)
+                    }
+                }
+            }
+        }
+    }
+}
