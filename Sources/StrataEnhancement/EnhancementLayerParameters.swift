@@ -17,13 +17,21 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     /// Number of temporal layers of the base's hierarchy (1...4); frames follow its reference rule.
     public var temporalLayers: Int
 
-    /// Version of the configuration record and of the frame syntax this build writes and reads.
-    public static let bitstreamVersion: UInt8 = 1
+    /// Bitstream version of the layer (configuration record and frame syntax): 1 or 2 (version 2
+    /// adds split macroblocks). Encoders write ``bitstreamVersion`` unless told otherwise; decoders read both.
+    public var version: UInt8
+
+    /// The newest bitstream version, which this build writes by default.
+    public static let bitstreamVersion: UInt8 = 2
+    /// The bitstream versions this build reads and writes.
+    public static let supportedVersions: ClosedRange<UInt8> = 1...2
     /// Largest picture dimension the codec accepts.
     public static let maximumDimension = 8192
 
     /// Creates a configuration; call ``validate()`` (the codec's initializers do) to check it.
-    public init(width: Int, height: Int, referenceWidth: Int, referenceHeight: Int, qp: Int, temporalLayers: Int) {
+    public init(width: Int, height: Int, referenceWidth: Int, referenceHeight: Int, qp: Int, temporalLayers: Int,
+                version: UInt8 = EnhancementLayerParameters.bitstreamVersion) {
+        self.version = version
         self.width = width
         self.height = height
         self.referenceWidth = referenceWidth
@@ -48,12 +56,13 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
                   "reference \(referenceWidth)x\(referenceHeight) must be between 1x and 4x smaller than \(width)x\(height)")
         try check((0...51).contains(qp), "qp \(qp) outside 0...51")
         try check((1...4).contains(temporalLayers), "temporal layer count \(temporalLayers) outside 1...4")
+        try check(Self.supportedVersions.contains(version), "bitstream version \(version) outside \(Self.supportedVersions)")
     }
 
     /// The layer configuration record: 12 bytes, big-endian (see the spec).
     public func serialized() -> [UInt8] {
         func be16(_ v: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)] }
-        return [0x53, 0x45, Self.bitstreamVersion, UInt8(truncatingIfNeeded: temporalLayers)]
+        return [0x53, 0x45, version, UInt8(truncatingIfNeeded: temporalLayers)]
             + be16(width) + be16(height) + be16(referenceWidth) + be16(referenceHeight)
             + [UInt8(truncatingIfNeeded: qp), 0]
     }
@@ -62,11 +71,13 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     public init(serialized bytes: [UInt8]) throws(EnhancementError) {
         guard bytes.count >= 14 else { throw .badConfigurationRecord(reason: "record is \(bytes.count) bytes, need 14") }
         guard bytes[0] == 0x53, bytes[1] == 0x45 else { throw .badConfigurationRecord(reason: "magic is not 'SE'") }
-        guard bytes[2] == Self.bitstreamVersion else { throw .badConfigurationRecord(reason: "version \(bytes[2]) is not \(Self.bitstreamVersion)") }
+        guard Self.supportedVersions.contains(bytes[2]) else {
+            throw .badConfigurationRecord(reason: "version \(bytes[2]) is not one of \(Self.supportedVersions)")
+        }
         guard bytes[13] == 0 else { throw .badConfigurationRecord(reason: "reserved byte is \(bytes[13]), must be 0") }
         func be16(_ i: Int) -> Int { Int(bytes[i]) << 8 | Int(bytes[i + 1]) }
         self.init(width: be16(4), height: be16(6), referenceWidth: be16(8), referenceHeight: be16(10),
-                  qp: Int(bytes[12]), temporalLayers: Int(bytes[3]))
+                  qp: Int(bytes[12]), temporalLayers: Int(bytes[3]), version: bytes[2])
         do { try validate() } catch { throw .badConfigurationRecord(reason: error.description) }
     }
 }

@@ -7,7 +7,8 @@ import Testing
 /// Swift (no scaler), so the expected pictures depend on the decoder alone. A change of these digests
 /// is a change of the bitstream format and needs a version bump.
 @Suite struct ConformanceVectorTests {
-    static let parameters = EnhancementLayerParameters(width: 48, height: 32, referenceWidth: 24, referenceHeight: 16, qp: 24, temporalLayers: 2)
+    static let parameters = EnhancementLayerParameters(width: 48, height: 32, referenceWidth: 24, referenceHeight: 16, qp: 24, temporalLayers: 2,
+                                                       version: 1)
     static func lower() -> [Frame] { SyntheticClip(width: 24, height: 16, frameCount: 3, seed: 5, noise: 0).frames() }
 
     static let payloads: [[UInt8]] = [

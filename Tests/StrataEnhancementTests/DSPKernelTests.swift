@@ -69,7 +69,7 @@ import Testing
         var temp = [Int16](repeating: 0, count: 32 * 32)
         for fy in 0..<4 {
             for fx in 0..<4 {
-                for (w, h) in [(16, 16), (16, 8), (32, 4)] {
+                for (w, h) in [(16, 16), (16, 8), (32, 4), (8, 8), (8, 16)] {
                     var a = [UInt8](repeating: 0, count: 32 * 16), b = [UInt8](repeating: 0, count: 32 * 16)
                     src.withUnsafeBufferPointer { s in
                         let origin = s.baseAddress! + 3 * stride + 5

@@ -22,17 +22,23 @@ enum MacroblockReader {
             if mb.mode == .inter && r.bin(ContextIndex.differential + state.modeCount(x, y, .differential)) == 1 {
                 mb.mode = .differential
             }
-            guard let dx = readMotionDifference(&r, 0, state.mvdContext(x, y, 0)),
-                  let dy = readMotionDifference(&r, 1, state.mvdContext(x, y, 1)) else {
-                throw .invalidSyntax(element: "mvd", macroblock: index, offset: r.decoder.position)
-            }
-            let (px, py) = state.predictedMotion(x, y)
-            mb.mvdx = dx; mb.mvdy = dy
-            mb.mvx = px &+ dx; mb.mvy = py &+ dy
+            mb.split = mb.mode == .inter && state.splitAllowed && r.bin(ContextIndex.split + state.splitContext(x, y)) == 1
+            let cx = state.mvdContext(x, y, 0), cy = state.mvdContext(x, y, 1)
             let limit = MacroblockWriter.motionLimit
-            guard abs(mb.mvx) <= limit, abs(mb.mvy) <= limit else {
-                throw .invalidSyntax(element: "motion_vector", macroblock: index, offset: r.decoder.position)
+            for q in 0..<(mb.split ? 4 : 1) {
+                guard let dx = readMotionDifference(&r, 0, cx), let dy = readMotionDifference(&r, 1, cy) else {
+                    throw .invalidSyntax(element: "mvd", macroblock: index, offset: r.decoder.position)
+                }
+                let (px, py) = mb.split ? state.predictedMotion(x, y, quadrant: q, inner: mb.quadrantMotion) : state.predictedMotion(x, y)
+                let vx = px &+ dx, vy = py &+ dy
+                guard abs(vx) <= limit, abs(vy) <= limit else {
+                    throw .invalidSyntax(element: "motion_vector", macroblock: index, offset: r.decoder.position)
+                }
+                mb.quadrantDifference[2 * q] = dx; mb.quadrantDifference[2 * q + 1] = dy
+                mb.quadrantMotion[2 * q] = vx; mb.quadrantMotion[2 * q + 1] = vy
             }
+            mb.mvdx = mb.quadrantDifference[0]; mb.mvdy = mb.quadrantDifference[1]
+            mb.mvx = mb.quadrantMotion[0]; mb.mvy = mb.quadrantMotion[1]
         }
         let gridWidth = state.mbWide * 2
         for q in 0..<4 {

@@ -21,6 +21,10 @@ struct MacroblockData {
     var mvx: Int32 = 0, mvy: Int32 = 0
     /// Coded motion vector difference.
     var mvdx: Int32 = 0, mvdy: Int32 = 0
+    /// INTER only (bitstream version 2): each 8x8 quadrant has its own vector.
+    var split = false
+    /// With `split`: the vector (x, y) of quadrant q in lanes 2q, 2q + 1, and the coded differences.
+    var quadrantMotion = SIMD8<Int32>(), quadrantDifference = SIMD8<Int32>()
     var transform8x8 = false
     /// Bit q set: luma 8x8 quadrant q has coefficients.
     var cbpLuma = 0
@@ -60,8 +64,14 @@ final class FrameSyntaxState {
     let cbpChroma: UnsafeMutablePointer<UInt8>
     /// Per macroblock: 1 when it carries a motion vector for prediction of later vectors.
     let hasMotion: UnsafeMutablePointer<UInt8>
-    /// Per macroblock: motion vector (x, y).
+    /// Per macroblock: motion vector (x, y); for a split macroblock, that of its first quadrant.
     let motion: UnsafeMutablePointer<Int32>
+    /// Per luma 8x8 block (grid 2*mbWide wide): motion vector (x, y), zero where none.
+    let motion8: UnsafeMutablePointer<Int32>
+    /// Per macroblock: 1 when its quadrants have vectors of their own.
+    let split: UnsafeMutablePointer<UInt8>
+    /// Whether INTER macroblocks may split (bitstream version 2 and later).
+    let splitAllowed: Bool
     /// Per macroblock: absolute motion vector difference (x, y).
     let mvdMagnitude: UnsafeMutablePointer<Int32>
     /// Per luma 8x8 block (grid 2*mbWide wide): coded block pattern bit.
@@ -71,10 +81,12 @@ final class FrameSyntaxState {
     /// Per chroma 4x4 block of each component (grid 2*mbWide wide).
     let nonzeroChroma: (UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt8>)
 
-    init(mbWide: Int, mbHigh: Int) {
+    init(mbWide: Int, mbHigh: Int, splitAllowed: Bool = true) {
         self.mbWide = mbWide
         self.mbHigh = mbHigh
+        self.splitAllowed = splitAllowed
         let n = mbWide * mbHigh
+        motion8 = .allocate(capacity: 8 * n); split = .allocate(capacity: n)
         skip = .allocate(capacity: n); mode = .allocate(capacity: n); transform8x8 = .allocate(capacity: n)
         cbpChroma = .allocate(capacity: n); hasMotion = .allocate(capacity: n)
         motion = .allocate(capacity: 2 * n); mvdMagnitude = .allocate(capacity: 2 * n)
@@ -84,6 +96,7 @@ final class FrameSyntaxState {
     }
 
     deinit {
+        motion8.deallocate(); split.deallocate()
         skip.deallocate(); mode.deallocate(); transform8x8.deallocate(); cbpChroma.deallocate(); hasMotion.deallocate()
         motion.deallocate(); mvdMagnitude.deallocate(); cbp8.deallocate(); nonzeroLuma.deallocate()
         nonzeroChroma.0.deallocate(); nonzeroChroma.1.deallocate()
@@ -93,7 +106,8 @@ final class FrameSyntaxState {
         let n = mbWide * mbHigh
         skip.update(repeating: 0, count: n); mode.update(repeating: 0, count: n); transform8x8.update(repeating: 0, count: n)
         cbpChroma.update(repeating: 0, count: n); hasMotion.update(repeating: 0, count: n)
-        motion.update(repeating: 0, count: 2 * n); mvdMagnitude.update(repeating: 0, count: 2 * n)
+        motion.update(repeating: 0, count: 2 * n); motion8.update(repeating: 0, count: 8 * n); split.update(repeating: 0, count: n)
+        mvdMagnitude.update(repeating: 0, count: 2 * n)
         cbp8.update(repeating: 0, count: 4 * n); nonzeroLuma.update(repeating: 0, count: 16 * n)
         nonzeroChroma.0.update(repeating: 0, count: 4 * n); nonzeroChroma.1.update(repeating: 0, count: 4 * n)
     }
@@ -108,6 +122,11 @@ final class FrameSyntaxState {
         let left = x > 0 && skip[y * mbWide + x - 1] == 0 && mode[y * mbWide + x - 1] == m.rawValue ? 1 : 0
         let top = y > 0 && skip[(y - 1) * mbWide + x] == 0 && mode[(y - 1) * mbWide + x] == m.rawValue ? 1 : 0
         return left + top
+    }
+
+    /// Context increment of mb_split_flag: the number of split macroblocks among left and top.
+    @inline(__always) func splitContext(_ x: Int, _ y: Int) -> Int {
+        (x > 0 ? Int(split[y * mbWide + x - 1]) : 0) + (y > 0 ? Int(split[(y - 1) * mbWide + x]) : 0)
     }
 
     @inline(__always) func transformContext(_ x: Int, _ y: Int) -> Int {
@@ -145,23 +164,43 @@ final class FrameSyntaxState {
         return s < 3 ? 0 : (s <= 32 ? 1 : 2)
     }
 
-    /// The predicted motion vector of macroblock (x, y): median of left, top and top-right (top-left when
-    /// top-right is outside the picture); with one neighbour carrying a vector, that vector; with none, zero.
+    /// The predicted motion vector of macroblock (x, y) (Specs "Motion vectors"): from the 8x8 blocks
+    /// left of, above and above-right of its top-left block (above-left when above-right is outside
+    /// the picture).
     @inline(__always) func predictedMotion(_ x: Int, _ y: Int) -> (Int32, Int32) {
-        let a = x > 0 ? y * mbWide + x - 1 : -1
-        let b = y > 0 ? (y - 1) * mbWide + x : -1
-        let c = y > 0 ? (x + 1 < mbWide ? (y - 1) * mbWide + x + 1 : (x > 0 ? (y - 1) * mbWide + x - 1 : -1)) : -1
-        let ha = a >= 0 && hasMotion[a] != 0, hb = b >= 0 && hasMotion[b] != 0, hc = c >= 0 && hasMotion[c] != 0
-        let count = (ha ? 1 : 0) + (hb ? 1 : 0) + (hc ? 1 : 0)
-        if count == 0 { return (0, 0) }
-        if count == 1 {
-            let n = ha ? a : (hb ? b : c)
-            return (motion[2 * n], motion[2 * n + 1])
+        predictedMotion(gx: 2 * x, gy: 2 * y, width: 2, inner: nil)
+    }
+
+    /// The predicted vector of quadrant `q` of a split macroblock (x, y); `inner` holds the vectors of
+    /// the macroblock's quadrants before q (lanes 2q, 2q + 1), which count as neighbours carrying vectors.
+    @inline(__always) func predictedMotion(_ x: Int, _ y: Int, quadrant q: Int, inner: SIMD8<Int32>) -> (Int32, Int32) {
+        predictedMotion(gx: 2 * x + (q & 1), gy: 2 * y + (q >> 1), width: 1, inner: (x, y, inner))
+    }
+
+    /// Median prediction for the block of `width` 8x8 units whose top-left unit is (gx, gy). A neighbour
+    /// carries a vector when its macroblock does; units inside the macroblock `inner.0, inner.1` come from `inner.2`.
+    @inline(__always) private func predictedMotion(gx: Int, gy: Int, width: Int, inner: (Int, Int, SIMD8<Int32>)?) -> (Int32, Int32) {
+        let gw = 2 * mbWide, gh = 2 * mbHigh
+        /// (available, carries a vector, x, y) of the 8x8 unit (ux, uy).
+        @inline(__always) func unit(_ ux: Int, _ uy: Int) -> (Bool, Bool, Int32, Int32) {
+            guard ux >= 0, uy >= 0, ux < gw, uy < gh else { return (false, false, 0, 0) }
+            if let (mx, my, vectors) = inner, ux >> 1 == mx, uy >> 1 == my {
+                let q = (uy & 1) * 2 + (ux & 1)
+                // Quadrants after the current one are not decoded yet.
+                guard q < (gy & 1) * 2 + (gx & 1) else { return (false, false, 0, 0) }
+                return (true, true, vectors[2 * q], vectors[2 * q + 1])
+            }
+            if let (mx, my, _) = inner, uy >> 1 == my, ux >> 1 > mx { return (false, false, 0, 0) }
+            let m = (uy >> 1) * mbWide + (ux >> 1), u = uy * gw + ux
+            return (true, hasMotion[m] != 0, motion8[2 * u], motion8[2 * u + 1])
         }
-        let ax = ha ? motion[2 * a] : 0, ay = ha ? motion[2 * a + 1] : 0
-        let bx = hb ? motion[2 * b] : 0, by = hb ? motion[2 * b + 1] : 0
-        let cx = hc ? motion[2 * c] : 0, cy = hc ? motion[2 * c + 1] : 0
-        return (median(ax, bx, cx), median(ay, by, cy))
+        let a = unit(gx - 1, gy), b = unit(gx, gy - 1)
+        var c = unit(gx + width, gy - 1)
+        if !c.0 { c = unit(gx - 1, gy - 1) }
+        let count = (a.1 ? 1 : 0) + (b.1 ? 1 : 0) + (c.1 ? 1 : 0)
+        if count == 0 { return (0, 0) }
+        if count == 1 { return a.1 ? (a.2, a.3) : (b.1 ? (b.2, b.3) : (c.2, c.3)) }
+        return (median(a.1 ? a.2 : 0, b.1 ? b.2 : 0, c.1 ? c.2 : 0), median(a.1 ? a.3 : 0, b.1 ? b.3 : 0, c.1 ? c.3 : 0))
     }
 
     @inline(__always) private func median(_ a: Int32, _ b: Int32, _ c: Int32) -> Int32 {
@@ -177,11 +216,24 @@ final class FrameSyntaxState {
         cbpChroma[i] = UInt8(mb.cbpChroma)
         let moving = hasReference && (mb.mode == .skip || mb.usesMotion)
         hasMotion[i] = moving ? 1 : 0
-        motion[2 * i] = moving ? mb.mvx : 0
-        motion[2 * i + 1] = moving ? mb.mvy : 0
-        mvdMagnitude[2 * i] = abs(mb.mvdx)
-        mvdMagnitude[2 * i + 1] = abs(mb.mvdy)
+        let splitting = moving && mb.split
+        split[i] = splitting ? 1 : 0
+        motion[2 * i] = moving ? (splitting ? mb.quadrantMotion[0] : mb.mvx) : 0
+        motion[2 * i + 1] = moving ? (splitting ? mb.quadrantMotion[1] : mb.mvy) : 0
+        if splitting {
+            let d = mb.quadrantDifference
+            mvdMagnitude[2 * i] = (abs(d[0]) + abs(d[2]) + abs(d[4]) + abs(d[6]) + 2) >> 2
+            mvdMagnitude[2 * i + 1] = (abs(d[1]) + abs(d[3]) + abs(d[5]) + abs(d[7]) + 2) >> 2
+        } else {
+            mvdMagnitude[2 * i] = abs(mb.mvdx)
+            mvdMagnitude[2 * i + 1] = abs(mb.mvdy)
+        }
         let w = mbWide * 2
+        for q in 0..<4 {
+            let u = (y * 2 + (q >> 1)) * w + x * 2 + (q & 1)
+            motion8[2 * u] = moving ? (splitting ? mb.quadrantMotion[2 * q] : mb.mvx) : 0
+            motion8[2 * u + 1] = moving ? (splitting ? mb.quadrantMotion[2 * q + 1] : mb.mvy) : 0
+        }
         for q in 0..<4 { cbp8[(y * 2 + (q >> 1)) * w + x * 2 + (q & 1)] = UInt8((mb.cbpLuma >> q) & 1) }
     }
 }

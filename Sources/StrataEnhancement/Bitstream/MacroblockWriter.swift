@@ -21,8 +21,17 @@ enum MacroblockWriter {
                 if mb.mode != .bi {
                     w.bin(mb.mode == .differential ? 1 : 0, ContextIndex.differential + state.modeCount(x, y, .differential))
                 }
-                writeMotionDifference(&w, mb.mvdx, 0, state.mvdContext(x, y, 0))
-                writeMotionDifference(&w, mb.mvdy, 1, state.mvdContext(x, y, 1))
+                if mb.mode == .inter && state.splitAllowed { w.bin(mb.split ? 1 : 0, ContextIndex.split + state.splitContext(x, y)) }
+                let cx = state.mvdContext(x, y, 0), cy = state.mvdContext(x, y, 1)
+                if mb.split {
+                    for q in 0..<4 {
+                        writeMotionDifference(&w, mb.quadrantDifference[2 * q], 0, cx)
+                        writeMotionDifference(&w, mb.quadrantDifference[2 * q + 1], 1, cy)
+                    }
+                } else {
+                    writeMotionDifference(&w, mb.mvdx, 0, cx)
+                    writeMotionDifference(&w, mb.mvdy, 1, cy)
+                }
             }
         }
         writeResidual(&w, mb, levels, state, x, y)

@@ -11,11 +11,22 @@ enum BlockMetrics {
         return s
     }
 
-    /// SIMD twin of ``sadScalar(_:_:_:_:_:_:)`` for widths that are multiples of 16.
+    /// SIMD twin of ``sadScalar(_:_:_:_:_:_:)`` for width 8 and widths that are multiples of 16.
     static func sadSIMD(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
                         _ width: Int, _ height: Int) -> Int {
-        var acc = SIMD16<UInt16>(repeating: 0)
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        if width == 8 {
+            var acc = SIMD8<UInt16>(repeating: 0)
+            for y in 0..<height {
+                let va = ra.loadUnaligned(fromByteOffset: y * aStride, as: SIMD8<UInt8>.self)
+                let vb = rb.loadUnaligned(fromByteOffset: y * bStride, as: SIMD8<UInt8>.self)
+                let d = va.replacing(with: 0, where: va .< vb) &- vb.replacing(with: 0, where: va .< vb)
+                    | (vb.replacing(with: 0, where: vb .<= va) &- va.replacing(with: 0, where: vb .<= va))
+                acc &+= SIMD8<UInt16>(lanes: d)
+            }
+            return Int(acc.wrappedSum())
+        }
+        var acc = SIMD16<UInt16>(repeating: 0)
         for y in 0..<height {
             for x in stride(from: 0, to: width, by: 16) {
                 let va = ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD16<UInt8>.self)

@@ -62,7 +62,7 @@ enum Interpolation {
         }
     }
 
-    /// SIMD twin of ``lumaScalar(_:_:_:_:_:_:_:_:_:)`` for widths that are multiples of 16.
+    /// SIMD twin of ``lumaScalar(_:_:_:_:_:_:_:_:_:)`` for width 8 and widths that are multiples of 16.
     ///
     /// Sixteen bytes are loaded as eight 16-bit lanes and split into the even and the odd samples
     /// (`lane & 0xFF`, `lane >> 8`), so every product is a 16-bit lane operation without widening
@@ -74,6 +74,10 @@ enum Interpolation {
                          _ width: Int, _ height: Int, _ fx: Int, _ fy: Int, _ temp: UnsafeMutablePointer<Int16>) {
         if fx == 0 && fy == 0 {
             Reconstruction.copyBlock(src, srcStride, dst, dstStride, width, height)
+            return
+        }
+        if width == 8 {
+            luma8SIMD(src, srcStride, dst, dstStride, height, fx, fy)
             return
         }
         let hw = lumaWeights(fx), vw = lumaWeights(fy)
@@ -140,6 +144,44 @@ enum Interpolation {
                 }
                 x &+= 16
             }
+        }
+    }
+
+    /// ``lumaSIMD(_:_:_:_:_:_:_:_:_:)`` for 8-wide blocks (split-macroblock quadrants): one output per
+    /// lane from six shifted 8-sample loads, writing exactly eight samples per row.
+    @inline(__always)
+    static func luma8SIMD(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
+                          _ height: Int, _ fx: Int, _ fy: Int) {
+        let hw = lumaWeights(fx), vw = lumaWeights(fy), r = SIMD8<Int16>(repeating: 32)
+        @inline(__always) func load(_ p: UnsafePointer<UInt8>) -> SIMD8<Int16> {
+            SIMD8<Int16>(lanes: UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt8>.self))
+        }
+        @inline(__always) func horizontal(_ p: UnsafePointer<UInt8>) -> SIMD8<Int16> {
+            load(p - 2) &* hw.0 &+ load(p - 1) &* hw.1 &+ load(p) &* hw.2 &+ load(p + 1) &* hw.3 &+ load(p + 2) &* hw.4 &+ load(p + 3) &* hw.5
+        }
+        @inline(__always) func store(_ v: SIMD8<Int16>, _ at: UnsafeMutablePointer<UInt8>) {
+            UnsafeMutableRawPointer(at).storeBytes(of: SIMD8<UInt8>(lanes: v.clampedToByte()), as: SIMD8<UInt8>.self)
+        }
+        @inline(__always) func vertical(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>, _ c: SIMD8<Int16>, _ d: SIMD8<Int16>,
+                                        _ e: SIMD8<Int16>, _ f: SIMD8<Int16>) -> SIMD8<Int16> {
+            a &* vw.0 &+ b &* vw.1 &+ c &* vw.2 &+ d &* vw.3 &+ e &* vw.4 &+ f &* vw.5
+        }
+        var s = src, d = dst
+        if fy == 0 {
+            for _ in 0..<height {
+                store((horizontal(s) &+ r) &>> 6, d)
+                s += srcStride; d += dstStride
+            }
+            return
+        }
+        // Six rows in registers: sample rows (fx = 0) or unclipped horizontal results.
+        @inline(__always) func row(_ p: UnsafePointer<UInt8>) -> SIMD8<Int16> { fx == 0 ? load(p) : (horizontal(p) &+ r) &>> 6 }
+        var r0 = row(s - 2 &* srcStride), r1 = row(s - srcStride), r2 = row(s), r3 = row(s + srcStride), r4 = row(s + 2 &* srcStride)
+        for _ in 0..<height {
+            let r5 = row(s + 3 &* srcStride)
+            store((vertical(r0, r1, r2, r3, r4, r5) &+ r) &>> 6, d)
+            (r0, r1, r2, r3, r4) = (r1, r2, r3, r4, r5)
+            s += srcStride; d += dstStride
         }
     }
 

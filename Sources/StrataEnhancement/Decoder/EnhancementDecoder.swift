@@ -26,7 +26,8 @@ public final class EnhancementDecoder {
         self.geometry = geometry
         upsampler = InterLayerPredictor(parameters)
         pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.referenceMargin, withUpsampledLower: true) }
-        syntax = FrameSyntaxState(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh)
+        syntax = FrameSyntaxState(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh,
+                                  splitAllowed: parameters.version >= 2)
         levels = .allocate(capacity: CoefficientLayout.count)
         levels.initialize(repeating: 0, count: CoefficientLayout.count)
         contexts = .allocate(capacity: ContextIndex.count)
@@ -93,7 +94,11 @@ public final class EnhancementDecoder {
                 try MacroblockReader.read(&reader, &mb, levels, syntax, mbx, mby, hasReference: hasReference)
                 if reader.decoder.overrun { throw .truncatedPayload(offset: bytes.count) }
                 if let reference, mb.mode != .interLayer {
-                    prediction.formMotion(compensator, reference, mbx, mby, mb.mvx, mb.mvy)
+                    if mb.split {
+                        prediction.formSplitMotion(compensator, reference, mbx, mby, mb.quadrantMotion)
+                    } else {
+                        prediction.formMotion(compensator, reference, mbx, mby, mb.mvx, mb.mvy)
+                    }
                     if mb.mode == .bi { prediction.averageWith(interLayer, mbx, mby) }
                     if mb.mode == .differential {
                         prediction.addLowerLayerChange(compensator, reference.upsampledLower!, interLayer, mbx, mby, mb.mvx, mb.mvy)

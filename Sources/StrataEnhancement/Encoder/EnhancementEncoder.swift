@@ -42,7 +42,8 @@ public final class EnhancementEncoder {
         interLayerPredictor = InterLayerPredictor(parameters)
         source = Picture(geometry: geometry, margin: 0)
         pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.referenceMargin, withUpsampledLower: true) }
-        syntax = FrameSyntaxState(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh)
+        syntax = FrameSyntaxState(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh,
+                                  splitAllowed: parameters.version >= 2)
         contexts = .allocate(capacity: ContextIndex.count)
         contexts.initialize(repeating: ContextStates.initialState, count: ContextIndex.count)
         macroblockEncoder = MacroblockEncoder(geometry: geometry)

@@ -8,8 +8,9 @@ final class MacroblockEncoder {
     private let compensator = MotionCompensator()
     private let motionSearch: MotionSearch
     private let reconstructor = MacroblockReconstructor()
-    /// Predictions per candidate: skip (motion with the predicted vector), inter, inter-layer, bi, differential.
-    private let predictions = (0..<5).map { _ in MacroblockPrediction() }
+    /// Predictions per candidate: skip (motion with the predicted vector), inter, inter-layer, bi,
+    /// differential, split inter (a vector per 8x8 quadrant).
+    private let predictions = (0..<6).map { _ in MacroblockPrediction() }
     private let residual: UnsafeMutablePointer<Int16>
     private let coefficients: UnsafeMutablePointer<Int32>
     private let dequantized: UnsafeMutablePointer<Int32>
@@ -136,7 +137,35 @@ final class MacroblockEncoder {
             let satdInterLayer = BlockMetrics.satdSIMD(src, ls, predictions[2].luma, 16, 16, 16)
             let satdBi = BlockMetrics.satdSIMD(src, ls, predictions[3].luma, 16, 16, 16) + vectorCost
             let satdDifferential = BlockMetrics.satdSIMD(src, ls, predictions[4].luma, 16, 16, 16) + vectorCost
-            let best = min(satdInter, satdInterLayer, satdBi, satdDifferential)
+            // Split inter: each quadrant searched around the macroblock's vector, predicted in order;
+            // only when some quadrant's best whole-sample vector leaves the macroblock's, as otherwise
+            // the four vectors end up (nearly) equal and the split costs more than it gains.
+            var satdSplit = Int.max, split = MacroblockData()
+            if syntax.splitAllowed && quadrantsDiverge(source: src, stride: ls, reference: reference, mbx: mbx, mby: mby,
+                                                       vector: (mvx, mvy), lambda: lambda) {
+                split.mode = .inter
+                split.split = true
+                var bits = 1
+                for q in 0..<4 {
+                    let qx = (q & 1) * 8, qy = (q >> 1) * 8
+                    let (qpx, qpy) = syntax.predictedMotion(mbx, mby, quadrant: q, inner: split.quadrantMotion)
+                    let (vx, vy) = motionSearch.search(source: src + qy * ls + qx, sourceStride: ls, reference: reference.luma,
+                                                       x: mbx * 16 + qx, y: mby * 16 + qy, size: 8, predicted: (qpx, qpy),
+                                                       candidates: [mvx, mvy], lambda: lambda.squareRoot())
+                    split.quadrantMotion[2 * q] = vx; split.quadrantMotion[2 * q + 1] = vy
+                    split.quadrantDifference[2 * q] = vx - qpx; split.quadrantDifference[2 * q + 1] = vy - qpy
+                    bits += MotionSearch.vectorBits(vx, vy, qpx, qpy)
+                }
+                split.mvx = split.quadrantMotion[0]; split.mvy = split.quadrantMotion[1]
+                split.mvdx = split.quadrantDifference[0]; split.mvdy = split.quadrantDifference[1]
+                let v = split.quadrantMotion
+                // Four equal vectors are the unsplit macroblock at a higher price.
+                if v[0] != v[2] || v[0] != v[4] || v[0] != v[6] || v[1] != v[3] || v[1] != v[5] || v[1] != v[7] {
+                    predictions[5].formSplitMotion(compensator, reference, mbx, mby, v)
+                    satdSplit = BlockMetrics.satdSIMD(src, ls, predictions[5].luma, 16, 16, 16) + Int(lambda.squareRoot() * Double(bits))
+                }
+            }
+            let best = min(satdInter, satdInterLayer, satdBi, satdDifferential, satdSplit)
             let margin = best + best / 8 + 16
             if satdInter <= margin {
                 var inter = MacroblockData()
@@ -161,6 +190,7 @@ final class MacroblockEncoder {
                 differential.mvx = mvx; differential.mvy = mvy; differential.mvdx = mvx - px; differential.mvdy = mvy - py
                 consider(differential, 4)
             }
+            if satdSplit <= margin { consider(split, 5) }
         } else {
             consider(MacroblockData(), 2)
             var interLayerMB = MacroblockData()
@@ -168,6 +198,21 @@ final class MacroblockEncoder {
             consider(interLayerMB, 2)
         }
         return winner
+    }
+
+    /// Whether the whole-sample search of some 8x8 quadrant, started from the macroblock's vector and
+    /// priced against it, ends elsewhere than that vector rounded to whole samples.
+    private func quadrantsDiverge(source: UnsafePointer<UInt8>, stride: Int, reference: Picture, mbx: Int, mby: Int,
+                                  vector: (Int32, Int32), lambda: Double) -> Bool {
+        let whole = (((vector.0 + 2) >> 2) << 2, ((vector.1 + 2) >> 2) << 2)
+        for q in 0..<4 {
+            let qx = (q & 1) * 8, qy = (q >> 1) * 8
+            let found = motionSearch.search(source: source + qy * stride + qx, sourceStride: stride, reference: reference.luma,
+                                            x: mbx * 16 + qx, y: mby * 16 + qy, size: 8, predicted: vector,
+                                            candidates: [vector.0, vector.1], lambda: lambda.squareRoot(), subsample: false)
+            if found != whole { return true }
+        }
+        return false
     }
 
     /// SSE of a prediction against the source over the whole macroblock (luma and chroma).

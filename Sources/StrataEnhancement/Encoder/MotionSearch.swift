@@ -1,4 +1,4 @@
-/// Block motion estimation for one 16x16 macroblock: predictor candidates, integer diamond
+/// Block motion estimation for a 16x16 macroblock or an 8x8 quadrant: predictor candidates, integer diamond
 /// refinement on SAD, then half- and quarter-sample refinement on SATD, each scored with the
 /// approximate cost of coding the vector difference (lambda * bits).
 final class MotionSearch {
@@ -24,17 +24,18 @@ final class MotionSearch {
         componentBits(mvx - px) + componentBits(mvy - py)
     }
 
-    /// Finds a vector for the macroblock whose luma starts at `source` (rows `sourceStride`) at picture
-    /// position (x, y); `candidates` holds (x, y) pairs of vectors to try first. Returns quarter samples.
-    func search(source: UnsafePointer<UInt8>, sourceStride: Int, reference: PicturePlane, x: Int, y: Int,
-                predicted: (Int32, Int32), candidates: [Int32], lambda: Double) -> (Int32, Int32) {
+    /// Finds a vector for the `size x size` block (16 or 8) whose luma starts at `source` (rows
+    /// `sourceStride`) at picture position (x, y); `candidates` holds (x, y) pairs of vectors to try
+    /// first. Returns quarter samples; with `subsample` false, the integer vector before sub-sample refinement.
+    func search(source: UnsafePointer<UInt8>, sourceStride: Int, reference: PicturePlane, x: Int, y: Int, size: Int = 16,
+                predicted: (Int32, Int32), candidates: [Int32], lambda: Double, subsample: Bool = true) -> (Int32, Int32) {
         let m = reference.margin - 12
-        let minX = -(x + m), maxX = reference.width - 16 - x + m
-        let minY = -(y + m), maxY = reference.height - 16 - y + m
+        let minX = -(x + m), maxX = reference.width - size - x + m
+        let minY = -(y + m), maxY = reference.height - size - y + m
         let lambdaInt = max(1, Int(lambda * 16))
         let refOrigin = reference.origin, stride = reference.stride
         @inline(__always) func costInteger(_ dx: Int, _ dy: Int) -> Int {
-            let sad = BlockMetrics.sadSIMD(source, sourceStride, refOrigin + (y + dy) * stride + x + dx, stride, 16, 16)
+            let sad = BlockMetrics.sadSIMD(source, sourceStride, refOrigin + (y + dy) * stride + x + dx, stride, size, size)
             return sad * 16 + lambdaInt * MotionSearch.vectorBits(Int32(dx * 4), Int32(dy * 4), predicted.0, predicted.1)
         }
         var bestX = 0, bestY = 0, best = Int.max
@@ -61,9 +62,10 @@ final class MotionSearch {
         }
         // Sub-sample refinement on SATD of the normative interpolation.
         var mvx = Int32(bestX * 4), mvy = Int32(bestY * 4)
+        guard subsample else { return (mvx, mvy) }
         @inline(__always) func costFractional(_ vx: Int32, _ vy: Int32) -> Int {
-            compensator.predictLuma(reference, x, y, vx, vy, 16, 16, block, 16)
-            let satd = BlockMetrics.satdSIMD(source, sourceStride, block, 16, 16, 16)
+            compensator.predictLuma(reference, x, y, vx, vy, size, size, block, 16)
+            let satd = BlockMetrics.satdSIMD(source, sourceStride, block, 16, size, size)
             return satd * 16 + lambdaInt * MotionSearch.vectorBits(vx, vy, predicted.0, predicted.1)
         }
         var bestFractional = costFractional(mvx, mvy)

@@ -56,6 +56,8 @@ enum ContextIndex {
     static let cbfOffset = 0, sigOffset = 3, lastOffset = 19, gt1Offset = 35, absOffset = 40
     /// Block categories: luma 4x4, luma 8x8, chroma 4x4, each for temporal (0...2) and inter-layer (3...5) prediction.
     static let categoryCount = 6
+    /// mb_split_flag (bitstream version 2): 3 contexts by the number of split left/top neighbours.
+    static let split = residual + residualCategorySize * categoryCount
     /// Total number of contexts.
-    static let count = residual + residualCategorySize * categoryCount
+    static let count = split + 3
 }

@@ -22,14 +22,15 @@ enum DeblockingFilter {
         @inline(__always) func strength(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int) -> Int32 {
             if syntax.cbp8[y0 * gridW + x0] != 0 || syntax.cbp8[y1 * gridW + x1] != 0 { return 2 }
             let m0 = (y0 >> 1) * mbW + (x0 >> 1), m1 = (y1 >> 1) * mbW + (x1 >> 1)
-            if m0 == m1 { return 0 }
+            if m0 == m1 && syntax.split[m0] == 0 { return 0 }
             let moving0 = syntax.hasMotion[m0] != 0, moving1 = syntax.hasMotion[m1] != 0
             if moving0 != moving1 { return 1 }
             if !moving0 { return 0 }
             let mode0 = syntax.skip[m0] != 0 ? 0 : syntax.mode[m0], mode1 = syntax.skip[m1] != 0 ? 0 : syntax.mode[m1]
             let class0: UInt8 = mode0 == MacroblockMode.inter.rawValue ? 0 : mode0, class1: UInt8 = mode1 == MacroblockMode.inter.rawValue ? 0 : mode1
             if class0 != class1 { return 1 }
-            let dx = abs(syntax.motion[2 * m0] - syntax.motion[2 * m1]), dy = abs(syntax.motion[2 * m0 + 1] - syntax.motion[2 * m1 + 1])
+            let u0 = y0 * gridW + x0, u1 = y1 * gridW + x1
+            let dx = abs(syntax.motion8[2 * u0] - syntax.motion8[2 * u1]), dy = abs(syntax.motion8[2 * u0 + 1] - syntax.motion8[2 * u1 + 1])
             return dx >= 4 || dy >= 4 ? 1 : 0
         }
         let luma = picture.luma, ls = luma.stride

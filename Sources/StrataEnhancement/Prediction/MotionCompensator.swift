@@ -27,7 +27,8 @@ final class MotionCompensator {
         }
     }
 
-    /// Luma prediction of the `width x height` block at (x, y) displaced by (mvx, mvy) quarter samples.
+    /// Luma prediction of the `width x height` block (width 8 or a multiple of 16) at (x, y) displaced
+    /// by (mvx, mvy) quarter samples.
     @inline(__always)
     func predictLuma(_ ref: PicturePlane, _ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32, _ width: Int, _ height: Int,
                      _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int) {
@@ -82,6 +83,17 @@ final class MacroblockPrediction {
         mc.predictLuma(ref.luma, mbx * 16, mby * 16, mvx, mvy, 16, 16, luma, 16)
         mc.predictChroma(ref.cb, mbx * 8, mby * 8, mvx, mvy, 8, 8, cb, 16)
         mc.predictChroma(ref.cr, mbx * 8, mby * 8, mvx, mvy, 8, 8, cr, 16)
+    }
+
+    /// Motion-compensated prediction of a split macroblock: quadrant q (8x8 luma, 4x4 chroma) with the
+    /// vector in lanes 2q, 2q + 1 of `vectors`.
+    func formSplitMotion(_ mc: MotionCompensator, _ ref: Picture, _ mbx: Int, _ mby: Int, _ vectors: SIMD8<Int32>) {
+        for q in 0..<4 {
+            let qx = q & 1, qy = q >> 1, vx = vectors[2 * q], vy = vectors[2 * q + 1]
+            mc.predictLuma(ref.luma, mbx * 16 + qx * 8, mby * 16 + qy * 8, vx, vy, 8, 8, luma + qy * 8 * 16 + qx * 8, 16)
+            mc.predictChroma(ref.cb, mbx * 8 + qx * 4, mby * 8 + qy * 4, vx, vy, 4, 4, cb + qy * 4 * 16 + qx * 4, 16)
+            mc.predictChroma(ref.cr, mbx * 8 + qx * 4, mby * 8 + qy * 4, vx, vy, 4, 4, cr + qy * 4 * 16 + qx * 4, 16)
+        }
     }
 
     /// Inter-layer prediction: the co-located block of the upsampled lower layer.
