@@ -201,7 +201,9 @@ final class MacroblockEncoder {
     }
 
     /// Whether the whole-sample search of some 8x8 quadrant, started from the macroblock's vector and
-    /// priced against it, ends elsewhere than that vector rounded to whole samples.
+    /// priced against it, ends elsewhere than that vector rounded to whole samples. Single-sample
+    /// steps suffice for the question (the same check with the full 8-4-2-1 search found 0.15 % more
+    /// on a clip with much split motion, at about a tenth more encoding time).
     private func quadrantsDiverge(source: UnsafePointer<UInt8>, stride: Int, reference: Picture, mbx: Int, mby: Int,
                                   vector: (Int32, Int32), lambda: Double) -> Bool {
         let whole = (((vector.0 + 2) >> 2) << 2, ((vector.1 + 2) >> 2) << 2)
@@ -209,7 +211,8 @@ final class MacroblockEncoder {
             let qx = (q & 1) * 8, qy = (q >> 1) * 8
             let found = motionSearch.search(source: source + qy * stride + qx, sourceStride: stride, reference: reference.luma,
                                             x: mbx * 16 + qx, y: mby * 16 + qy, size: 8, predicted: vector,
-                                            candidates: [vector.0, vector.1], lambda: lambda.squareRoot(), subsample: false)
+                                            candidates: [vector.0, vector.1], lambda: lambda.squareRoot(), subsample: false,
+                                            integerSteps: [1])
             if found != whole { return true }
         }
         return false

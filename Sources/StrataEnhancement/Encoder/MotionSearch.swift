@@ -26,9 +26,11 @@ final class MotionSearch {
 
     /// Finds a vector for the `size x size` block (16 or 8) whose luma starts at `source` (rows
     /// `sourceStride`) at picture position (x, y); `candidates` holds (x, y) pairs of vectors to try
-    /// first. Returns quarter samples; with `subsample` false, the integer vector before sub-sample refinement.
+    /// first, `integerSteps` the diamond step sizes of the whole-sample stage. Returns quarter samples;
+    /// with `subsample` false, the whole-sample vector before sub-sample refinement.
     func search(source: UnsafePointer<UInt8>, sourceStride: Int, reference: PicturePlane, x: Int, y: Int, size: Int = 16,
-                predicted: (Int32, Int32), candidates: [Int32], lambda: Double, subsample: Bool = true) -> (Int32, Int32) {
+                predicted: (Int32, Int32), candidates: [Int32], lambda: Double, subsample: Bool = true,
+                integerSteps: [Int] = [8, 4, 2, 1]) -> (Int32, Int32) {
         let m = reference.margin - 12
         let minX = -(x + m), maxX = reference.width - size - x + m
         let minY = -(y + m), maxY = reference.height - size - y + m
@@ -46,7 +48,7 @@ final class MotionSearch {
             let cost = costInteger(dx, dy)
             if cost < best { best = cost; bestX = dx; bestY = dy }
         }
-        for step in [8, 4, 2, 1] {
+        for step in integerSteps {
             var moved = true, iterations = 0
             while moved && iterations < 16 {
                 moved = false
