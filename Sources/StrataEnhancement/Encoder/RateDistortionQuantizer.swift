@@ -1,10 +1,13 @@
 /// Rate-distortion optimised quantization, an encoder decision that leaves the bitstream format
-/// untouched: after the dead-zone quantizer, each nonzero level, from the last in scan order back to
-/// the first, moves one step toward zero when the bits it saves are worth more than the distortion
-/// it adds. Distortion is the picture-domain squared error of the coefficient, through the energy of
+/// untouched: after the dead-zone quantizer, each level of magnitude 1 or 2, from the last in scan
+/// order back to the first, moves one step toward zero when the bits it saves are worth more than the
+/// distortion it adds (larger levels save about one bin per step, never worth a step's error). Distortion is the picture-domain squared error of the coefficient, through the energy of
 /// the transform's basis function at its position; rate is the block's exact binarization priced
 /// with the current context states (``MacroblockWriter/writeBlock(_:_:_:_:_:)``).
 enum RateDistortionQuantizer {
+    /// Bits beyond which one level change is not priced: more than lowering one level can save.
+    static let largestSaving = 12.0
+
     /// Refines `levels` (`count` = 16 or 64, raster order), quantized from the forward `coefficients`
     /// at `qp`, for the cost `D + lambda * R` (D in squared samples, R in bits). `context` is the
     /// block's residual context base. Returns the number of nonzero levels left (0: the block is empty).
@@ -25,12 +28,14 @@ enum RateDistortionQuantizer {
         var currentRate = rate()
         for i in stride(from: count - 1, through: 0, by: -1) {
             let k = Int(scan[i]), level = levels[k]
-            guard level != 0 else { continue }
+            guard level != 0, level.magnitude <= 2 else { continue }
             // Forward-domain value of one level step at this position, and the errors of both levels.
             let step = quantizerStep / Double(multipliers[row + k])
             let w = Double(coefficients[k].magnitude), a = Double(level.magnitude)
             let errorNow = w - a * step, errorLowered = errorNow + step
             let addedDistortion = energy[k] * (errorLowered * errorLowered - errorNow * errorNow)
+            // Removing a level saves its significance, last, magnitude and sign bins: a few bits at most.
+            if addedDistortion > lambda * RateDistortionQuantizer.largestSaving { continue }
             let lowered = level > 0 ? level - 1 : level + 1
             levels[k] = lowered
             let loweredRate = lowered == 0 && nonzero == 1 ? 0 : rate()
