@@ -64,8 +64,6 @@ final class FrameSyntaxState {
     let cbpChroma: UnsafeMutablePointer<UInt8>
     /// Per macroblock: 1 when it carries a motion vector for prediction of later vectors.
     let hasMotion: UnsafeMutablePointer<UInt8>
-    /// Per macroblock: motion vector (x, y); for a split macroblock, that of its first quadrant.
-    let motion: UnsafeMutablePointer<Int32>
     /// Per luma 8x8 block (grid 2*mbWide wide): motion vector (x, y), zero where none.
     let motion8: UnsafeMutablePointer<Int32>
     /// Per macroblock: 1 when its quadrants have vectors of their own.
@@ -89,7 +87,7 @@ final class FrameSyntaxState {
         motion8 = .allocate(capacity: 8 * n); split = .allocate(capacity: n)
         skip = .allocate(capacity: n); mode = .allocate(capacity: n); transform8x8 = .allocate(capacity: n)
         cbpChroma = .allocate(capacity: n); hasMotion = .allocate(capacity: n)
-        motion = .allocate(capacity: 2 * n); mvdMagnitude = .allocate(capacity: 2 * n)
+        mvdMagnitude = .allocate(capacity: 2 * n)
         cbp8 = .allocate(capacity: 4 * n); nonzeroLuma = .allocate(capacity: 16 * n)
         nonzeroChroma = (.allocate(capacity: 4 * n), .allocate(capacity: 4 * n))
         reset()
@@ -98,7 +96,7 @@ final class FrameSyntaxState {
     deinit {
         motion8.deallocate(); split.deallocate()
         skip.deallocate(); mode.deallocate(); transform8x8.deallocate(); cbpChroma.deallocate(); hasMotion.deallocate()
-        motion.deallocate(); mvdMagnitude.deallocate(); cbp8.deallocate(); nonzeroLuma.deallocate()
+        mvdMagnitude.deallocate(); cbp8.deallocate(); nonzeroLuma.deallocate()
         nonzeroChroma.0.deallocate(); nonzeroChroma.1.deallocate()
     }
 
@@ -106,7 +104,7 @@ final class FrameSyntaxState {
         let n = mbWide * mbHigh
         skip.update(repeating: 0, count: n); mode.update(repeating: 0, count: n); transform8x8.update(repeating: 0, count: n)
         cbpChroma.update(repeating: 0, count: n); hasMotion.update(repeating: 0, count: n)
-        motion.update(repeating: 0, count: 2 * n); motion8.update(repeating: 0, count: 8 * n); split.update(repeating: 0, count: n)
+        motion8.update(repeating: 0, count: 8 * n); split.update(repeating: 0, count: n)
         mvdMagnitude.update(repeating: 0, count: 2 * n)
         cbp8.update(repeating: 0, count: 4 * n); nonzeroLuma.update(repeating: 0, count: 16 * n)
         nonzeroChroma.0.update(repeating: 0, count: 4 * n); nonzeroChroma.1.update(repeating: 0, count: 4 * n)
@@ -122,6 +120,13 @@ final class FrameSyntaxState {
         let left = x > 0 && skip[y * mbWide + x - 1] == 0 && mode[y * mbWide + x - 1] == m.rawValue ? 1 : 0
         let top = y > 0 && skip[(y - 1) * mbWide + x] == 0 && mode[(y - 1) * mbWide + x] == m.rawValue ? 1 : 0
         return left + top
+    }
+
+    /// Motion vector of macroblock (x, y): that of its top-left 8x8 unit (the macroblock's vector,
+    /// or its first quadrant's when split); zero when it carries none.
+    @inline(__always) func macroblockMotion(_ x: Int, _ y: Int) -> (Int32, Int32) {
+        let u = 2 * y * 2 * mbWide + 2 * x
+        return (motion8[2 * u], motion8[2 * u + 1])
     }
 
     /// Context increment of mb_split_flag: the number of split macroblocks among left and top.
@@ -218,8 +223,6 @@ final class FrameSyntaxState {
         hasMotion[i] = moving ? 1 : 0
         let splitting = moving && mb.split
         split[i] = splitting ? 1 : 0
-        motion[2 * i] = moving ? (splitting ? mb.quadrantMotion[0] : mb.mvx) : 0
-        motion[2 * i + 1] = moving ? (splitting ? mb.quadrantMotion[1] : mb.mvy) : 0
         if splitting {
             let d = mb.quadrantDifference
             mvdMagnitude[2 * i] = (abs(d[0]) + abs(d[2]) + abs(d[4]) + abs(d[6]) + 2) >> 2
@@ -231,8 +234,9 @@ final class FrameSyntaxState {
         let w = mbWide * 2
         for q in 0..<4 {
             let u = (y * 2 + (q >> 1)) * w + x * 2 + (q & 1)
-            motion8[2 * u] = moving ? (splitting ? mb.quadrantMotion[2 * q] : mb.mvx) : 0
-            motion8[2 * u + 1] = moving ? (splitting ? mb.quadrantMotion[2 * q + 1] : mb.mvy) : 0
+            let (vx, vy) = !moving ? (0, 0) : (splitting ? (mb.quadrantMotion[2 * q], mb.quadrantMotion[2 * q + 1]) : (mb.mvx, mb.mvy))
+            motion8[2 * u] = vx
+            motion8[2 * u + 1] = vy
         }
         for q in 0..<4 { cbp8[(y * 2 + (q >> 1)) * w + x * 2 + (q & 1)] = UInt8((mb.cbpLuma >> q) & 1) }
     }

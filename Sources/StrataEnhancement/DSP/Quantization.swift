@@ -41,8 +41,11 @@ enum Quantization {
     /// Sum of squared residual samples per squared unit of forward coefficient, per position (raster
     /// order): what an error in one forward coefficient costs in the picture. The encoder's
     /// rate-distortion quantizer weighs level changes with it.
-    static let sampleEnergy4: [Double] = basisResponses(size: 4).map { $0.energy / ($0.gain * $0.gain) }
-    static let sampleEnergy8: [Double] = basisResponses(size: 8).map { $0.energy / ($0.gain * $0.gain) }
+    static let sampleEnergy4: [Double] = responses4.map { $0.energy / ($0.gain * $0.gain) }
+    static let sampleEnergy8: [Double] = responses8.map { $0.energy / ($0.gain * $0.gain) }
+
+    /// ``basisResponses(size:)`` of each transform size, measured once for the multipliers and the energies.
+    private static let responses4 = basisResponses(size: 4), responses8 = basisResponses(size: 8)
 
     /// For each position of an n x n block: the gain from a dequantized coefficient to the forward
     /// coefficient of its reconstruction, and the sum of squares of that reconstruction per squared
@@ -85,7 +88,7 @@ enum Quantization {
     private static func deriveMultipliers(size n: Int) -> [Int32] {
         let count = n * n
         var result = [Int32](repeating: 0, count: 6 * count)
-        let gain = basisResponses(size: n).map(\.gain)
+        let gain = (n == 4 ? responses4 : responses8).map(\.gain)
         for r in 0..<6 {
             for k in 0..<count {
                 // dequantized = level * scale * 2^(qp/6) (4x4) or / 4 (8x8); forward = gain * dequantized.

@@ -107,8 +107,8 @@ public final class EnhancementDecoder {
                     prediction.formInterLayer(interLayer, mbx, mby)
                 }
                 reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
-                current.motion[2 * (mby * geometry.macroblocksWide + mbx)] = syntax.motion[2 * (mby * geometry.macroblocksWide + mbx)]
-                current.motion[2 * (mby * geometry.macroblocksWide + mbx) + 1] = syntax.motion[2 * (mby * geometry.macroblocksWide + mbx) + 1]
+                let i = mby * geometry.macroblocksWide + mbx
+                (current.motion[2 * i], current.motion[2 * i + 1]) = syntax.macroblockMotion(mbx, mby)
             }
         }
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }

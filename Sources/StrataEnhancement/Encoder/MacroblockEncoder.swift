@@ -1,8 +1,9 @@
 import Foundation
 
 /// The encoder's per-macroblock decisions: motion search, then a rate-distortion choice among
-/// skip, temporal (inter), inter-layer and bi prediction and between 4x4 and 8x8 transforms, with
-/// rate-distortion optimised levels and per-block coefficient zeroing; lambda follows the quantizer (2^((QP - 12) / 3) on SSE).
+/// skip, temporal (inter), split inter, inter-layer and bi prediction and between 4x4 and 8x8
+/// transforms, with rate-distortion optimised levels and per-block coefficient zeroing; lambda
+/// follows the quantizer (2^((QP - 12) / 3) on SSE).
 final class MacroblockEncoder {
     private let geometry: LayerGeometry
     private let compensator = MotionCompensator()
@@ -69,8 +70,7 @@ final class MacroblockEncoder {
                 MacroblockWriter.write(&writer, chosen, bestLevels, syntax, mbx, mby, hasReference: reference != nil)
                 reconstructor.reconstruct(chosen, bestLevels, qp, predictions[winner], current, mbx, mby)
                 let i = mby * geometry.macroblocksWide + mbx
-                current.motion[2 * i] = syntax.motion[2 * i]
-                current.motion[2 * i + 1] = syntax.motion[2 * i + 1]
+                (current.motion[2 * i], current.motion[2 * i + 1]) = syntax.macroblockMotion(mbx, mby)
             }
         }
     }
@@ -120,8 +120,10 @@ final class MacroblockEncoder {
             for n in [i, i + 1, i + w] where n < geometry.macroblockCount {
                 candidates.append(reference.motion[2 * n]); candidates.append(reference.motion[2 * n + 1])
             }
-            if mbx > 0 && syntax.hasMotion[i - 1] != 0 { candidates.append(syntax.motion[2 * (i - 1)]); candidates.append(syntax.motion[2 * (i - 1) + 1]) }
-            if mby > 0 && syntax.hasMotion[i - w] != 0 { candidates.append(syntax.motion[2 * (i - w)]); candidates.append(syntax.motion[2 * (i - w) + 1]) }
+            for (nx, ny) in [(mbx - 1, mby), (mbx, mby - 1)] where nx >= 0 && ny >= 0 && syntax.hasMotion[ny * w + nx] != 0 {
+                let (vx, vy) = syntax.macroblockMotion(nx, ny)
+                candidates.append(vx); candidates.append(vy)
+            }
             let (mvx, mvy) = motionSearch.search(source: src, sourceStride: source.luma.stride, reference: reference.luma,
                                                  x: mbx * 16, y: mby * 16, predicted: (px, py), candidates: candidates,
                                                  lambda: lambda.squareRoot())

@@ -1,9 +1,10 @@
 /// Rate-distortion optimised quantization, an encoder decision that leaves the bitstream format
 /// untouched: after the dead-zone quantizer, each level of magnitude 1 or 2, from the last in scan
-/// order back to the first, moves one step toward zero when the bits it saves are worth more than the
-/// distortion it adds (larger levels save about one bin per step, never worth a step's error). Distortion is the picture-domain squared error of the coefficient, through the energy of
-/// the transform's basis function at its position; rate is the block's exact binarization priced
-/// with the current context states (``MacroblockWriter/writeBlock(_:_:_:_:_:)``).
+/// order back to the first, moves one step toward zero when the bits it saves are worth more than
+/// the distortion it adds (larger levels save about one bin per step, never worth a step's error).
+/// Distortion is the picture-domain squared error of the coefficient, through the energy of the
+/// transform's basis function at its position; rate is the block's exact binarization priced with
+/// the current context states (``MacroblockWriter/writeBlock(_:_:_:_:_:)``).
 enum RateDistortionQuantizer {
     /// Bits beyond which one level change is not priced: more than lowering one level can save.
     static let largestSaving = 12.0
