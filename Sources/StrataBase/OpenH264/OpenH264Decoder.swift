@@ -115,7 +115,7 @@ public final class OpenH264Decoder {
               lumaStride >= width, chromaStride >= width / 2 else {
             throw .unsupportedPicture(accessUnit: accessUnit, detail: "missing planes or strides \(lumaStride)/\(chromaStride)")
         }
-        var frame = Frame(width: width, height: height)
+        var frame = Frame.forOverwrite(width: width, height: height)
         Self.copy(from: y, stride: lumaStride, into: &frame.luma)
         Self.copy(from: u, stride: chromaStride, into: &frame.cb)
         Self.copy(from: v, stride: chromaStride, into: &frame.cr)

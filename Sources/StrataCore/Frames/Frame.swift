@@ -28,15 +28,29 @@ public struct Frame: Sendable {
         cr = Plane(width: width / 2, height: height / 2, fill: chromaValue)
     }
 
+    /// A frame whose samples are unspecified until written: for producers (decoders, scalers)
+    /// that write every visible sample of all three planes.
+    package static func forOverwrite(width: Int, height: Int) -> Frame {
+        precondition(width > 0 && height > 0 && width % 2 == 0 && height % 2 == 0, "frame size must be positive and even, got \(width)x\(height)")
+        return Frame(luma: .forOverwrite(width: width, height: height),
+                     cb: .forOverwrite(width: width / 2, height: height / 2), cr: .forOverwrite(width: width / 2, height: height / 2))
+    }
+
+    private init(luma: Plane, cb: Plane, cr: Plane) {
+        self.luma = luma
+        self.cb = cb
+        self.cr = cr
+    }
+
     /// Creates a frame from packed I420 bytes (Y rows, then U rows, then V rows, no padding).
     public init(width: Int, height: Int, packedI420 bytes: UnsafeRawBufferPointer) {
-        self.init(width: width, height: height)
+        self = .forOverwrite(width: width, height: height)
         fill(packedI420: bytes)
     }
 
     /// Creates a frame from packed I420 bytes (Y rows, then U rows, then V rows, no padding).
     public init(width: Int, height: Int, packedI420 bytes: [UInt8]) {
-        self.init(width: width, height: height)
+        self = .forOverwrite(width: width, height: height)
         bytes.withUnsafeBytes { fill(packedI420: $0) }
     }
 

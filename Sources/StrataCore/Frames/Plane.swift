@@ -17,12 +17,22 @@ public struct Plane: Sendable {
 
     /// Creates a plane of the given size filled with `value`.
     public init(width: Int, height: Int, fill value: UInt8 = 0) {
+        self.init(width: width, height: height, zeroed: value == 0)
+        if value != 0 { storage.pointer.update(repeating: value, count: storage.count) }
+    }
+
+    /// A plane whose samples are unspecified until written: for producers (decoders, scalers) that
+    /// write every visible sample, so the memory is not cleared first.
+    package static func forOverwrite(width: Int, height: Int) -> Plane {
+        Plane(width: width, height: height, zeroed: false)
+    }
+
+    private init(width: Int, height: Int, zeroed: Bool) {
         precondition(width >= 0 && height >= 0, "plane size must not be negative")
         self.width = width
         self.height = height
         self.stride = max(Plane.rowAlignment, (width + Plane.rowAlignment - 1) / Plane.rowAlignment * Plane.rowAlignment)
-        self.storage = PlaneStorage(count: stride * max(height, 1))
-        if value != 0 { storage.pointer.update(repeating: value, count: storage.count) }
+        self.storage = PlaneStorage(count: stride * max(height, 1), zeroed: zeroed)
     }
 
     private mutating func makeUnique() {

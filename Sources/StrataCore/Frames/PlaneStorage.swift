@@ -19,16 +19,21 @@ final class PlaneStorage: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<UInt8>
     let count: Int
     private let mapped: Bool
+    private let recycler: PlaneRecycler
 
     /// Planes of at least this many bytes are mapped (page-aligned, zero-filled by the kernel).
     static let mappingThreshold = 256 * 1024
 
-    init(count: Int) {
+    /// Storage of `count` bytes. With `zeroed` false the bytes are unspecified (the previous
+    /// contents of a recycled mapping, or zeros): for producers that overwrite every sample.
+    init(count: Int, zeroed: Bool = true, recycler: PlaneRecycler = .shared) {
         self.count = count
+        self.recycler = recycler
         let bytes = max(count, 1)
-        if bytes >= Self.mappingThreshold, let raw = Self.map(bytes) {
+        if bytes >= Self.mappingThreshold, let raw = recycler.take(bytes) ?? Self.map(bytes) {
             pointer = raw.assumingMemoryBound(to: UInt8.self)
             mapped = true
+            if zeroed { pointer.update(repeating: 0, count: bytes) }
         } else {
             let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
             raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
@@ -38,14 +43,15 @@ final class PlaneStorage: @unchecked Sendable {
     }
 
     func copy() -> PlaneStorage {
-        let other = PlaneStorage(count: count)
+        let other = PlaneStorage(count: count, zeroed: false, recycler: recycler)
         other.pointer.update(from: pointer, count: count)
         return other
     }
 
     deinit {
         if mapped {
-            munmap(UnsafeMutableRawPointer(pointer), max(count, 1))
+            let raw = UnsafeMutableRawPointer(pointer), bytes = max(count, 1)
+            for (pointer, size) in recycler.keep(raw, bytes) { munmap(pointer, size) }
         } else {
             UnsafeMutableRawPointer(pointer).deallocate()
         }
@@ -62,5 +68,58 @@ final class PlaneStorage: @unchecked Sendable {
         guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, flags, -1, 0),
               raw != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
         return raw
+    }
+}
+
+/// Freed plane mappings kept for reuse, bounded by ``capacity`` bytes in all: the oldest make
+/// room for the newest, so the sizes kept follow the sizes in use.
+/// Shared by every thread; each operation is one short critical section.
+final class PlaneRecycler: @unchecked Sendable {
+    /// The recycler of every plane: up to 24 MiB, a handful of 1080p pictures.
+    static let shared = PlaneRecycler(capacity: 24 * 1024 * 1024)
+
+    /// Bytes of freed mappings kept at most.
+    let capacity: Int
+
+    private let lock: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
+    private var kept: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
+    private var keptBytes = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        lock.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(lock, nil)
+    }
+
+    deinit {
+        for entry in kept { munmap(entry.pointer, entry.bytes) }
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
+
+    /// A kept mapping of exactly `bytes` bytes, or nil.
+    func take(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        guard let index = kept.lastIndex(where: { $0.bytes == bytes }) else { return nil }
+        keptBytes -= bytes
+        return kept.remove(at: index).pointer
+    }
+
+    /// Keeps a freed mapping; returns the mappings the caller must unmap (the oldest kept ones
+    /// that no longer fit, or this one when it alone exceeds the capacity).
+    func keep(_ pointer: UnsafeMutableRawPointer, _ bytes: Int) -> [(UnsafeMutableRawPointer, Int)] {
+        guard bytes <= capacity else { return [(pointer, bytes)] }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        var evicted: [(UnsafeMutableRawPointer, Int)] = []
+        while keptBytes + bytes > capacity {
+            let oldest = kept.removeFirst()
+            keptBytes -= oldest.bytes
+            evicted.append((oldest.pointer, oldest.bytes))
+        }
+        kept.append((pointer, bytes))
+        keptBytes += bytes
+        return evicted
     }
 }

@@ -93,7 +93,7 @@ public final class Y4MReader {
         let got = frameBuffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, needed, file) }
         byteOffset += got
         guard got == needed else { throw .truncatedFrame(path: path, frame: framesRead, byteOffset: byteOffset) }
-        if frame.width != w || frame.height != h { frame = Frame(width: w, height: h) }
+        if frame.width != w || frame.height != h { frame = .forOverwrite(width: w, height: h) }
         frameBuffer.withUnsafeBytes { frame.fill(packedI420: $0) }
         framesRead += 1
         return true

@@ -72,7 +72,7 @@ public final class Scaler {
     public func scale(_ source: Frame, into destination: inout Frame) {
         precondition(source.width == sourceWidth && source.height == sourceHeight, "scaler source size mismatch")
         if destination.width != destinationWidth || destination.height != destinationHeight {
-            destination = Frame(width: destinationWidth, height: destinationHeight)
+            destination = .forOverwrite(width: destinationWidth, height: destinationHeight)
         }
         let srcStrides = [Int32(source.luma.stride), Int32(source.cb.stride), Int32(source.cr.stride), 0]
         let dstStrides = [Int32(destination.luma.stride), Int32(destination.cb.stride), Int32(destination.cr.stride), 0]
@@ -95,7 +95,7 @@ public final class Scaler {
 
     /// Scales `source` into a new frame.
     public func scale(_ source: Frame) -> Frame {
-        var out = Frame(width: destinationWidth, height: destinationHeight)
+        var out = Frame.forOverwrite(width: destinationWidth, height: destinationHeight)
         scale(source, into: &out)
         return out
     }

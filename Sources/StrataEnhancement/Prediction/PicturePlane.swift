@@ -128,7 +128,7 @@ final class Picture {
 
     /// The visible picture as a ``Frame``.
     func frame(width: Int, height: Int) -> Frame {
-        var frame = Frame(width: width, height: height)
+        var frame = Frame.forOverwrite(width: width, height: height)
         luma.store(into: &frame.luma)
         cb.store(into: &frame.cb)
         cr.store(into: &frame.cr)
