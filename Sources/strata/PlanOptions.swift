@@ -12,8 +12,11 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "Temporal layers of the hierarchy (1-4); each halves the frame rate of the one above.")
     var temporalLayers: Int = LayerPlan.standard.temporalLayers
 
-    @Option(help: ArgumentHelp("Enhancement layers, lowest first, as DIVISOR:QP pairs separated by commas.",
-                               valueName: "layers"))
+    @Option(help: ArgumentHelp("""
+        Enhancement layers, lowest first, as DIVISOR:QP pairs separated by commas. In place of a QP, \
+        NNNk asks for NNN kbit/s of the layer alone and NNdB for a luma PSNR of NN dB; each segment's QP \
+        is then chosen by trial encodes of that segment (slower).
+        """, valueName: "layers"))
     var layers: String = LayerPlan.standard.enhancementLayers.map { "\($0.divisor):\($0.qp)" }.joined(separator: ",")
 
     @Option(help: "Segment duration in seconds; every segment starts with an IDR.")
@@ -23,15 +26,11 @@ struct PlanOptions: ParsableArguments {
     var jobs: Int?
 
     func plan() throws -> LayerPlan {
-        var enhancement: [EnhancementLayerPlan] = []
-        if !layers.isEmpty && layers != "none" {
-            for item in layers.split(separator: ",") {
-                let parts = item.split(separator: ":")
-                guard parts.count == 2, let d = Int(parts[0]), let q = Int(parts[1]) else {
-                    throw ValidationError("--layers: '\(item)' is not DIVISOR:QP (for example 1:30)")
-                }
-                enhancement.append(EnhancementLayerPlan(divisor: d, qp: q))
-            }
+        let enhancement: [EnhancementLayerPlan]
+        do {
+            enhancement = try EnhancementLayerPlan.list(parsing: layers)
+        } catch {
+            throw ValidationError("--layers: \(error)")
         }
         return LayerPlan(baseDivisor: baseDivisor, baseQP: baseQP, temporalLayers: temporalLayers, enhancementLayers: enhancement)
     }

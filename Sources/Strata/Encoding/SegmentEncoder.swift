@@ -15,6 +15,55 @@ struct EncodedSegment: Sendable {
     var temporalIds: [Int]
     /// Reconstruction quality of each layer against the source at its own size (luma SSE, samples).
     var layerErrors: [(sse: UInt64, samples: Int)]
+    /// The QP each enhancement layer was coded at in this segment (chosen by rate control where the plan sets a target).
+    var layerQPs: [Int]
+}
+
+/// The OpenH264 base of one segment: encoder and the decoder that gives the picture the first
+/// enhancement layer predicts from.
+private struct BaseCoder {
+    let encoder: OpenH264Encoder
+    let decoder: OpenH264Decoder
+    let segment: Int
+
+    init(plan: LayerPlan, source: VideoFormat, segment: Int) throws(StrataError) {
+        let size = plan.size(ofLayer: 0, sourceWidth: source.width, sourceHeight: source.height)
+        self.segment = segment
+        do {
+            encoder = try OpenH264Encoder(BaseEncoderConfiguration(
+                width: size.width, height: size.height, frameRate: source.frameRate,
+                temporalLayers: plan.temporalLayers, rateControl: .constantQP(plan.baseQP)))
+            decoder = try OpenH264Decoder()
+        } catch {
+            throw .baseLayer(segment: segment, message: "\(error)")
+        }
+    }
+
+    /// Codes one base picture into `segment` (access unit and temporal id); returns the decoded picture.
+    func code(_ picture: Frame, frame: Int, into segment: inout EncodedSegment) throws(StrataError) -> Frame {
+        do {
+            let unit = try encoder.encode(picture, forceIDR: segment.base.isEmpty)
+            guard let decoded = try decoder.decode(unit.nalUnits.filter(\.isAVCBaseNAL)) else {
+                throw StrataError.baseLayer(segment: self.segment, message: "frame \(frame): the base decoder returned no picture for NAL units of types \(unit.nalUnits.map(\.type))")
+            }
+            segment.base.append(unit)
+            segment.temporalIds.append(unit.temporalId)
+            return decoded
+        } catch let e as StrataError {
+            throw e
+        } catch {
+            throw .baseLayer(segment: self.segment, message: "frame \(frame): \(error)")
+        }
+    }
+}
+
+extension LayerRateTarget {
+    var enhancementTarget: EnhancementRateTarget {
+        switch self {
+        case .kbps(let kbps): .kbps(kbps)
+        case .psnrY(let psnr): .psnr(psnr)
+        }
+    }
 }
 
 /// Encodes one segment through every layer: the OpenH264 base, its decoded picture, and
@@ -27,6 +76,9 @@ struct SegmentEncoder {
     let plan: LayerPlan
     let source: VideoFormat
     let layerParameters: [EnhancementLayerParameters]
+    /// Bytes a layer's fragment adds to its payloads, by (layer, segment, first frame, temporal ids):
+    /// a bitrate target counts whole fragments, so the payloads aim at the target less this.
+    var fragmentOverhead: (@Sendable (Int, Int, Int, [Int]) -> Int)?
 
     init(plan: LayerPlan, source: VideoFormat) {
         self.plan = plan
@@ -42,18 +94,12 @@ struct SegmentEncoder {
         layerParameters = params
     }
 
+    /// Encodes one segment. Layers at a constant QP are coded frame by frame through every layer,
+    /// holding one picture per layer; when a layer has a rate target, the segment is coded a layer
+    /// at a time instead (that layer's QP is chosen by trial encodes of the whole segment over the
+    /// decoded layer below, so those pictures are held for the segment).
     func encode(index: Int, firstFrame: Int, frames: [Frame]) throws(StrataError) -> EncodedSegment {
-        let baseSize = plan.size(ofLayer: 0, sourceWidth: source.width, sourceHeight: source.height)
-        let baseEncoder: OpenH264Encoder
-        let baseDecoder: OpenH264Decoder
-        do {
-            baseEncoder = try OpenH264Encoder(BaseEncoderConfiguration(
-                width: baseSize.width, height: baseSize.height, frameRate: source.frameRate,
-                temporalLayers: plan.temporalLayers, rateControl: .constantQP(plan.baseQP)))
-            baseDecoder = try OpenH264Decoder()
-        } catch {
-            throw .baseLayer(segment: index, message: "\(error)")
-        }
+        let base = try BaseCoder(plan: plan, source: source, segment: index)
         let scalers = try makeScalers()
         var encoders: [EnhancementEncoder] = []
         for (k, p) in layerParameters.enumerated() {
@@ -65,48 +111,65 @@ struct SegmentEncoder {
                 throw .enhancementLayer(layer: "L\(k + 1)", segment: index, message: "\(error)")
             }
         }
+        var segment = EncodedSegment(index: index, firstFrame: firstFrame, base: [], enhancement: Array(repeating: [], count: encoders.count),
+                                     temporalIds: [], layerErrors: Array(repeating: (0, 0), count: plan.layerCount),
+                                     layerQPs: plan.enhancementLayers.map(\.qp))
+        @inline(__always) func scaled(_ frame: Frame, _ k: Int) -> Frame { scalers[k].map { $0.scale(frame) } ?? frame }
 
-        var base: [AccessUnit] = []
-        var enhancement = [[[UInt8]]](repeating: [], count: encoders.count)
-        var temporalIds: [Int] = []
-        var errors = [(sse: UInt64, samples: Int)](repeating: (0, 0), count: plan.layerCount)
-        var scaled = [Frame](repeating: Frame(width: 2, height: 2), count: plan.layerCount)
+        guard plan.enhancementLayers.contains(where: { $0.target != nil }) else {
+            for (i, frame) in frames.enumerated() {
+                let baseSource = scaled(frame, 0)
+                var lower = try base.code(baseSource, frame: firstFrame + i, into: &segment)
+                accumulate(&segment.layerErrors[0], baseSource, lower)
+                for (k, encoder) in encoders.enumerated() {
+                    lower = try code(encoder, layer: k + 1, scaled(frame, k + 1), over: lower, frame: firstFrame + i, into: &segment)
+                }
+            }
+            return segment
+        }
 
+        var lowers: [Frame] = []
         for (i, frame) in frames.enumerated() {
-            // Source pictures at every layer size.
-            for k in 0..<plan.layerCount {
-                if let scaler = scalers[k] { scaler.scale(frame, into: &scaled[k]) } else { scaled[k] = frame }
-            }
-            let unit: AccessUnit
-            let decoded: Frame
-            do {
-                unit = try baseEncoder.encode(scaled[0], forceIDR: i == 0)
-                guard let picture = try baseDecoder.decode(unit.nalUnits.filter(\.isAVCBaseNAL)) else {
-                    throw StrataError.baseLayer(segment: index, message: "frame \(firstFrame + i): the base decoder returned no picture for NAL units of types \(unit.nalUnits.map(\.type))")
-                }
-                decoded = picture
-            } catch let e as StrataError {
-                throw e
-            } catch {
-                throw .baseLayer(segment: index, message: "frame \(firstFrame + i): \(error)")
-            }
-            base.append(unit)
-            temporalIds.append(unit.temporalId)
-            accumulate(&errors[0], scaled[0], decoded)
-            var lower = decoded
-            for (k, encoder) in encoders.enumerated() {
+            let baseSource = scaled(frame, 0)
+            lowers.append(try base.code(baseSource, frame: firstFrame + i, into: &segment))
+            accumulate(&segment.layerErrors[0], baseSource, lowers[i])
+        }
+        for (k, encoder) in encoders.enumerated() {
+            let sources = frames.map { scaled($0, k + 1) }
+            if let target = plan.enhancementLayers[k].target {
                 do {
-                    let out = try encoder.encode(source: scaled[k + 1], lower: lower, temporalId: unit.temporalId)
-                    enhancement[k].append(out.payload)
-                    accumulate(&errors[k + 1], scaled[k + 1], out.reconstruction)
-                    lower = out.reconstruction
+                    var payloadTarget = target.enhancementTarget
+                    if case .kbps(let kbps) = target, let overhead = fragmentOverhead?(k + 1, index, firstFrame, segment.temporalIds) {
+                        let seconds = Double(frames.count) / source.frameRate.framesPerSecond
+                        payloadTarget = .kbps(max(kbps - Double(overhead) * 8 / 1000 / seconds, kbps / 10))
+                    }
+                    let (qp, _) = try EnhancementRateControl.chooseQP(
+                        target: payloadTarget, parameters: layerParameters[k], frameRate: source.frameRate.framesPerSecond,
+                        sources: sources, lowers: lowers, temporalIds: segment.temporalIds)
+                    encoder.setQP(qp)
+                    segment.layerQPs[k] = qp
                 } catch {
-                    throw .enhancementLayer(layer: "L\(k + 1)", segment: index, message: "frame \(firstFrame + i): \(error)")
+                    throw .enhancementLayer(layer: "L\(k + 1)", segment: index, message: "rate control: \(error)")
                 }
+            }
+            for i in frames.indices {
+                lowers[i] = try code(encoder, layer: k + 1, sources[i], over: lowers[i], frame: firstFrame + i, into: &segment)
             }
         }
-        return EncodedSegment(index: index, firstFrame: firstFrame, base: base, enhancement: enhancement,
-                              temporalIds: temporalIds, layerErrors: errors)
+        return segment
+    }
+
+    /// Codes one frame of enhancement layer `layer` into `segment`; returns its reconstruction.
+    private func code(_ encoder: EnhancementEncoder, layer: Int, _ source: Frame, over lower: Frame, frame: Int,
+                      into segment: inout EncodedSegment) throws(StrataError) -> Frame {
+        do {
+            let out = try encoder.encode(source: source, lower: lower, temporalId: segment.temporalIds[frame - segment.firstFrame])
+            segment.enhancement[layer - 1].append(out.payload)
+            accumulate(&segment.layerErrors[layer], source, out.reconstruction)
+            return out.reconstruction
+        } catch {
+            throw .enhancementLayer(layer: "L\(layer)", segment: segment.index, message: "frame \(frame): \(error)")
+        }
     }
 
     private func accumulate(_ acc: inout (sse: UInt64, samples: Int), _ a: Frame, _ b: Frame) {

@@ -47,10 +47,12 @@ public enum StreamEncoder {
         guard framesPerSegment >= 1 else {
             throw StrataError.invalidSegmentLength("\(configuration.segmentSeconds) s is shorter than one frame at \(format.frameRate) fps")
         }
-        let segmentEncoder = SegmentEncoder(plan: plan, source: format)
+        var configuredEncoder = SegmentEncoder(plan: plan, source: format)
         let writer = try StreamWriter(outputPath: output, plan: plan, source: format, sourceName: sourceName,
                                       segmentSeconds: configuration.segmentSeconds,
-                                      enhancementConfigurations: segmentEncoder.layerParameters.map { $0.serialized() })
+                                      enhancementConfigurations: configuredEncoder.layerParameters.map { $0.serialized() })
+        configuredEncoder.fragmentOverhead = writer.fragmentOverhead()
+        let segmentEncoder = configuredEncoder
         var framesRead = 0
         var segmentsDone = 0
         var framesDone = 0

@@ -17,6 +17,8 @@ final class StreamWriter {
     private var initSizes: [Int]
     private var fragmentSizes: [[Int]]
     private var segments: [StreamManifest.Segment] = []
+    /// The QP of every enhancement layer, per segment written.
+    private var segmentQPs: [[Int]] = []
     private var baseParameterSets: (sps: [[UInt8]], pps: [[UInt8]])?
 
     /// The layer ids, `L0` (base) upward.
@@ -103,18 +105,38 @@ final class StreamWriter {
                   to: "L0/\(segment.index).m4s", layer: 0, isInit: false)
         for (k, payloads) in segment.enhancement.enumerated() {
             let layer = k + 1
-            let enhancementSamples = payloads.enumerated().map { i, payload in
-                MediaSample(data: payload, duration: sampleDuration, isSync: i == 0, temporalId: segment.temporalIds[i])
-            }
-            try write(CMAFWriter.mediaSegment(tracks[layer]!, sequenceNumber: UInt32(segment.index + 1), baseMediaDecodeTime: time,
-                                              samples: enhancementSamples),
+            try write(Self.enhancementFragment(tracks[layer]!, sampleDuration: sampleDuration, index: segment.index, time: time,
+                                               payloads: payloads, temporalIds: segment.temporalIds),
                       to: "L\(layer)/\(segment.index).m4s", layer: layer, isInit: false)
         }
         segments.append(StreamManifest.Segment(index: segment.index, firstFrame: segment.firstFrame, frames: segment.base.count))
+        segmentQPs.append(segment.layerQPs)
+    }
+
+    /// The fragment of an enhancement layer for one segment.
+    private static func enhancementFragment(_ track: TrackDescription, sampleDuration: UInt32, index: Int, time: UInt64,
+                                            payloads: [[UInt8]], temporalIds: [Int]) -> [UInt8] {
+        let samples = payloads.enumerated().map { i, payload in
+            MediaSample(data: payload, duration: sampleDuration, isSync: i == 0, temporalId: temporalIds[i])
+        }
+        return CMAFWriter.mediaSegment(track, sequenceNumber: UInt32(index + 1), baseMediaDecodeTime: time, samples: samples)
+    }
+
+    /// What a fragment of enhancement layer `layer` (1...) adds to its samples' payloads (boxes,
+    /// per-sample entries), in bytes, as a function of the segment's temporal ids: rate control
+    /// subtracts it from a layer's bitrate target, which counts whole fragments.
+    func fragmentOverhead() -> @Sendable (_ layer: Int, _ segment: Int, _ firstFrame: Int, _ temporalIds: [Int]) -> Int {
+        let tracks = self.tracks, sampleDuration = self.sampleDuration
+        return { layer, segment, firstFrame, temporalIds in
+            StreamWriter.enhancementFragment(tracks[layer]!, sampleDuration: sampleDuration, index: segment,
+                                             time: UInt64(firstFrame) * UInt64(sampleDuration),
+                                             payloads: temporalIds.map { _ in [] }, temporalIds: temporalIds).count
+        }
     }
 
     /// Writes the manifests and swaps the finished directory into place.
     func finish() throws(StrataError) -> StreamManifest {
+        func target(_ layer: Int) -> LayerRateTarget? { layer == 0 ? nil : plan.enhancementLayers[layer - 1].target }
         let frames = segments.reduce(0) { $0 + $1.frames }
         let duration = Double(frames) * Double(source.frameRate.denominator) / Double(source.frameRate.numerator)
         var layers: [StreamManifest.Layer] = []
@@ -130,7 +152,10 @@ final class StreamWriter {
                 initSegment: "\(id)/init.mp4", fragments: segments.map { "\(id)/\($0.index).m4s" },
                 trackID: UInt32(k + 1), timescale: timescale, temporalLayers: plan.temporalLayers,
                 fragmentBytes: fragmentSizes[k], initBytes: initSizes[k],
-                qp: k == 0 ? plan.baseQP : plan.enhancementLayers[k - 1].qp))
+                qp: k == 0 ? plan.baseQP : (target(k) == nil ? plan.enhancementLayers[k - 1].qp : nil),
+                targetKbps: { if case .kbps(let v) = target(k) { v } else { nil } }(),
+                targetPSNRY: { if case .psnrY(let v) = target(k) { v } else { nil } }(),
+                segmentQPs: target(k) == nil ? nil : segmentQPs.map { $0[k - 1] }))
         }
         let manifest = StreamManifest(
             source: .init(width: source.width, height: source.height, fpsNum: source.frameRate.numerator,

@@ -1,14 +1,56 @@
+/// What the rate control of an enhancement layer aims at, per segment.
+public enum LayerRateTarget: Sendable, Codable, Hashable {
+    /// The bitrate of the layer alone (not counting the layers below), in kbit/s.
+    case kbps(Double)
+    /// The luma PSNR of the layer's pictures against the source scaled to the layer's size, in dB.
+    case psnrY(Double)
+}
+
 /// One enhancement layer of a ``LayerPlan``.
 public struct EnhancementLayerPlan: Sendable, Codable, Hashable {
     /// Picture size of the layer as a divisor of the source size (1 = source resolution, 2 = half).
     public var divisor: Int
-    /// Quantizer of the layer (0...51, the step doubles every 6); lower is better quality.
+    /// Quantizer of the layer (0...51, the step doubles every 6); lower is better quality. With a
+    /// ``target`` it is the first QP the rate control tries in each segment.
     public var qp: Int
+    /// A bitrate or quality the layer meets in every segment (nil: every segment at ``qp``). Each
+    /// segment's QP is then chosen by trial encodes of that segment, so a layer with a target
+    /// costs a few times the encoding time of a constant-QP layer.
+    public var target: LayerRateTarget?
 
     /// Creates a layer plan entry.
-    public init(divisor: Int, qp: Int) {
+    public init(divisor: Int, qp: Int, target: LayerRateTarget? = nil) {
         self.divisor = divisor
         self.qp = qp
+        self.target = target
+    }
+
+    /// Parses the command-line form of a list of layers, lowest first: `DIVISOR:QP` items separated
+    /// by commas (`1:30,1:24`), where in place of a QP `NNNk` asks for NNN kbit/s of the layer alone
+    /// and `NNdB` for a luma PSNR of NN dB. A layer with a target starts its QP search at the QP the
+    /// standard plan gives the layer at its position. An empty string or `none` is no layer.
+    public static func list(parsing text: String) throws(StrataError) -> [EnhancementLayerPlan] {
+        var layers: [EnhancementLayerPlan] = []
+        guard !text.isEmpty && text != "none" else { return layers }
+        let standard = LayerPlan.standard.enhancementLayers
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let divisor = Int(parts[0]) else {
+                throw .invalidPlan("'\(item)' is not DIVISOR:QP (for example 1:30, 1:800k or 1:40dB)")
+            }
+            let value = parts[1].lowercased()
+            let start = standard[min(layers.count, standard.count - 1)].qp
+            if let qp = Int(value) {
+                layers.append(EnhancementLayerPlan(divisor: divisor, qp: qp))
+            } else if value.hasSuffix("k"), let kbps = Double(value.dropLast()), kbps.isFinite {
+                layers.append(EnhancementLayerPlan(divisor: divisor, qp: start, target: .kbps(kbps)))
+            } else if value.hasSuffix("db"), let psnr = Double(value.dropLast(2)), psnr.isFinite {
+                layers.append(EnhancementLayerPlan(divisor: divisor, qp: start, target: .psnrY(psnr)))
+            } else {
+                throw .invalidPlan("'\(parts[1])' in '\(item)' is not a QP (30), a bitrate (800k) or a PSNR (40dB)")
+            }
+        }
+        return layers
     }
 }
 
@@ -61,6 +103,13 @@ public struct LayerPlan: Sendable, Codable, Hashable {
         var previous = baseDivisor
         for (i, layer) in enhancementLayers.enumerated() {
             guard (0...51).contains(layer.qp) else { throw .invalidPlan("layer L\(i + 1): QP must be 0...51, got \(layer.qp)") }
+            switch layer.target {
+            case .kbps(let kbps) where !(kbps > 0 && kbps <= 1_000_000):
+                throw .invalidPlan("layer L\(i + 1): bitrate target must be above 0 and at most 1000000 kbit/s, got \(kbps)")
+            case .psnrY(let psnr) where !(psnr >= 10 && psnr <= 99):
+                throw .invalidPlan("layer L\(i + 1): PSNR target must be 10...99 dB, got \(psnr)")
+            default: break
+            }
             guard layer.divisor >= 1 && layer.divisor <= previous else {
                 throw .invalidPlan("layer L\(i + 1): divisor \(layer.divisor) must be at least 1 and no larger than the layer below's (\(previous))")
             }

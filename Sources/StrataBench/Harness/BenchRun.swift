@@ -280,13 +280,15 @@ final class BenchRun {
             let qp = min(51, max(0, topLayer.qp + offset))
             guard !qps.contains(qp) else { notify(.bdRate, "top QP \(qp) already measured", advance: 2); continue }
             let quality: Double, kbps: Double
-            if qp == topLayer.qp {
+            // A rate-controlled top layer was not coded at its QP: every point is then its own encode.
+            if qp == topLayer.qp && topLayer.target == nil {
                 quality = QualityScore(psnrY: top.psnrY, ssim: top.ssim, vmaf: top.vmaf).value(metric)
                 kbps = main.layered.totalKbps
                 notify(.bdRate, "top QP \(qp): from the main encode", advance: 1)
             } else {
                 var variant = plan
                 variant.enhancementLayers[variant.enhancementLayers.count - 1].qp = qp
+                variant.enhancementLayers[variant.enhancementLayers.count - 1].target = nil
                 let output = workDirectory + "/bd-\(qp)"
                 let (manifest, _) = try await LayeredSide.encode(frames: source, format: format, clip: clip, plan: variant,
                                                                  segmentSeconds: options.segmentSeconds, concurrency: options.concurrency,

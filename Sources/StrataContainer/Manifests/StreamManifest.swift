@@ -116,24 +116,28 @@ public struct StreamManifest: Sendable, Codable, Hashable {
         public var qp: Int?
         /// Bit-rate target in kbit/s, when the layer was rate-controlled.
         public var targetKbps: Double?
+        /// Luma PSNR target in dB, when the layer was rate-controlled to a quality.
+        public var targetPSNRY: Double?
+        /// The quantizer each segment was coded at, in segment order, when the layer was rate-controlled.
+        public var segmentQPs: [Int]?
 
         /// A layer description.
         public init(id: String, kind: LayerKind, codec: String, width: Int, height: Int, dependsOn: [String],
                     bytes: Int, kbps: Double, initSegment: String, fragments: [String], trackID: UInt32,
                     timescale: UInt32, temporalLayers: Int, fragmentBytes: [Int], initBytes: Int,
-                    qp: Int? = nil, targetKbps: Double? = nil) {
+                    qp: Int? = nil, targetKbps: Double? = nil, targetPSNRY: Double? = nil, segmentQPs: [Int]? = nil) {
             self.id = id; self.kind = kind; self.codec = codec; self.width = width; self.height = height
             self.dependsOn = dependsOn; self.bytes = bytes; self.kbps = kbps; self.initSegment = initSegment
             self.fragments = fragments; self.trackID = trackID; self.timescale = timescale
             self.temporalLayers = temporalLayers; self.fragmentBytes = fragmentBytes; self.initBytes = initBytes
-            self.qp = qp; self.targetKbps = targetKbps
+            self.qp = qp; self.targetKbps = targetKbps; self.targetPSNRY = targetPSNRY; self.segmentQPs = segmentQPs
         }
 
         enum CodingKeys: String, CodingKey {
             case id, kind, codec, width, height, bytes, kbps, fragments, timescale, qp
             case dependsOn = "depends_on", initSegment = "init", trackID = "track_id"
             case temporalLayers = "temporal_layers", fragmentBytes = "fragment_bytes", initBytes = "init_bytes"
-            case targetKbps = "target_kbps"
+            case targetKbps = "target_kbps", targetPSNRY = "target_psnr_y", segmentQPs = "segment_qps"
         }
     }
 
@@ -185,6 +189,7 @@ public struct StreamManifest: Sendable, Codable, Hashable {
         for i in copy.layers.indices {
             copy.layers[i].kbps = finite(copy.layers[i].kbps)
             copy.layers[i].targetKbps = copy.layers[i].targetKbps.map(finite)
+            copy.layers[i].targetPSNRY = copy.layers[i].targetPSNRY.map(finite)
         }
         return copy
     }
@@ -256,6 +261,11 @@ public struct StreamManifest: Sendable, Codable, Hashable {
             }
             guard layer.fragmentBytes.count == segments.count else {
                 throw fail("layer \(layer.id) lists \(layer.fragmentBytes.count) fragment sizes for \(segments.count) segments")
+            }
+            if let qps = layer.segmentQPs {
+                guard qps.count == segments.count, qps.allSatisfy({ (0...51).contains($0) }) else {
+                    throw fail("layer \(layer.id) segment_qps must hold one QP in 0...51 per segment (\(qps.count) for \(segments.count) segments)")
+                }
             }
             for p in [layer.initSegment] + layer.fragments where !Self.isSafeRelativePath(p) {
                 throw fail("layer \(layer.id): path \"\(p)\" is not a relative path inside the stream")
