@@ -9,6 +9,9 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "Constant QP of the OpenH264 base (0-51, lower is better).")
     var baseQP: Int = LayerPlan.standard.baseQP
 
+    @Option(help: "Bitrate of the OpenH264 base in kbit/s, met by its rate control, instead of --base-qp.")
+    var baseKbps: Int?
+
     @Option(help: "Temporal layers of the hierarchy (1-4); each halves the frame rate of the one above.")
     var temporalLayers: Int = LayerPlan.standard.temporalLayers
 
@@ -32,7 +35,8 @@ struct PlanOptions: ParsableArguments {
         } catch {
             throw ValidationError("--layers: \(error)")
         }
-        return LayerPlan(baseDivisor: baseDivisor, baseQP: baseQP, temporalLayers: temporalLayers, enhancementLayers: enhancement)
+        return LayerPlan(baseDivisor: baseDivisor, baseQP: baseQP, baseKbps: baseKbps, temporalLayers: temporalLayers,
+                         enhancementLayers: enhancement)
     }
 
     func configuration() throws -> EncoderConfiguration {

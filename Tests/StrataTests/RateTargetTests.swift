@@ -53,6 +53,21 @@ struct RateTargetTests {
         #expect(written.layers[2].segmentQPs == manifest.layers[2].segmentQPs)
     }
 
+    @Test("a base bitrate goes to OpenH264's rate control and is recorded instead of a QP")
+    func baseBitrate() async throws {
+        let work = TemporaryDirectory()
+        defer { work.cleanup() }
+        let clip = SyntheticClip(width: 256, height: 192, frameRate: FrameRate(8), frameCount: 16, seed: 22)
+        for target in [60, 240] {
+            let plan = LayerPlan(baseDivisor: 1, baseQP: 30, baseKbps: target, temporalLayers: 3, enhancementLayers: [])
+            let manifest = try await StreamEncoder.encode(source: FrameSequenceSource(format: clip.format, frames: clip.frames()),
+                                                          sourceName: "base clip", output: work.path + "/b\(target)",
+                                                          configuration: EncoderConfiguration(plan: plan, segmentSeconds: 1))
+            #expect(manifest.layers[0].qp == nil && manifest.layers[0].targetKbps == Double(target))
+            #expect(abs(manifest.layers[0].kbps / Double(target) - 1) < 0.25, "base: \(manifest.layers[0].kbps) kbit/s for \(target)")
+        }
+    }
+
     @Test("a quality target gives every segment of the layer about that PSNR")
     func qualityTarget() throws {
         let plan = Self.plan(EnhancementLayerPlan(divisor: 1, qp: 34), EnhancementLayerPlan(divisor: 1, qp: 26, target: .psnrY(38)))

@@ -32,7 +32,7 @@ private struct BaseCoder {
         do {
             encoder = try OpenH264Encoder(BaseEncoderConfiguration(
                 width: size.width, height: size.height, frameRate: source.frameRate,
-                temporalLayers: plan.temporalLayers, rateControl: .constantQP(plan.baseQP)))
+                temporalLayers: plan.temporalLayers, rateControl: plan.baseKbps.map { .bitrate(kbps: $0) } ?? .constantQP(plan.baseQP)))
             decoder = try OpenH264Decoder()
         } catch {
             throw .baseLayer(segment: segment, message: "\(error)")

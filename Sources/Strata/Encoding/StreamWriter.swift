@@ -152,8 +152,8 @@ final class StreamWriter {
                 initSegment: "\(id)/init.mp4", fragments: segments.map { "\(id)/\($0.index).m4s" },
                 trackID: UInt32(k + 1), timescale: timescale, temporalLayers: plan.temporalLayers,
                 fragmentBytes: fragmentSizes[k], initBytes: initSizes[k],
-                qp: k == 0 ? plan.baseQP : (target(k) == nil ? plan.enhancementLayers[k - 1].qp : nil),
-                targetKbps: { if case .kbps(let v) = target(k) { v } else { nil } }(),
+                qp: k == 0 ? (plan.baseKbps == nil ? plan.baseQP : nil) : (target(k) == nil ? plan.enhancementLayers[k - 1].qp : nil),
+                targetKbps: k == 0 ? plan.baseKbps.map(Double.init) : { if case .kbps(let v) = target(k) { v } else { nil } }(),
                 targetPSNRY: { if case .psnrY(let v) = target(k) { v } else { nil } }(),
                 segmentQPs: target(k) == nil ? nil : segmentQPs.map { $0[k - 1] }))
         }

@@ -62,17 +62,21 @@ public struct EnhancementLayerPlan: Sendable, Codable, Hashable {
 public struct LayerPlan: Sendable, Codable, Hashable {
     /// Base picture size as a divisor of the source size (2 = half width and height).
     public var baseDivisor: Int
-    /// Constant quantizer of the OpenH264 base.
+    /// Constant quantizer of the OpenH264 base (unused when ``baseKbps`` is set).
     public var baseQP: Int
+    /// A bitrate for the base in kbit/s, met by OpenH264's own rate control (restarted at every
+    /// segment) instead of a constant ``baseQP``; nil for constant QP.
+    public var baseKbps: Int?
     /// Temporal layers of the base's hierarchy (1...4); every layer follows it.
     public var temporalLayers: Int
     /// Enhancement layers, lowest first.
     public var enhancementLayers: [EnhancementLayerPlan]
 
     /// Creates a plan.
-    public init(baseDivisor: Int, baseQP: Int, temporalLayers: Int, enhancementLayers: [EnhancementLayerPlan]) {
+    public init(baseDivisor: Int, baseQP: Int, baseKbps: Int? = nil, temporalLayers: Int, enhancementLayers: [EnhancementLayerPlan]) {
         self.baseDivisor = baseDivisor
         self.baseQP = baseQP
+        self.baseKbps = baseKbps
         self.temporalLayers = temporalLayers
         self.enhancementLayers = enhancementLayers
     }
@@ -99,6 +103,9 @@ public struct LayerPlan: Sendable, Codable, Hashable {
         guard (1...4).contains(temporalLayers) else { throw .invalidPlan("temporal layers must be 1...4, got \(temporalLayers)") }
         guard baseDivisor >= 1 && baseDivisor <= 8 else { throw .invalidPlan("base divisor must be 1...8, got \(baseDivisor)") }
         guard (0...51).contains(baseQP) else { throw .invalidPlan("base QP must be 0...51, got \(baseQP)") }
+        if let kbps = baseKbps, !(1...1_000_000).contains(kbps) {
+            throw .invalidPlan("base bitrate must be 1...1000000 kbit/s, got \(kbps)")
+        }
         guard enhancementLayers.count <= 6 else { throw .invalidPlan("at most 6 enhancement layers, got \(enhancementLayers.count)") }
         var previous = baseDivisor
         for (i, layer) in enhancementLayers.enumerated() {
