@@ -54,6 +54,7 @@ public final class EnhancementDecoder {
                                 expectedHeight: parameters.referenceHeight, width: lower.width, height: lower.height)
         }
         let reference = references.reference(forTemporalId: temporalId)
+        reference?.prepareAsReference()
         let current = references.freePicture(in: pool)
         let outcome: Result<Void, EnhancementError> = payload.withUnsafeBufferPointer { bytes in
             do throws(EnhancementError) {
@@ -69,8 +70,7 @@ public final class EnhancementDecoder {
             }
         }
         if case .failure(let error) = outcome { throw error }
-        current.extendBorders()
-        current.upsampledLower!.extendBorders()
+        current.samplesChanged()
         references.insert(current, temporalId: temporalId)
         return current.frame(width: parameters.width, height: parameters.height)
     }

@@ -80,6 +80,7 @@ public final class EnhancementEncoder {
                                 expectedHeight: parameters.referenceHeight, width: lower.width, height: lower.height)
         }
         let reference = references.reference(forTemporalId: temporalId)
+        reference?.prepareAsReference()
         let qp = min(max(frameQPBase + EnhancementEncoder.qpOffset(temporalId: temporalId, hasReference: reference != nil), 0), 51)
         let current = references.freePicture(in: pool)
         source.luma.load(frame.luma)
@@ -104,8 +105,7 @@ public final class EnhancementEncoder {
         rangeEncoder = writer.encoder
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }
         DeblockingFilter.apply(current, syntax, qp: qp)
-        current.extendBorders()
-        interLayer.extendBorders()
+        current.samplesChanged()
         references.insert(current, temporalId: temporalId)
         return EncodedEnhancementFrame(payload: payload, reconstruction: current.frame(width: parameters.width, height: parameters.height))
     }

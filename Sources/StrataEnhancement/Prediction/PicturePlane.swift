@@ -117,6 +117,23 @@ final class Picture {
         contexts = ContextStates()
     }
 
+    /// Whether the margins hold the replicated edges of the current samples (of this picture and of
+    /// ``upsampledLower``). Margins are filled only once a later frame predicts from the picture, so
+    /// pictures no frame references (the top temporal layer's) never pay for it.
+    private var bordersExtended = false
+
+    /// Records that the samples were rewritten: the margins are stale.
+    func samplesChanged() { bordersExtended = false }
+
+    /// Fills the margins of this picture and of its ``upsampledLower``, once per contents, before
+    /// motion-compensated prediction reads beyond the coded area.
+    func prepareAsReference() {
+        guard !bordersExtended else { return }
+        extendBorders()
+        upsampledLower?.extendBorders()
+        bordersExtended = true
+    }
+
     /// Plane 0 (luma), 1 (Cb) or 2 (Cr).
     @inline(__always) func plane(_ index: Int) -> PicturePlane { index == 0 ? luma : (index == 1 ? cb : cr) }
 
