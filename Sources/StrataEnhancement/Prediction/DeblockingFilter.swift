@@ -33,17 +33,30 @@ enum DeblockingFilter {
             let dx = abs(syntax.motion8[2 * u0] - syntax.motion8[2 * u1]), dy = abs(syntax.motion8[2 * u0 + 1] - syntax.motion8[2 * u1 + 1])
             return dx >= 4 || dy >= 4 ? 1 : 0
         }
+        // Strengths of every 8x8 edge segment, computed once: chroma edges reuse the luma ones.
+        let gridH = mbH * 2
+        let strengths = UnsafeMutablePointer<UInt8>.allocate(capacity: 2 * gridW * gridH)
+        defer { strengths.deallocate() }
+        let vertical = strengths, horizontal = strengths + gridW * gridH
+        for by in 0..<gridH {
+            vertical[by * gridW] = 0
+            for bx in 1..<gridW { vertical[by * gridW + bx] = UInt8(strength(bx - 1, by, bx, by)) }
+        }
+        for bx in 0..<gridW { horizontal[bx] = 0 }
+        for by in 1..<max(gridH, 1) {
+            for bx in 0..<gridW { horizontal[by * gridW + bx] = UInt8(strength(bx, by - 1, bx, by)) }
+        }
         let luma = picture.luma, ls = luma.stride
         // Vertical edges, left to right, then horizontal edges, top to bottom.
-        for by in 0..<(mbH * 2) {
-            for bx in 1..<(mbW * 2) {
-                let s = strength(bx - 1, by, bx, by)
+        for by in 0..<gridH {
+            for bx in 1..<gridW {
+                let s = Int32(vertical[by * gridW + bx])
                 if s > 0 { filterLumaColumnsSIMD(luma.origin + by * 8 * ls + bx * 8, ls, a, b, (b * s + 4) >> 3) }
             }
         }
-        for by in 1..<max(mbH * 2, 1) {
-            for bx in 0..<(mbW * 2) {
-                let s = strength(bx, by - 1, bx, by)
+        for by in 1..<max(gridH, 1) {
+            for bx in 0..<gridW {
+                let s = Int32(horizontal[by * gridW + bx])
                 if s > 0 { filterLumaRowsSIMD(luma.origin + by * 8 * ls + bx * 8, ls, a, b, (b * s + 4) >> 3) }
             }
         }
@@ -51,13 +64,13 @@ enum DeblockingFilter {
             let cs = plane.stride
             for my in 0..<mbH {
                 for mx in 1..<max(mbW, 1) {
-                    let s = max(strength(mx * 2 - 1, my * 2, mx * 2, my * 2), strength(mx * 2 - 1, my * 2 + 1, mx * 2, my * 2 + 1))
+                    let s = Int32(max(vertical[my * 2 * gridW + mx * 2], vertical[(my * 2 + 1) * gridW + mx * 2]))
                     if s > 0 { filterChromaColumnsSIMD(plane.origin + my * 8 * cs + mx * 8, cs, a, b, ((b * s + 4) >> 3) + 1) }
                 }
             }
             for my in 1..<max(mbH, 1) {
                 for mx in 0..<mbW {
-                    let s = max(strength(mx * 2, my * 2 - 1, mx * 2, my * 2), strength(mx * 2 + 1, my * 2 - 1, mx * 2 + 1, my * 2))
+                    let s = Int32(max(horizontal[my * 2 * gridW + mx * 2], horizontal[my * 2 * gridW + mx * 2 + 1]))
                     if s > 0 { filterChromaRowsSIMD(plane.origin + my * 8 * cs + mx * 8, cs, a, b, ((b * s + 4) >> 3) + 1) }
                 }
             }
