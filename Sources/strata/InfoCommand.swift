@@ -29,15 +29,28 @@ enum InfoTable {
         var lines: [String] = []
         let fps = Double(m.source.fpsNum) / Double(m.source.fpsDen)
         lines.append("source \(m.source.width)x\(m.source.height) @ \(format(fps, 3)) fps, \(m.source.frames) frames, \(m.segments.count) segments of \(format(m.segmentSeconds, 2)) s, \(m.temporalLayers) temporal layers")
-        lines.append(pad("layer", 6) + pad("kind", 13) + pad("codec", 14) + pad("size", 11) + lpad("kbps", 10) + lpad("total kbps", 12) + lpad("bytes", 11) + "  depends on")
+        lines.append(pad("layer", 6) + pad("kind", 13) + pad("codec", 14) + pad("size", 11) + lpad("kbps", 10) + lpad("total kbps", 12) + lpad("bytes", 11) + "  depends on  coded at")
         var cumulative = 0.0
         for layer in m.layers {
             cumulative += layer.kbps
             lines.append(pad(layer.id, 6) + pad(layer.kind.rawValue, 13) + pad(layer.codec, 14) + pad("\(layer.width)x\(layer.height)", 11)
                          + lpad(format(layer.kbps, 1), 10) + lpad(format(cumulative, 1), 12) + lpad("\(layer.bytes)", 11)
-                         + "  " + (layer.dependsOn.isEmpty ? "-" : layer.dependsOn.joined(separator: ",")))
+                         + "  " + pad(layer.dependsOn.isEmpty ? "-" : layer.dependsOn.joined(separator: ","), 10) + " " + codedAt(layer))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// How the layer's quantizer was set: a constant QP, or a target and the QP of each segment.
+    static func codedAt(_ layer: StreamManifest.Layer) -> String {
+        var target: [String] = []
+        if let kbps = layer.targetKbps { target.append("target \(format(kbps, 0)) kbps") }
+        if let psnr = layer.targetPSNRY { target.append("target \(format(psnr, 1)) dB") }
+        if let qps = layer.segmentQPs {
+            let shown = qps.count <= 8 ? qps.map(String.init).joined(separator: " ") : "\(qps.min()!)...\(qps.max()!)"
+            target.append("QP \(shown)")
+        }
+        if target.isEmpty, let qp = layer.qp { return "QP \(qp)" }
+        return target.isEmpty ? "-" : target.joined(separator: ", ")
     }
 }
 
