@@ -95,6 +95,11 @@ struct RateTargetTests {
         for bad in ["1", "1:", "x:30", "1:30:2", "1:fast", "1:nank", "1:30,"] {
             #expect(throws: StrataError.self, "\(bad)") { try EnhancementLayerPlan.list(parsing: bad) }
         }
+        // In JSON a target is one plain key.
+        let plan = Self.plan(EnhancementLayerPlan(divisor: 1, qp: 28, target: .kbps(300)), EnhancementLayerPlan(divisor: 1, qp: 22, target: .psnrY(40.5)))
+        let json = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
+        #expect(json.contains(#""target":{"kbps":300}"#) && json.contains(#""target":{"psnr_y":40.5}"#), "\(json)")
+        #expect(try JSONDecoder().decode(LayerPlan.self, from: Data(json.utf8)) == plan)
         for bad in [LayerRateTarget.kbps(0), .kbps(-5), .psnrY(5), .psnrY(.infinity)] {
             let plan = Self.plan(EnhancementLayerPlan(divisor: 1, qp: 30, target: bad), EnhancementLayerPlan(divisor: 1, qp: 24))
             #expect(throws: StrataError.self, "\(bad)") { try plan.validate(sourceWidth: 96, sourceHeight: 64) }

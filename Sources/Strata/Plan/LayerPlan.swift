@@ -1,9 +1,33 @@
 /// What the rate control of an enhancement layer aims at, per segment.
+///
+/// In JSON (a bench report's plan) it is one key: `{"kbps": 800}` or `{"psnr_y": 40}`.
 public enum LayerRateTarget: Sendable, Codable, Hashable {
     /// The bitrate of the layer alone (not counting the layers below), in kbit/s.
     case kbps(Double)
     /// The luma PSNR of the layer's pictures against the source scaled to the layer's size, in dB.
     case psnrY(Double)
+
+    private enum CodingKeys: String, CodingKey {
+        case kbps
+        case psnrY = "psnr_y"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let kbps = try container.decodeIfPresent(Double.self, forKey: .kbps) {
+            self = .kbps(kbps)
+        } else {
+            self = .psnrY(try container.decode(Double.self, forKey: .psnrY))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .kbps(let kbps): try container.encode(kbps, forKey: .kbps)
+        case .psnrY(let psnr): try container.encode(psnr, forKey: .psnrY)
+        }
+    }
 }
 
 /// One enhancement layer of a ``LayerPlan``.
