@@ -117,12 +117,16 @@ struct SegmentEncoder {
         @inline(__always) func scaled(_ frame: Frame, _ k: Int) -> Frame { scalers[k].map { $0.scale(frame) } ?? frame }
 
         guard plan.enhancementLayers.contains(where: { $0.target != nil }) else {
+            // One source picture per layer size, rescaled in place for every frame.
+            var sources = [Frame](repeating: Frame(width: 2, height: 2), count: plan.layerCount)
             for (i, frame) in frames.enumerated() {
-                let baseSource = scaled(frame, 0)
-                var lower = try base.code(baseSource, frame: firstFrame + i, into: &segment)
-                accumulate(&segment.layerErrors[0], baseSource, lower)
+                for k in 0..<plan.layerCount {
+                    if let scaler = scalers[k] { scaler.scale(frame, into: &sources[k]) } else { sources[k] = frame }
+                }
+                var lower = try base.code(sources[0], frame: firstFrame + i, into: &segment)
+                accumulate(&segment.layerErrors[0], sources[0], lower)
                 for (k, encoder) in encoders.enumerated() {
-                    lower = try code(encoder, layer: k + 1, scaled(frame, k + 1), over: lower, frame: firstFrame + i, into: &segment)
+                    lower = try code(encoder, layer: k + 1, sources[k + 1], over: lower, frame: firstFrame + i, into: &segment)
                 }
             }
             return segment
