@@ -78,6 +78,9 @@ final class FrameSyntaxState {
     let nonzeroLuma: UnsafeMutablePointer<UInt8>
     /// Per chroma 4x4 block of each component (grid 2*mbWide wide).
     let nonzeroChroma: (UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt8>)
+    /// Working memory of the deblocking filter: the boundary strength of each 8x8 unit's left
+    /// edge, then of each unit's top edge (two grids 2*mbWide wide); written by the filter.
+    let edgeStrengths: UnsafeMutablePointer<UInt8>
 
     init(mbWide: Int, mbHigh: Int, splitAllowed: Bool = true) {
         self.mbWide = mbWide
@@ -90,6 +93,8 @@ final class FrameSyntaxState {
         mvdMagnitude = .allocate(capacity: 2 * n)
         cbp8 = .allocate(capacity: 4 * n); nonzeroLuma = .allocate(capacity: 16 * n)
         nonzeroChroma = (.allocate(capacity: 4 * n), .allocate(capacity: 4 * n))
+        edgeStrengths = .allocate(capacity: 8 * n)
+        edgeStrengths.initialize(repeating: 0, count: 8 * n)
         reset()
     }
 
@@ -97,7 +102,7 @@ final class FrameSyntaxState {
         motion8.deallocate(); split.deallocate()
         skip.deallocate(); mode.deallocate(); transform8x8.deallocate(); cbpChroma.deallocate(); hasMotion.deallocate()
         mvdMagnitude.deallocate(); cbp8.deallocate(); nonzeroLuma.deallocate()
-        nonzeroChroma.0.deallocate(); nonzeroChroma.1.deallocate()
+        nonzeroChroma.0.deallocate(); nonzeroChroma.1.deallocate(); edgeStrengths.deallocate()
     }
 
     func reset() {

@@ -35,9 +35,7 @@ enum DeblockingFilter {
         }
         // Strengths of every 8x8 edge segment, computed once: chroma edges reuse the luma ones.
         let gridH = mbH * 2
-        let strengths = UnsafeMutablePointer<UInt8>.allocate(capacity: 2 * gridW * gridH)
-        defer { strengths.deallocate() }
-        let vertical = strengths, horizontal = strengths + gridW * gridH
+        let vertical = syntax.edgeStrengths, horizontal = syntax.edgeStrengths + gridW * gridH
         for by in 0..<gridH {
             vertical[by * gridW] = 0
             for bx in 1..<gridW { vertical[by * gridW + bx] = UInt8(strength(bx - 1, by, bx, by)) }
