@@ -62,7 +62,7 @@ func runEnhancementRateDistortionBenchmark(arguments: [String]) throws {
         var payload: [UInt8] = []
         for f in frames { payload += try x264.encode(f) }
         payload += try x264.flush()
-        FileManager.default.createFile(atPath: stream, contents: Data(payload))
+        _ = FileManager.default.createFile(atPath: stream, contents: Data(payload))
         let ffmpeg = Process()
         ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         ffmpeg.arguments = ["ffmpeg", "-v", "error", "-y", "-i", stream, "-f", "rawvideo", "-pix_fmt", "yuv420p", decoded]

@@ -139,6 +139,9 @@ import Testing
                 if w % 8 == 0 {
                     #expect(BlockMetrics.sseScalar(a, 48, b, 32, w, h) == BlockMetrics.sseSIMD(a, 48, b, 32, w, h))
                 }
+                if w == 8 || w == 16 {
+                    #expect(BlockMetrics.largestSAD4x4Scalar(a, 48, b, 32, w, h) == BlockMetrics.largestSAD4x4SIMD(a, 48, b, 32, w, h))
+                }
             }
         }
     }

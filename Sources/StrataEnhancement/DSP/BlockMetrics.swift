@@ -39,6 +39,51 @@ enum BlockMetrics {
         return Int(acc.wrappedSum())
     }
 
+    /// Scalar reference: the largest sum of absolute differences of the 4x4 blocks of a
+    /// `width x height` block (sides multiples of 4).
+    static func largestSAD4x4Scalar(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                                    _ width: Int, _ height: Int) -> Int {
+        var largest = 0
+        for by in stride(from: 0, to: height, by: 4) {
+            for bx in stride(from: 0, to: width, by: 4) {
+                largest = max(largest, sadScalar(a + by * aStride + bx, aStride, b + by * bStride + bx, bStride, 4, 4))
+            }
+        }
+        return largest
+    }
+
+    /// SIMD twin of ``largestSAD4x4Scalar(_:_:_:_:_:_:)`` for widths 8 and 16: four rows of absolute
+    /// differences are summed in 16-bit lanes, then each run of four lanes (one block) is added up
+    /// inside a 64-bit word by a multiplication with 0x0001_0001_0001_0001 (no partial sum exceeds 4080).
+    static func largestSAD4x4SIMD(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                                  _ width: Int, _ height: Int) -> Int {
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        let ones: UInt64 = 0x0001_0001_0001_0001
+        var largest: UInt64 = 0
+        for by in stride(from: 0, to: height, by: 4) {
+            if width == 8 {
+                var acc = SIMD8<UInt16>(repeating: 0)
+                for y in by..<(by + 4) {
+                    let va = ra.loadUnaligned(fromByteOffset: y * aStride, as: SIMD8<UInt8>.self)
+                    let vb = rb.loadUnaligned(fromByteOffset: y * bStride, as: SIMD8<UInt8>.self)
+                    acc &+= SIMD8<UInt16>(lanes: pointwiseMax(va, vb) &- pointwiseMin(va, vb))
+                }
+                let sums = (unsafeBitCast(acc, to: SIMD2<UInt64>.self) &* ones) &>> 48
+                largest = max(largest, sums.max())
+            } else {
+                var acc = SIMD16<UInt16>(repeating: 0)
+                for y in by..<(by + 4) {
+                    let va = ra.loadUnaligned(fromByteOffset: y * aStride, as: SIMD16<UInt8>.self)
+                    let vb = rb.loadUnaligned(fromByteOffset: y * bStride, as: SIMD16<UInt8>.self)
+                    acc &+= SIMD16<UInt16>(lanes: pointwiseMax(va, vb) &- pointwiseMin(va, vb))
+                }
+                let sums = (unsafeBitCast(acc, to: SIMD4<UInt64>.self) &* ones) &>> 48
+                largest = max(largest, sums.max())
+            }
+        }
+        return Int(largest)
+    }
+
     /// Scalar reference sum of absolute 4x4 Hadamard-transformed differences over a block
     /// whose sides are multiples of 4.
     static func satdScalar(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,

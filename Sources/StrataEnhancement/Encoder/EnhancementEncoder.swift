@@ -46,7 +46,7 @@ public final class EnhancementEncoder {
                                   splitAllowed: parameters.version >= 2)
         contexts = .allocate(capacity: ContextIndex.count)
         contexts.initialize(repeating: ContextStates.initialState, count: ContextIndex.count)
-        macroblockEncoder = MacroblockEncoder(geometry: geometry)
+        macroblockEncoder = MacroblockEncoder(geometry: geometry, references: parameters.temporalLayers)
     }
 
     deinit { contexts.deallocate() }

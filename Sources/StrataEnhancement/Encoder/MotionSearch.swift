@@ -1,18 +1,7 @@
 /// Block motion estimation for a 16x16 macroblock or an 8x8 quadrant: predictor candidates, integer diamond
-/// refinement on SAD, then half- and quarter-sample refinement on SATD, each scored with the
-/// approximate cost of coding the vector difference (lambda * bits).
-final class MotionSearch {
-    private let compensator: MotionCompensator
-    private let block: UnsafeMutablePointer<UInt8>
-
-    init(compensator: MotionCompensator) {
-        self.compensator = compensator
-        block = .allocate(capacity: 256)
-        block.initialize(repeating: 0, count: 256)
-    }
-
-    deinit { block.deallocate() }
-
+/// refinement on SAD, then half- and quarter-sample refinement on SATD over the reference's
+/// ``SearchPlanes``, each scored with the approximate cost of coding the vector difference (lambda * bits).
+enum MotionSearch {
     /// Approximate bits of a vector difference component (quarter samples).
     @inline(__always) static func componentBits(_ d: Int32) -> Int {
         if d == 0 { return 1 }
@@ -28,10 +17,11 @@ final class MotionSearch {
     /// `sourceStride`) at picture position (x, y); `candidates` holds (x, y) pairs of vectors to try
     /// first, `integerSteps` the diamond step sizes of the whole-sample stage. Returns quarter samples;
     /// with `subsample` false, the whole-sample vector before sub-sample refinement.
-    func search(source: UnsafePointer<UInt8>, sourceStride: Int, reference: PicturePlane, x: Int, y: Int, size: Int = 16,
-                predicted: (Int32, Int32), candidates: [Int32], lambda: Double, subsample: Bool = true,
-                integerSteps: [Int] = [8, 4, 2, 1]) -> (Int32, Int32) {
-        let m = reference.margin - 12
+    static func search(source: UnsafePointer<UInt8>, sourceStride: Int, reference planes: SearchPlanes, x: Int, y: Int,
+                       size: Int = 16, predicted: (Int32, Int32), candidates: [Int32], lambda: Double, subsample: Bool = true,
+                       integerSteps: [Int] = [8, 4, 2, 1]) -> (Int32, Int32) {
+        let reference = planes.full
+        let m = min(reference.margin, planes.reach) - 12
         let minX = -(x + m), maxX = reference.width - size - x + m
         let minY = -(y + m), maxY = reference.height - size - y + m
         let lambdaInt = max(1, Int(lambda * 16))
@@ -62,15 +52,16 @@ final class MotionSearch {
                 }
             }
         }
-        // Sub-sample refinement on SATD of the normative interpolation.
+        // Sub-sample refinement on SATD: half samples exact, quarter samples approximated (``SearchPlanes``).
         var mvx = Int32(bestX * 4), mvy = Int32(bestY * 4)
         guard subsample else { return (mvx, mvy) }
-        @inline(__always) func costFractional(_ vx: Int32, _ vy: Int32) -> Int {
-            compensator.predictLuma(reference, x, y, vx, vy, size, size, block, 16)
-            let satd = BlockMetrics.satdSIMD(source, sourceStride, block, 16, size, size)
+        @inline(__always) func costFractional(_ vx: Int32, _ vy: Int32, exact: Bool = false) -> Int {
+            let (prediction, stride) = planes.prediction(x, y, vx, vy, size, size, exact: exact)
+            let satd = BlockMetrics.satdSIMD(source, sourceStride, prediction, stride, size, size)
             return satd * 16 + lambdaInt * MotionSearch.vectorBits(vx, vy, predicted.0, predicted.1)
         }
         var bestFractional = costFractional(mvx, mvy)
+        var halfX = mvx, halfY = mvy, halfCost = bestFractional
         for step: Int32 in [2, 1] {
             let cx = mvx, cy = mvy
             for oy: Int32 in [-step, 0, step] {
@@ -79,6 +70,12 @@ final class MotionSearch {
                     if cost < bestFractional { bestFractional = cost; mvx = cx + ox; mvy = cy + oy }
                 }
             }
+            if step == 2 { (halfX, halfY, halfCost) = (mvx, mvy, bestFractional) }
+        }
+        // The quarter-sample stage compares approximations (``SearchPlanes``); its winner is kept only
+        // if its normative prediction also beats the best half-sample vector (exact on the planes).
+        if (mvx != halfX || mvy != halfY) && costFractional(mvx, mvy, exact: true) > halfCost {
+            return (halfX, halfY)
         }
         return (mvx, mvy)
     }

@@ -122,8 +122,15 @@ final class Picture {
     /// pictures no frame references (the top temporal layer's) never pay for it.
     private var bordersExtended = false
 
+    /// Counts the rewrites of the samples, so what is derived from them (the encoder's search
+    /// planes) knows when it is stale.
+    private(set) var version = 0
+
     /// Records that the samples were rewritten: the margins are stale.
-    func samplesChanged() { bordersExtended = false }
+    func samplesChanged() {
+        bordersExtended = false
+        version &+= 1
+    }
 
     /// Fills the margins of this picture and of its ``upsampledLower``, once per contents, before
     /// motion-compensated prediction reads beyond the coded area.

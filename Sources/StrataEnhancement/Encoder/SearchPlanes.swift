@@ -1,0 +1,106 @@
+/// A reference picture's luma as the motion search sees it: the whole-sample plane and its three
+/// half-sample planes (horizontal, vertical and centre phases of the normative 6-tap filter),
+/// interpolated once per reference picture instead of once per candidate vector.
+///
+/// Whole- and half-sample positions read the planes directly, so their costs are exactly those of
+/// the normative prediction. A quarter-sample position is approximated by the rounded average of
+/// its two nearest whole- or half-sample neighbours (H.264's quarter-sample rule), which is close to
+/// the normative quarter-phase filter and costs one average instead of a 6-tap interpolation. The
+/// approximation only steers the search: the chosen vector is predicted with the normative filter.
+/// Encoder-only; never part of the bitstream.
+final class SearchPlanes {
+    /// The reference's whole-sample plane (not owned).
+    private(set) var full: PicturePlane
+    /// Phases (2, 0), (0, 2) and (2, 2), same geometry and stride as ``full``.
+    private let half: [PicturePlane]
+    /// Samples around the coded area that the half-sample planes hold (less than the reference's
+    /// margin by the filter's reach and a little more; the search keeps vectors well inside).
+    let reach: Int
+    private let block: UnsafeMutablePointer<UInt8>
+    private let temp = UnsafeMutablePointer<Int16>.allocate(capacity: 21 * 16)
+
+    init(like reference: PicturePlane) {
+        full = reference
+        reach = max(0, (reference.margin - 8) / 8 * 8)
+        half = (0..<3).map { _ in PicturePlane(width: reference.width, height: reference.height, margin: reference.margin) }
+        block = .allocate(capacity: 256)
+        block.initialize(repeating: 0, count: 256)
+    }
+
+    deinit { block.deallocate() }
+
+    /// Interpolates the half-sample planes of `reference` (same geometry as at initialization, its
+    /// margins already extended) over the coded area and ``reach`` samples around it.
+    func fill(from reference: PicturePlane) {
+        precondition(reference.width == full.width && reference.height == full.height && reference.stride == full.stride)
+        full = reference
+        let r = reach, stride = reference.stride, temp = UnsafeMutablePointer<Int16>.allocate(capacity: 1)
+        defer { temp.deallocate() }
+        for (plane, (fx, fy)) in zip(half, [(2, 0), (0, 2), (2, 2)]) {
+            Interpolation.lumaSIMD(reference.origin - r * stride - r, stride, plane.origin - r * stride - r, stride,
+                                   reference.width + 2 * r, reference.height + 2 * r, fx, fy, temp)
+        }
+    }
+
+    /// The sample at whole position (x, y) plus the half-grid offset (gx, gy), each 0, 2 or 4 quarter
+    /// samples (4 is the next whole sample).
+    @inline(__always) private func sample(_ x: Int, _ y: Int, _ gx: Int, _ gy: Int) -> UnsafePointer<UInt8> {
+        let px = x + (gx >> 2), py = y + (gy >> 2), phase = (gx & 2) >> 1 | (gy & 2)
+        let plane = phase == 0 ? full : half[phase - 1]
+        return UnsafePointer(plane.origin + py * plane.stride + px)
+    }
+
+    /// The search's prediction of the `width x height` block at (x, y) for the quarter-sample
+    /// vector (mvx, mvy): a pointer and its row stride (into the planes, or into a block of stride 16
+    /// owned by this object and valid until the next call).
+    @inline(__always) func prediction(_ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32, _ width: Int, _ height: Int,
+                                      exact: Bool = false) -> (UnsafePointer<UInt8>, Int) {
+        let ix = x + Int(mvx >> 2), iy = y + Int(mvy >> 2), fx = Int(mvx & 3), fy = Int(mvy & 3)
+        if fx & 1 == 0 && fy & 1 == 0 { return (sample(ix, iy, fx, fy), full.stride) }
+        if exact {
+            Interpolation.lumaSIMD(UnsafePointer(full.origin + iy * full.stride + ix), full.stride, block, 16, width, height, fx, fy, temp)
+            return (UnsafePointer(block), 16)
+        }
+        let a: UnsafePointer<UInt8>, b: UnsafePointer<UInt8>
+        if fy & 1 == 0 {
+            a = sample(ix, iy, fx - 1, fy); b = sample(ix, iy, fx + 1, fy)
+        } else if fx & 1 == 0 {
+            a = sample(ix, iy, fx, fy - 1); b = sample(ix, iy, fx, fy + 1)
+        } else {
+            a = sample(ix, iy, 2, fy == 1 ? 0 : 4); b = sample(ix, iy, fx == 1 ? 0 : 4, 2)
+        }
+        Reconstruction.copyBlock(a, full.stride, block, 16, width, height)
+        Reconstruction.averageSIMD(block, 16, b, full.stride, width, height)
+        return (UnsafePointer(block), 16)
+    }
+}
+
+/// The search planes of the last few reference pictures, recomputed only when a picture's samples
+/// have changed since they were made.
+final class SearchPlaneCache {
+    private var entries: [(picture: ObjectIdentifier, version: Int, planes: SearchPlanes)] = []
+    private let capacity: Int
+
+    /// Keeps the planes of up to `capacity` pictures (the distinct references alive at once).
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// The search planes of `reference` (its borders extended), made now unless cached.
+    func planes(for reference: Picture) -> SearchPlanes {
+        let id = ObjectIdentifier(reference)
+        if let i = entries.firstIndex(where: { $0.picture == id }) {
+            let entry = entries.remove(at: i)
+            if entry.version != reference.version { entry.planes.fill(from: reference.luma) }
+            entries.append((id, reference.version, entry.planes))
+            return entry.planes
+        }
+        let planes: SearchPlanes
+        if entries.count >= capacity {
+            planes = entries.removeFirst().planes
+        } else {
+            planes = SearchPlanes(like: reference.luma)
+        }
+        planes.fill(from: reference.luma)
+        entries.append((id, reference.version, planes))
+        return planes
+    }
+}
