@@ -146,6 +146,18 @@ import Testing
         }
     }
 
+    /// The largest differences (0 against 255 in a checkerboard, the largest transform output)
+    /// must not overflow the SIMD SATD's 16-bit lanes.
+    @Test func satdOfExtremeBlocksMatches() {
+        let a = (0..<(32 * 32)).map { UInt8(($0 / 32 + $0 % 32) % 2 == 0 ? 255 : 0) }
+        let b = a.map { 255 - $0 }, flat = [UInt8](repeating: 0, count: 32 * 32)
+        for (w, h) in [(16, 16), (8, 8), (32, 32), (16, 8)] {
+            #expect(BlockMetrics.satdScalar(a, 32, b, 32, w, h) == BlockMetrics.satdSIMD(a, 32, b, 32, w, h))
+            #expect(BlockMetrics.satdScalar(a, 32, flat, 32, w, h) == BlockMetrics.satdSIMD(a, 32, flat, 32, w, h))
+            #expect(BlockMetrics.satdScalar(b, 32, a, 32, w, h) == BlockMetrics.satdSIMD(b, 32, a, 32, w, h))
+        }
+    }
+
     @Test func reconstructionKernelsMatch() {
         var random = SplitMix64(seed: 7)
         for _ in 0..<100 {

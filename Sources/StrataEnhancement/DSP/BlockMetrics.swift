@@ -115,10 +115,103 @@ enum BlockMetrics {
         return total
     }
 
-    /// SIMD twin of ``satdScalar(_:_:_:_:_:_:)``: four rows of a 4x4 block as SIMD4 lanes, the
-    /// vertical butterflies vectorized, then a transpose for the horizontal ones.
+    /// SIMD twin of ``satdScalar(_:_:_:_:_:_:)``: columns of 16 and 8 samples a strip of four rows
+    /// at a time (``satdStrips16(_:_:_:_:_:)``), a remaining column of 4 a block at a time.
     static func satdSIMD(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
                          _ width: Int, _ height: Int) -> Int {
+        var total = 0
+        var x = 0
+        while x + 16 <= width {
+            total += satdStrips16(a + x, aStride, b + x, bStride, height)
+            x += 16
+        }
+        if x + 8 <= width {
+            total += satdStrips8(a + x, aStride, b + x, bStride, height)
+            x += 8
+        }
+        if x < width { total += satd4Columns(a + x, aStride, b + x, bStride, width - x, height) }
+        return total
+    }
+
+    /// SATD of a column of 4x4 blocks 16 samples wide, four rows at a time in 16-bit lanes. The
+    /// vertical butterflies are lane-wise. Horizontally, the first stage pairs neighbouring lanes (a
+    /// rotate within 32-bit words); the second uses `|a + b| + |a - b| = 2 max(|a|, |b|)`: each lane
+    /// takes the larger magnitude of itself and its partner two lanes away (a rotate within 64-bit
+    /// words), and both partners count it, which sums the same as the absolute values of the full
+    /// transform. Every lane stays within 16 bits until the strip's sum, which is taken in 32 bits.
+    @inline(__always)
+    private static func satdStrips16(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                                     _ height: Int) -> Int {
+        typealias V = SIMD16<Int16>
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        // +1 on even lanes, -1 on odd: partner + sign * v gives (x0 + x1, x0 - x1, x2 + x3, x2 - x3).
+        let sign = V(1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1)
+        @inline(__always) func rotate16(_ v: V) -> V {
+            let w = unsafeBitCast(v, to: SIMD8<UInt32>.self)
+            return unsafeBitCast((w &<< 16) | (w &>> 16), to: V.self)
+        }
+        @inline(__always) func rotate32(_ v: V) -> V {
+            let w = unsafeBitCast(v, to: SIMD4<UInt64>.self)
+            return unsafeBitCast((w &<< 32) | (w &>> 32), to: V.self)
+        }
+        @inline(__always) func horizontal(_ v: V) -> V {
+            let u = rotate16(v) &+ v &* sign
+            let s = u &>> 15, m = (u ^ s) &- s
+            return pointwiseMax(m, rotate32(m))
+        }
+        var total = 0
+        for by in stride(from: 0, to: height, by: 4) {
+            @inline(__always) func row(_ y: Int) -> V {
+                unsafeBitCast(SIMD16<UInt16>(lanes: ra.loadUnaligned(fromByteOffset: (by + y) * aStride, as: SIMD16<UInt8>.self)), to: V.self)
+                    &- unsafeBitCast(SIMD16<UInt16>(lanes: rb.loadUnaligned(fromByteOffset: (by + y) * bStride, as: SIMD16<UInt8>.self)), to: V.self)
+            }
+            let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
+            let s0 = r0 &+ r1, d0 = r0 &- r1, s1 = r2 &+ r3, d1 = r2 &- r3
+            let sum = unsafeBitCast(horizontal(s0 &+ s1) &+ horizontal(d0 &+ d1) &+ horizontal(s0 &- s1) &+ horizontal(d0 &- d1),
+                                    to: SIMD8<UInt32>.self)
+            total += Int(((sum & 0xFFFF) &+ (sum &>> 16)).wrappedSum())
+        }
+        return total
+    }
+
+    /// ``satdStrips16(_:_:_:_:_:)`` for a column 8 samples wide.
+    @inline(__always)
+    private static func satdStrips8(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                                    _ height: Int) -> Int {
+        typealias V = SIMD8<Int16>
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        let sign = V(1, -1, 1, -1, 1, -1, 1, -1)
+        @inline(__always) func rotate16(_ v: V) -> V {
+            let w = unsafeBitCast(v, to: SIMD4<UInt32>.self)
+            return unsafeBitCast((w &<< 16) | (w &>> 16), to: V.self)
+        }
+        @inline(__always) func rotate32(_ v: V) -> V {
+            let w = unsafeBitCast(v, to: SIMD2<UInt64>.self)
+            return unsafeBitCast((w &<< 32) | (w &>> 32), to: V.self)
+        }
+        @inline(__always) func horizontal(_ v: V) -> V {
+            let u = rotate16(v) &+ v &* sign
+            let s = u &>> 15, m = (u ^ s) &- s
+            return pointwiseMax(m, rotate32(m))
+        }
+        var total = 0
+        for by in stride(from: 0, to: height, by: 4) {
+            @inline(__always) func row(_ y: Int) -> V {
+                unsafeBitCast(SIMD8<UInt16>(lanes: ra.loadUnaligned(fromByteOffset: (by + y) * aStride, as: SIMD8<UInt8>.self)), to: V.self)
+                    &- unsafeBitCast(SIMD8<UInt16>(lanes: rb.loadUnaligned(fromByteOffset: (by + y) * bStride, as: SIMD8<UInt8>.self)), to: V.self)
+            }
+            let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
+            let s0 = r0 &+ r1, d0 = r0 &- r1, s1 = r2 &+ r3, d1 = r2 &- r3
+            let sum = unsafeBitCast(horizontal(s0 &+ s1) &+ horizontal(d0 &+ d1) &+ horizontal(s0 &- s1) &+ horizontal(d0 &- d1),
+                                    to: SIMD4<UInt32>.self)
+            total += Int(((sum & 0xFFFF) &+ (sum &>> 16)).wrappedSum())
+        }
+        return total
+    }
+
+    /// The block-at-a-time SATD for a remaining column of width 4.
+    private static func satd4Columns(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                                     _ width: Int, _ height: Int) -> Int {
         var total = SIMD4<Int32>(repeating: 0)
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
         for by in stride(from: 0, to: height, by: 4) {
