@@ -12,17 +12,19 @@ import Glibc
 /// one run. Speeds are frames per second of processor time (all threads of the process), so other
 /// work on a shared machine does not distort them; x264 with automatic threads is reported the same way.
 ///
-/// Arguments: `--frames N` (default 40), `--qp Q` (layer 1 QP, default 30; layer 2 uses Q - 6).
+/// Arguments: `--frames N` (default 40), `--qp Q` (layer 1 QP, default 30; layer 2 uses Q - 6),
+/// `--passes P` (decode passes, the best counts; default 3).
 func runEnhancementBenchmark(arguments: [String]) throws {
-    var frameCount = 40, qp = 30
+    var frameCount = 40, qp = 30, passes = 3
     var i = 0
     while i < arguments.count {
         let value = i + 1 < arguments.count ? arguments[i + 1] : ""
         switch arguments[i] {
         case "--frames": frameCount = Int(value) ?? frameCount
         case "--qp": qp = Int(value) ?? qp
+        case "--passes": passes = max(Int(value) ?? passes, 1)
         default:
-            print("enhancement: unknown argument \(arguments[i]) (known: --frames --qp)")
+            print("enhancement: unknown argument \(arguments[i]) (known: --frames --qp --passes)")
             return
         }
         i += 2
@@ -57,23 +59,23 @@ func runEnhancementBenchmark(arguments: [String]) throws {
                                         qp: max(qp - 6, 0), temporalLayers: temporalLayers)
     let encoder1 = try EnhancementEncoder(parameters: p1), encoder2 = try EnhancementEncoder(parameters: p2)
     var layer1: [EncodedEnhancementFrame] = [], layer2: [EncodedEnhancementFrame] = []
-    let encodeTime1 = try measure {
+    let encodeTime1 = try processorTime {
         for n in 0..<frameCount { layer1.append(try encoder1.encode(source: frames[n], lower: base[n], temporalId: temporalIds[n])) }
     }
-    let encodeTime2 = try measure {
+    let encodeTime2 = try processorTime {
         for n in 0..<frameCount {
             layer2.append(try encoder2.encode(source: frames[n], lower: layer1[n].reconstruction, temporalId: temporalIds[n]))
         }
     }
 
-    // Decode both layers (one thread), best of three passes.
+    // Decode both layers (one thread), best of `passes`.
     let decoder1 = try EnhancementDecoder(parameters: p1), decoder2 = try EnhancementDecoder(parameters: p2)
     var decodeTime = Double.infinity
     var mismatches = 0
-    for _ in 0..<3 {
+    for _ in 0..<passes {
         decoder1.beginSegment()
         decoder2.beginSegment()
-        let t = try measure {
+        let t = try processorTime {
             for n in 0..<frameCount {
                 let l1 = try decoder1.decode(payload: layer1[n].payload, lower: base[n], temporalId: temporalIds[n])
                 let l2 = try decoder2.decode(payload: layer2[n].payload, lower: l1, temporalId: temporalIds[n])
@@ -89,7 +91,7 @@ func runEnhancementBenchmark(arguments: [String]) throws {
     var destination = [UInt8](repeating: 0, count: pictureBytes)
     var copyTime = Double.infinity
     for _ in 0..<3 {
-        let t = measure {
+        let t = processorTime {
             sourceBuffer.withUnsafeBytes { s in
                 destination.withUnsafeMutableBytes { d in
                     for _ in 0..<(2 * frameCount) { d.baseAddress!.copyMemory(from: s.baseAddress!, byteCount: pictureBytes) }
@@ -103,7 +105,7 @@ func runEnhancementBenchmark(arguments: [String]) throws {
     var x264FPS: [(String, Double)] = []
     for threads in [1] {
         let x264 = try X264Encoder(width: width, height: height, frameRate: rate, preset: .medium, rateControl: .crf(23), threads: threads)
-        let t = try measure {
+        let t = try processorTime {
             for frame in frames { _ = try x264.encode(frame) }
             _ = try x264.flush()
         }
@@ -146,7 +148,7 @@ func runEnhancementBenchmark(arguments: [String]) throws {
 /// Processor time of the whole process (all threads) spent in `body`, in seconds. The machines the
 /// benchmark runs on are shared, so wall-clock time would count other programs' work; processor time
 /// gives the single-core speed of single-threaded code.
-private func measure(_ body: () throws -> Void) rethrows -> Double {
+func processorTime(_ body: () throws -> Void) rethrows -> Double {
     func now() -> Double {
         var t = timespec()
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)

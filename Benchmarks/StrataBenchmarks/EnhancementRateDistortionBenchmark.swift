@@ -6,24 +6,27 @@ import StrataEnhancement
 /// Rate-distortion of one enhancement layer on a real clip: a 2x layer over a half-size OpenH264 base,
 /// against x264 medium single-layer encodes of the full-size clip (CRF sweep, decoded by ffmpeg), compared
 /// at equal luma PSNR by log-rate interpolation. Prints, per layer QP, the layer's rate, the layered total
-/// (base + layer) and both as ratios to x264's rate at the same PSNR.
+/// (base + layer) and both as ratios to x264's rate at the same PSNR, and the layer's encode speed
+/// (frames per second of processor time, one thread).
 ///
-/// Arguments: `CLIP.y4m [--frames N] [--base-qp Q] [--qps 22,26,30]`.
+/// Arguments: `CLIP.y4m [--frames N] [--base-qp Q] [--qps 22,26,30] [--no-x264]` (`--no-x264` skips
+/// the x264 sweep and prints the layer's own figures only).
 func runEnhancementRateDistortionBenchmark(arguments: [String]) throws {
     guard let path = arguments.first, path.hasSuffix(".y4m") else {
         print("enhancement-rd: give a .y4m clip (e.g. ffmpeg -i clip.mp4 -frames:v 60 -pix_fmt yuv420p clip.y4m)")
         return
     }
-    var frameLimit = 60, baseQP = 30, qps = [22, 26, 30]
+    var frameLimit = 60, baseQP = 30, qps = [22, 26, 30], withX264 = true
     var i = 1
     while i < arguments.count {
+        if arguments[i] == "--no-x264" { withX264 = false; i += 1; continue }
         let value = i + 1 < arguments.count ? arguments[i + 1] : ""
         switch arguments[i] {
         case "--frames": frameLimit = Int(value) ?? frameLimit
         case "--base-qp": baseQP = Int(value) ?? baseQP
         case "--qps": qps = value.split(separator: ",").compactMap { Int($0) }
         default:
-            print("enhancement-rd: unknown argument \(arguments[i]) (known: --frames --base-qp --qps)")
+            print("enhancement-rd: unknown argument \(arguments[i]) (known: --frames --base-qp --qps --no-x264)")
             return
         }
         i += 2
@@ -57,7 +60,7 @@ func runEnhancementRateDistortionBenchmark(arguments: [String]) throws {
 
     var x264Points: [(kbps: Double, psnr: Double)] = []
     let stream = NSTemporaryDirectory() + "strata-enhancement-rd.h264", decoded = NSTemporaryDirectory() + "strata-enhancement-rd.yuv"
-    for crf in stride(from: 16.0, through: 34.0, by: 3.0) {
+    for crf in stride(from: 16.0, through: 34.0, by: 3.0) where withX264 {
         let x264 = try X264Encoder(width: w, height: h, frameRate: rate, preset: .medium, rateControl: .crf(crf), threads: 0)
         var payload: [UInt8] = []
         for f in frames { payload += try x264.encode(f) }
@@ -82,10 +85,10 @@ func runEnhancementRateDistortionBenchmark(arguments: [String]) throws {
     }
     try? FileManager.default.removeItem(atPath: stream)
     try? FileManager.default.removeItem(atPath: decoded)
-    print("x264 medium: " + x264Points.map { String(format: "%.0f kbit/s %.2f dB", $0.kbps, $0.psnr) }.joined(separator: ", "))
+    if withX264 { print("x264 medium: " + x264Points.map { String(format: "%.0f kbit/s %.2f dB", $0.kbps, $0.psnr) }.joined(separator: ", ")) }
     func x264Rate(atPSNR p: Double) -> Double {
         let points = x264Points.sorted { $0.psnr < $1.psnr }
-        for k in 0..<(points.count - 1) where p >= points[k].psnr && p <= points[k + 1].psnr {
+        for k in 0..<max(points.count - 1, 0) where p >= points[k].psnr && p <= points[k + 1].psnr {
             let t = (p - points[k].psnr) / (points[k + 1].psnr - points[k].psnr)
             return exp(log(points[k].kbps) * (1 - t) + log(points[k + 1].kbps) * t)
         }
@@ -94,14 +97,22 @@ func runEnhancementRateDistortionBenchmark(arguments: [String]) throws {
     for qp in qps {
         let parameters = EnhancementLayerParameters(width: w, height: h, referenceWidth: w / 2, referenceHeight: h / 2, qp: qp, temporalLayers: 3)
         let encoder = try EnhancementEncoder(parameters: parameters)
+        var coded: [EncodedEnhancementFrame] = []
+        let encodeTime = try processorTime {
+            for n in 0..<frames.count { coded.append(try encoder.encode(source: frames[n], lower: base[n], temporalId: temporalIds[n])) }
+        }
         var bytes = 0, quality = QualityAccumulator()
         for n in 0..<frames.count {
-            let coded = try encoder.encode(source: frames[n], lower: base[n], temporalId: temporalIds[n])
-            bytes += coded.payload.count
-            quality.add(reference: frames[n], test: coded.reconstruction, measureSSIM: false)
+            bytes += coded[n].payload.count
+            quality.add(reference: frames[n], test: coded[n].reconstruction, measureSSIM: false)
         }
         let kbps = Double(bytes) * 8 / 1000 / seconds, reference = x264Rate(atPSNR: quality.psnrY)
-        print(String(format: "layer QP %d: %.0f kbit/s (base + layer %.0f) PSNR-Y %.2f | x264 medium at that PSNR %.0f kbit/s | layered / x264 %.2f, layer alone / x264 %.2f",
-                     qp, kbps, kbps + baseKbps, quality.psnrY, reference, (kbps + baseKbps) / reference, kbps / reference))
+        let speed = String(format: "encode %.1f fps", Double(frames.count) / encodeTime)
+        guard withX264 else {
+            print(String(format: "layer QP %d: %.0f kbit/s (base + layer %.0f) PSNR-Y %.3f | %@", qp, kbps, kbps + baseKbps, quality.psnrY, speed))
+            continue
+        }
+        print(String(format: "layer QP %d: %.0f kbit/s (base + layer %.0f) PSNR-Y %.2f | x264 medium at that PSNR %.0f kbit/s | layered / x264 %.2f, layer alone / x264 %.2f | %@",
+                     qp, kbps, kbps + baseKbps, quality.psnrY, reference, (kbps + baseKbps) / reference, kbps / reference, speed))
     }
 }
