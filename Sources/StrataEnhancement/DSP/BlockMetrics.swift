@@ -156,8 +156,10 @@ enum BlockMetrics {
         }
         @inline(__always) func horizontal(_ v: V) -> V {
             let u = rotate16(v) &+ v &* sign
-            let s = u &>> 15, m = (u ^ s) &- s
-            return pointwiseMax(m, rotate32(m))
+            let s = u &>> 15, m = (u ^ s) &- s, partner = rotate32(m)
+            // max(m, partner) without the generic `pointwiseMax`, which is not always inlined.
+            let d = partner &- m
+            return partner &- (d & (d &>> 15))
         }
         var total = 0
         for by in stride(from: 0, to: height, by: 4) {
@@ -191,8 +193,10 @@ enum BlockMetrics {
         }
         @inline(__always) func horizontal(_ v: V) -> V {
             let u = rotate16(v) &+ v &* sign
-            let s = u &>> 15, m = (u ^ s) &- s
-            return pointwiseMax(m, rotate32(m))
+            let s = u &>> 15, m = (u ^ s) &- s, partner = rotate32(m)
+            // max(m, partner) without the generic `pointwiseMax`, which is not always inlined.
+            let d = partner &- m
+            return partner &- (d & (d &>> 15))
         }
         var total = 0
         for by in stride(from: 0, to: height, by: 4) {
