@@ -209,23 +209,33 @@ enum Interpolation {
         }
     }
 
-    /// SIMD twin of ``chromaScalar(_:_:_:_:_:_:_:_:)`` for widths 4 and 8.
+    /// SIMD twin of ``chromaScalar(_:_:_:_:_:_:_:_:)`` for widths 4 and 8. The bilinear weights factor,
+    /// `(8 - fx)(8 - fy) s00 + fx (8 - fy) s01 + (8 - fx) fy s10 + fx fy s11 = (8 - fy) h0 + fy h1` with
+    /// `h = (8 - fx) s0 + fx s1` of each row, exactly (nothing is rounded before the end), so each source
+    /// row is filtered horizontally once and shared by the two output rows it serves. Phase (0, 0) is a copy.
     static func chromaSIMD(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
                            _ width: Int, _ height: Int, _ fx: Int, _ fy: Int) {
-        let a = Int16((8 - fx) * (8 - fy)), b = Int16(fx * (8 - fy)), c = Int16((8 - fx) * fy), d = Int16(fx * fy)
+        if fx == 0 && fy == 0 {
+            Reconstruction.copyBlock(src, srcStride, dst, dstStride, width, height)
+            return
+        }
+        let left = Int16(8 - fx), right = Int16(fx), top = Int16(8 - fy), bottom = Int16(fy)
         let raw = UnsafeRawPointer(src), r = SIMD8<Int16>(repeating: 32)
+        @inline(__always) func horizontal(_ row: Int) -> SIMD8<Int16> {
+            let o = row &* srcStride
+            return SIMD8<Int16>(lanes: raw.loadUnaligned(fromByteOffset: o, as: SIMD8<UInt8>.self)) &* left
+                &+ SIMD8<Int16>(lanes: raw.loadUnaligned(fromByteOffset: o + 1, as: SIMD8<UInt8>.self)) &* right
+        }
+        var above = horizontal(0)
         for y in 0..<height {
-            let o = y * srcStride
-            @inline(__always) func load(_ k: Int) -> SIMD8<Int16> {
-                SIMD8<Int16>(lanes: raw.loadUnaligned(fromByteOffset: k, as: SIMD8<UInt8>.self))
-            }
-            let v = (load(o) &* a &+ load(o + 1) &* b &+ load(o + srcStride) &* c &+ load(o + srcStride + 1) &* d &+ r) &>> 6
-            let bytes = SIMD8<UInt8>(lanes: v)
+            let below = horizontal(y + 1)
+            let bytes = SIMD8<UInt8>(lanes: (above &* top &+ below &* bottom &+ r) &>> 6)
             if width == 8 {
                 UnsafeMutableRawPointer(dst + y * dstStride).storeBytes(of: bytes, as: SIMD8<UInt8>.self)
             } else {
                 UnsafeMutableRawPointer(dst + y * dstStride).storeBytes(of: bytes.lowHalf, as: SIMD4<UInt8>.self)
             }
+            above = below
         }
     }
 }
