@@ -72,4 +72,40 @@ import Testing
         }
         #expect(filtered > 2000, "enough edges are really filtered for the comparison to mean something")
     }
+
+    @Test("the SIMD edge strengths equal the spec's rule applied edge by edge")
+    func edgeStrengthsSIMDMatchScalar() {
+        var random = SplitMix64(seed: 5)
+        var counts = [0, 0, 0]
+        // Widths whose 8x8 grids leave remainders for the scalar tail (2 * 5 = 10, 2 * 7 = 14) and none (2 * 4 = 8).
+        for (mbWide, mbHigh) in [(5, 4), (7, 3), (4, 4), (1, 1), (12, 5)] {
+            for round in 0..<40 {
+                let syntax = FrameSyntaxState(mbWide: mbWide, mbHigh: mbHigh)
+                let hasReference = round % 8 != 0
+                for y in 0..<mbHigh {
+                    for x in 0..<mbWide {
+                        var mb = MacroblockData()
+                        mb.mode = MacroblockMode(rawValue: UInt8(random.next() % 5))!
+                        // Small vectors, so that differences below and above 4 both occur.
+                        mb.mvx = Int32(random.next() % 9) - 4; mb.mvy = Int32(random.next() % 9) - 4
+                        if mb.mode == .inter && random.next() % 2 == 0 {
+                            mb.split = true
+                            for k in 0..<8 { mb.quadrantMotion[k] = Int32(random.next() % 13) - 6 }
+                        }
+                        mb.cbpLuma = random.next() % 3 == 0 ? Int(random.next() % 16) : 0
+                        syntax.record(x, y, mb, hasReference: hasReference)
+                    }
+                }
+                let n = 8 * mbWide * mbHigh
+                DeblockingFilter.edgeStrengthsScalar(syntax)
+                let scalar = Array(UnsafeBufferPointer(start: syntax.edgeStrengths, count: n))
+                syntax.edgeStrengths.update(repeating: 9, count: n)
+                DeblockingFilter.edgeStrengthsSIMD(syntax)
+                let simd = Array(UnsafeBufferPointer(start: syntax.edgeStrengths, count: n))
+                #expect(simd == scalar, "\(mbWide)x\(mbHigh) macroblocks, round \(round)")
+                for s in scalar { counts[Int(s)] += 1 }
+            }
+        }
+        #expect(counts.allSatisfy { $0 > 1000 }, "every strength occurs often: \(counts)")
+    }
 }

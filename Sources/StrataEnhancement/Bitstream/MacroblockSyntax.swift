@@ -78,6 +78,9 @@ final class FrameSyntaxState {
     let nonzeroLuma: UnsafeMutablePointer<UInt8>
     /// Per chroma 4x4 block of each component (grid 2*mbWide wide).
     let nonzeroChroma: (UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt8>)
+    /// Per luma 8x8 block (grid 2*mbWide wide): the prediction class the deblocking strength compares,
+    /// 255 where the macroblock carries no vector, 0 for SKIP and (SPLIT) INTER, else the mode's raw value.
+    let deblockingClass: UnsafeMutablePointer<UInt8>
     /// Working memory of the deblocking filter: the boundary strength of each 8x8 unit's left
     /// edge, then of each unit's top edge (two grids 2*mbWide wide); written by the filter.
     let edgeStrengths: UnsafeMutablePointer<UInt8>
@@ -93,6 +96,7 @@ final class FrameSyntaxState {
         mvdMagnitude = .allocate(capacity: 2 * n)
         cbp8 = .allocate(capacity: 4 * n); nonzeroLuma = .allocate(capacity: 16 * n)
         nonzeroChroma = (.allocate(capacity: 4 * n), .allocate(capacity: 4 * n))
+        deblockingClass = .allocate(capacity: 4 * n)
         edgeStrengths = .allocate(capacity: 8 * n)
         edgeStrengths.initialize(repeating: 0, count: 8 * n)
         reset()
@@ -102,7 +106,7 @@ final class FrameSyntaxState {
         motion8.deallocate(); split.deallocate()
         skip.deallocate(); mode.deallocate(); transform8x8.deallocate(); cbpChroma.deallocate(); hasMotion.deallocate()
         mvdMagnitude.deallocate(); cbp8.deallocate(); nonzeroLuma.deallocate()
-        nonzeroChroma.0.deallocate(); nonzeroChroma.1.deallocate(); edgeStrengths.deallocate()
+        nonzeroChroma.0.deallocate(); nonzeroChroma.1.deallocate(); deblockingClass.deallocate(); edgeStrengths.deallocate()
     }
 
     func reset() {
@@ -113,6 +117,7 @@ final class FrameSyntaxState {
         mvdMagnitude.update(repeating: 0, count: 2 * n)
         cbp8.update(repeating: 0, count: 4 * n); nonzeroLuma.update(repeating: 0, count: 16 * n)
         nonzeroChroma.0.update(repeating: 0, count: 4 * n); nonzeroChroma.1.update(repeating: 0, count: 4 * n)
+        deblockingClass.update(repeating: 255, count: 4 * n)
     }
 
     // MARK: Neighbour-derived context increments (Specs "Context selection")
@@ -244,5 +249,7 @@ final class FrameSyntaxState {
             motion8[2 * u + 1] = vy
         }
         for q in 0..<4 { cbp8[(y * 2 + (q >> 1)) * w + x * 2 + (q & 1)] = UInt8((mb.cbpLuma >> q) & 1) }
+        let deblocking: UInt8 = !moving ? 255 : (mb.mode == .skip || mb.mode == .inter ? 0 : mb.mode.rawValue)
+        for q in 0..<4 { deblockingClass[(y * 2 + (q >> 1)) * w + x * 2 + (q & 1)] = deblocking }
     }
 }

@@ -17,33 +17,9 @@ enum DeblockingFilter {
         let a = alpha[qp], b = beta[qp]
         guard a > 0 else { return }
         let mbW = syntax.mbWide, mbH = syntax.mbHigh
-        let gridW = mbW * 2
-        /// Boundary strength between 8x8 luma blocks (x0, y0) and (x1, y1).
-        @inline(__always) func strength(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int) -> Int32 {
-            if syntax.cbp8[y0 * gridW + x0] != 0 || syntax.cbp8[y1 * gridW + x1] != 0 { return 2 }
-            let m0 = (y0 >> 1) * mbW + (x0 >> 1), m1 = (y1 >> 1) * mbW + (x1 >> 1)
-            if m0 == m1 && syntax.split[m0] == 0 { return 0 }
-            let moving0 = syntax.hasMotion[m0] != 0, moving1 = syntax.hasMotion[m1] != 0
-            if moving0 != moving1 { return 1 }
-            if !moving0 { return 0 }
-            let mode0 = syntax.skip[m0] != 0 ? 0 : syntax.mode[m0], mode1 = syntax.skip[m1] != 0 ? 0 : syntax.mode[m1]
-            let class0: UInt8 = mode0 == MacroblockMode.inter.rawValue ? 0 : mode0, class1: UInt8 = mode1 == MacroblockMode.inter.rawValue ? 0 : mode1
-            if class0 != class1 { return 1 }
-            let u0 = y0 * gridW + x0, u1 = y1 * gridW + x1
-            let dx = abs(syntax.motion8[2 * u0] - syntax.motion8[2 * u1]), dy = abs(syntax.motion8[2 * u0 + 1] - syntax.motion8[2 * u1 + 1])
-            return dx >= 4 || dy >= 4 ? 1 : 0
-        }
-        // Strengths of every 8x8 edge segment, computed once: chroma edges reuse the luma ones.
-        let gridH = mbH * 2
+        let gridW = mbW * 2, gridH = mbH * 2
+        edgeStrengthsSIMD(syntax)
         let vertical = syntax.edgeStrengths, horizontal = syntax.edgeStrengths + gridW * gridH
-        for by in 0..<gridH {
-            vertical[by * gridW] = 0
-            for bx in 1..<gridW { vertical[by * gridW + bx] = UInt8(strength(bx - 1, by, bx, by)) }
-        }
-        for bx in 0..<gridW { horizontal[bx] = 0 }
-        for by in 1..<max(gridH, 1) {
-            for bx in 0..<gridW { horizontal[by * gridW + bx] = UInt8(strength(bx, by - 1, bx, by)) }
-        }
         let luma = picture.luma, ls = luma.stride
         // Vertical edges, left to right, then horizontal edges, top to bottom.
         for by in 0..<gridH {
@@ -72,6 +48,84 @@ enum DeblockingFilter {
                     if s > 0 { filterChromaRowsSIMD(plane.origin + my * 8 * cs + mx * 8, cs, a, b, ((b * s + 4) >> 3) + 1) }
                 }
             }
+        }
+    }
+
+    /// Boundary strength between the 8x8 blocks `u0` and `u1` (indices into the 8x8 grid) as the spec
+    /// states it (Specs "Deblocking").
+    @inline(__always)
+    static func strength(_ syntax: FrameSyntaxState, _ u0: Int, _ u1: Int) -> UInt8 {
+        if syntax.cbp8[u0] != 0 || syntax.cbp8[u1] != 0 { return 2 }
+        let gridW = syntax.mbWide * 2
+        @inline(__always) func macroblock(_ u: Int) -> Int { ((u / gridW) >> 1) * syntax.mbWide + ((u % gridW) >> 1) }
+        let m0 = macroblock(u0), m1 = macroblock(u1)
+        if m0 == m1 && syntax.split[m0] == 0 { return 0 }
+        let moving0 = syntax.hasMotion[m0] != 0, moving1 = syntax.hasMotion[m1] != 0
+        if moving0 != moving1 { return 1 }
+        if !moving0 { return 0 }
+        let mode0 = syntax.skip[m0] != 0 ? 0 : syntax.mode[m0], mode1 = syntax.skip[m1] != 0 ? 0 : syntax.mode[m1]
+        let class0: UInt8 = mode0 == MacroblockMode.inter.rawValue ? 0 : mode0, class1: UInt8 = mode1 == MacroblockMode.inter.rawValue ? 0 : mode1
+        if class0 != class1 { return 1 }
+        let dx = abs(syntax.motion8[2 * u0] - syntax.motion8[2 * u1]), dy = abs(syntax.motion8[2 * u0 + 1] - syntax.motion8[2 * u1 + 1])
+        return dx >= 4 || dy >= 4 ? 1 : 0
+    }
+
+    /// Fills `syntax.edgeStrengths` (the left edge of every 8x8 block, then the top edge; 0 on the
+    /// picture border) with ``strength(_:_:_:)``, one edge at a time: the reference of ``edgeStrengthsSIMD(_:)``.
+    static func edgeStrengthsScalar(_ syntax: FrameSyntaxState) {
+        let gridW = syntax.mbWide * 2, gridH = syntax.mbHigh * 2
+        let vertical = syntax.edgeStrengths, horizontal = syntax.edgeStrengths + gridW * gridH
+        for by in 0..<gridH {
+            for bx in 0..<gridW {
+                let u = by * gridW + bx
+                vertical[u] = bx == 0 ? 0 : strength(syntax, u - 1, u)
+                horizontal[u] = by == 0 ? 0 : strength(syntax, u - gridW, u)
+            }
+        }
+    }
+
+    /// SIMD twin of ``edgeStrengthsScalar(_:)``, eight edges at a time from the per-block coded flags,
+    /// deblocking classes and vectors. Within an unsplit macroblock both blocks share class and vector,
+    /// and two blocks without vectors share class 255 and the zero vector, so the spec's rule reduces to:
+    /// 2 if either block is coded, else 1 if the classes differ or a vector component differs by 4 or more.
+    static func edgeStrengthsSIMD(_ syntax: FrameSyntaxState) {
+        let gridW = syntax.mbWide * 2, gridH = syntax.mbHigh * 2
+        let vertical = syntax.edgeStrengths, horizontal = syntax.edgeStrengths + gridW * gridH
+        let cbp = UnsafeRawPointer(syntax.cbp8), classes = UnsafeRawPointer(syntax.deblockingClass)
+        let vectors = UnsafeRawPointer(syntax.motion8)
+        /// Strengths of the eight edges between blocks u...u+7 and those `distance` blocks before them.
+        @inline(__always) func eight(_ u: Int, _ distance: Int) -> SIMD8<UInt8> {
+            let v = u - distance
+            let coded = cbp.loadUnaligned(fromByteOffset: u, as: SIMD8<UInt8>.self) | cbp.loadUnaligned(fromByteOffset: v, as: SIMD8<UInt8>.self)
+            let differ = classes.loadUnaligned(fromByteOffset: u, as: SIMD8<UInt8>.self) ^ classes.loadUnaligned(fromByteOffset: v, as: SIMD8<UInt8>.self)
+            // Nonzero bytes have the top bit of x | -x set.
+            let classChange = (differ | (0 &- differ)) &>> 7
+            let d = vectors.loadUnaligned(fromByteOffset: 8 * u, as: SIMD16<Int32>.self) &- vectors.loadUnaligned(fromByteOffset: 8 * v, as: SIMD16<Int32>.self)
+            let sign = d &>> 31, magnitude = (d ^ sign) &- sign
+            // -1 in components differing by 4 or more, then either component of each vector.
+            let far = unsafeBitCast((3 &- magnitude) &>> 31, to: SIMD8<UInt64>.self)
+            let farBytes = SIMD8<UInt8>(truncatingIfNeeded: far | (far &>> 32)) & 1
+            return (coded &<< 1) | ((classChange | farBytes) & (coded ^ 1))
+        }
+        for by in 0..<gridH {
+            let row = by * gridW
+            vertical[row] = 0
+            var bx = 1
+            while bx + 8 <= gridW {
+                UnsafeMutableRawPointer(vertical + row + bx).storeBytes(of: eight(row + bx, 1), as: SIMD8<UInt8>.self)
+                bx += 8
+            }
+            while bx < gridW { vertical[row + bx] = strength(syntax, row + bx - 1, row + bx); bx += 1 }
+            guard by > 0 else {
+                horizontal.update(repeating: 0, count: gridW)
+                continue
+            }
+            bx = 0
+            while bx + 8 <= gridW {
+                UnsafeMutableRawPointer(horizontal + row + bx).storeBytes(of: eight(row + bx, gridW), as: SIMD8<UInt8>.self)
+                bx += 8
+            }
+            while bx < gridW { horizontal[row + bx] = strength(syntax, row + bx - gridW, row + bx); bx += 1 }
         }
     }
 
