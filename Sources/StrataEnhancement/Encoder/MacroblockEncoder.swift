@@ -22,7 +22,10 @@ final class MacroblockEncoder {
     private let levels8: UnsafeMutablePointer<Int32>
     private let bestLevels: UnsafeMutablePointer<Int32>
     private let reconstructed: UnsafeMutablePointer<UInt8>
-    private var candidates: [Int32] = []
+    /// Vector candidates of the macroblock search, (x, y) pairs: up to five.
+    private let candidates: UnsafeMutablePointer<Int32>
+    /// The single candidate of a quadrant search: the macroblock's vector.
+    private let quadrantCandidate: UnsafeMutablePointer<Int32>
     private let scratchPicture: Picture
 
     /// Rounding offset of the quantizer in 1/256 of a step (1/3). The rate-distortion refinement
@@ -46,14 +49,15 @@ final class MacroblockEncoder {
         levels8 = .allocate(capacity: 256); levels8.initialize(repeating: 0, count: 256)
         bestLevels = .allocate(capacity: CoefficientLayout.count); bestLevels.initialize(repeating: 0, count: CoefficientLayout.count)
         reconstructed = .allocate(capacity: 64); reconstructed.initialize(repeating: 0, count: 64)
-        candidates.reserveCapacity(16)
+        candidates = .allocate(capacity: 10); candidates.initialize(repeating: 0, count: 10)
+        quadrantCandidate = .allocate(capacity: 2); quadrantCandidate.initialize(repeating: 0, count: 2)
         scratchPicture = Picture(geometry: LayerGeometry(width: 16, height: 16), margin: 0)
     }
 
     deinit {
         residual.deallocate(); coefficients.deallocate(); dequantized.deallocate(); blockResidual.deallocate()
         scratch.deallocate(); candidateLevels.deallocate(); levels4.deallocate(); levels8.deallocate()
-        bestLevels.deallocate(); reconstructed.deallocate()
+        bestLevels.deallocate(); reconstructed.deallocate(); candidates.deallocate(); quadrantCandidate.deallocate()
     }
 
     /// Lagrange multiplier on SSE for a QP.
@@ -128,17 +132,24 @@ final class MacroblockEncoder {
                     return winner
                 }
             }
-            candidates.removeAll(keepingCapacity: true)
+            // Candidates: the reference's vectors here, right and below, then this picture's left and top.
+            var count = 0
             let w = geometry.macroblocksWide, i = mby * w + mbx
-            for n in [i, i + 1, i + w] where n < geometry.macroblockCount {
-                candidates.append(reference.motion[2 * n]); candidates.append(reference.motion[2 * n + 1])
+            for n in 0..<3 {
+                let m = n == 0 ? i : (n == 1 ? i + 1 : i + w)
+                guard m < geometry.macroblockCount else { continue }
+                candidates[count] = reference.motion[2 * m]; candidates[count + 1] = reference.motion[2 * m + 1]
+                count += 2
             }
-            for (nx, ny) in [(mbx - 1, mby), (mbx, mby - 1)] where nx >= 0 && ny >= 0 && syntax.hasMotion[ny * w + nx] != 0 {
-                let (vx, vy) = syntax.macroblockMotion(nx, ny)
-                candidates.append(vx); candidates.append(vy)
+            for n in 0..<2 {
+                let nx = n == 0 ? mbx - 1 : mbx, ny = n == 0 ? mby : mby - 1
+                guard nx >= 0 && ny >= 0 && syntax.hasMotion[ny * w + nx] != 0 else { continue }
+                (candidates[count], candidates[count + 1]) = syntax.macroblockMotion(nx, ny)
+                count += 2
             }
             let (mvx, mvy) = MotionSearch.search(source: src, sourceStride: source.luma.stride, reference: planes,
-                                                 x: mbx * 16, y: mby * 16, predicted: (px, py), candidates: candidates,
+                                                 x: mbx * 16, y: mby * 16, predicted: (px, py),
+                                                 candidates: UnsafeBufferPointer(start: candidates, count: count),
                                                  lambda: lambda.squareRoot())
             predictions[1].formMotion(compensator, reference, mbx, mby, mvx, mvy)
             predictions[3].copy(from: predictions[1])
@@ -164,9 +175,11 @@ final class MacroblockEncoder {
                 for q in 0..<4 {
                     let qx = (q & 1) * 8, qy = (q >> 1) * 8
                     let (qpx, qpy) = syntax.predictedMotion(mbx, mby, quadrant: q, inner: split.quadrantMotion)
+                    (quadrantCandidate[0], quadrantCandidate[1]) = (mvx, mvy)
                     let (vx, vy) = MotionSearch.search(source: src + qy * ls + qx, sourceStride: ls, reference: planes,
                                                        x: mbx * 16 + qx, y: mby * 16 + qy, size: 8, predicted: (qpx, qpy),
-                                                       candidates: [mvx, mvy], lambda: lambda.squareRoot())
+                                                       candidates: UnsafeBufferPointer(start: quadrantCandidate, count: 2),
+                                                       lambda: lambda.squareRoot())
                     split.quadrantMotion[2 * q] = vx; split.quadrantMotion[2 * q + 1] = vy
                     split.quadrantDifference[2 * q] = vx - qpx; split.quadrantDifference[2 * q + 1] = vy - qpy
                     bits += MotionSearch.vectorBits(vx, vy, qpx, qpy)
@@ -227,12 +240,13 @@ final class MacroblockEncoder {
     private func quadrantsDiverge(source: UnsafePointer<UInt8>, stride: Int, reference: SearchPlanes, mbx: Int, mby: Int,
                                   vector: (Int32, Int32), lambda: Double) -> Bool {
         let whole = (((vector.0 + 2) >> 2) << 2, ((vector.1 + 2) >> 2) << 2)
+        (quadrantCandidate[0], quadrantCandidate[1]) = vector
         for q in 0..<4 {
             let qx = (q & 1) * 8, qy = (q >> 1) * 8
             let found = MotionSearch.search(source: source + qy * stride + qx, sourceStride: stride, reference: reference,
                                             x: mbx * 16 + qx, y: mby * 16 + qy, size: 8, predicted: vector,
-                                            candidates: [vector.0, vector.1], lambda: lambda.squareRoot(), subsample: false,
-                                            integerSteps: [1])
+                                            candidates: UnsafeBufferPointer(start: quadrantCandidate, count: 2),
+                                            lambda: lambda.squareRoot(), subsample: false, firstStep: 1)
             if found != whole { return true }
         }
         return false

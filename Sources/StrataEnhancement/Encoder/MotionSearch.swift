@@ -15,11 +15,12 @@ enum MotionSearch {
 
     /// Finds a vector for the `size x size` block (16 or 8) whose luma starts at `source` (rows
     /// `sourceStride`) at picture position (x, y); `candidates` holds (x, y) pairs of vectors to try
-    /// first, `integerSteps` the diamond step sizes of the whole-sample stage. Returns quarter samples;
-    /// with `subsample` false, the whole-sample vector before sub-sample refinement.
+    /// first; the diamond steps of the whole-sample stage start at `firstStep` and halve down to 1. Returns
+    /// quarter samples; with `subsample` false, the whole-sample vector before sub-sample refinement.
+    /// (No array is built inside: the search runs several times per macroblock.)
     static func search(source: UnsafePointer<UInt8>, sourceStride: Int, reference planes: SearchPlanes, x: Int, y: Int,
-                       size: Int = 16, predicted: (Int32, Int32), candidates: [Int32], lambda: Double, subsample: Bool = true,
-                       integerSteps: [Int] = [8, 4, 2, 1]) -> (Int32, Int32) {
+                       size: Int = 16, predicted: (Int32, Int32), candidates: UnsafeBufferPointer<Int32>, lambda: Double,
+                       subsample: Bool = true, firstStep: Int = 8) -> (Int32, Int32) {
         let reference = planes.full
         let m = min(reference.margin, planes.reach) - 12
         let minX = -(x + m), maxX = reference.width - size - x + m
@@ -38,14 +39,17 @@ enum MotionSearch {
             let cost = costInteger(dx, dy)
             if cost < best { best = cost; bestX = dx; bestY = dy }
         }
-        for step in integerSteps {
+        var step = firstStep
+        while step >= 1 {
+            defer { step >>= 1 }
             var moved = true, iterations = 0
             while moved && iterations < 16 {
                 moved = false
                 iterations += 1
                 let cx = bestX, cy = bestY
-                for (ox, oy) in [(step, 0), (-step, 0), (0, step), (0, -step)] {
-                    let dx = cx + ox, dy = cy + oy
+                // Right, left, down, up.
+                for k in 0..<4 {
+                    let dx = cx + (k == 0 ? step : (k == 1 ? -step : 0)), dy = cy + (k == 2 ? step : (k == 3 ? -step : 0))
                     guard dx >= minX, dx <= maxX, dy >= minY, dy <= maxY else { continue }
                     let cost = costInteger(dx, dy)
                     if cost < best { best = cost; bestX = dx; bestY = dy; moved = true }
@@ -62,15 +66,19 @@ enum MotionSearch {
         }
         var bestFractional = costFractional(mvx, mvy)
         var halfX = mvx, halfY = mvy, halfCost = bestFractional
-        for step: Int32 in [2, 1] {
+        // The eight neighbours at half-sample distance, then at quarter-sample distance, row by row.
+        var fraction: Int32 = 2
+        while fraction >= 1 {
+            defer { fraction -= 1 }
             let cx = mvx, cy = mvy
-            for oy: Int32 in [-step, 0, step] {
-                for ox: Int32 in [-step, 0, step] where ox != 0 || oy != 0 {
+            for j: Int32 in -1...1 {
+                for i: Int32 in -1...1 where i != 0 || j != 0 {
+                    let ox = i * fraction, oy = j * fraction
                     let cost = costFractional(cx + ox, cy + oy)
                     if cost < bestFractional { bestFractional = cost; mvx = cx + ox; mvy = cy + oy }
                 }
             }
-            if step == 2 { (halfX, halfY, halfCost) = (mvx, mvy, bestFractional) }
+            if fraction == 2 { (halfX, halfY, halfCost) = (mvx, mvy, bestFractional) }
         }
         // The quarter-sample stage compares approximations (``SearchPlanes``); its winner is kept only
         // if its normative prediction also beats the best half-sample vector (exact on the planes).
