@@ -131,7 +131,7 @@ import Testing
         var random = SplitMix64(seed: 6)
         for _ in 0..<100 {
             let a = Self.bytes(48 * 16, &random), b = Self.bytes(32 * 16, &random)
-            for (w, h) in [(16, 16), (8, 8), (16, 8), (32, 8), (8, 16), (4, 4)] {
+            for (w, h) in [(16, 16), (8, 8), (16, 8), (32, 8), (8, 16), (4, 4), (24, 16), (8, 12), (24, 4)] {
                 if w % 16 == 0 || w == 8 {
                     #expect(BlockMetrics.sadScalar(a, 48, b, 32, w, h) == BlockMetrics.sadSIMD(a, 48, b, 32, w, h))
                 }

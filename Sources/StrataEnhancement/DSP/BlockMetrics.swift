@@ -115,33 +115,35 @@ enum BlockMetrics {
         return total
     }
 
-    /// SIMD twin of ``satdScalar(_:_:_:_:_:_:)``: columns of 16 and 8 samples a strip of four rows
-    /// at a time (``satdStrips16(_:_:_:_:_:)``), a remaining column of 4 a block at a time.
+    /// SIMD twin of ``satdScalar(_:_:_:_:_:_:)``: columns of 16 samples a strip of four rows at a
+    /// time, a column of 8 two strips at a time (``satdStrips(_:_:_:_:_:narrow:)``), what remains a
+    /// 4x4 block at a time.
     static func satdSIMD(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
                          _ width: Int, _ height: Int) -> Int {
         var total = 0
         var x = 0
         while x + 16 <= width {
-            total += satdStrips16(a + x, aStride, b + x, bStride, height)
+            total += satdStrips(a + x, aStride, b + x, bStride, height, narrow: false)
             x += 16
         }
-        if x + 8 <= width {
-            total += satdStrips8(a + x, aStride, b + x, bStride, height)
+        if x + 8 <= width && height % 8 == 0 {
+            total += satdStrips(a + x, aStride, b + x, bStride, height, narrow: true)
             x += 8
         }
         if x < width { total += satd4Columns(a + x, aStride, b + x, bStride, width - x, height) }
         return total
     }
 
-    /// SATD of a column of 4x4 blocks 16 samples wide, four rows at a time in 16-bit lanes. The
+    /// SATD of a column of 4x4 blocks in sixteen 16-bit lanes: four rows of a column 16 samples wide,
+    /// or, `narrow`, of a column 8 wide with rows y and y + 4 side by side (two strips at once). The
     /// vertical butterflies are lane-wise. Horizontally, the first stage pairs neighbouring lanes (a
     /// rotate within 32-bit words); the second uses `|a + b| + |a - b| = 2 max(|a|, |b|)`: each lane
     /// takes the larger magnitude of itself and its partner two lanes away (a rotate within 64-bit
     /// words), and both partners count it, which sums the same as the absolute values of the full
     /// transform. Every lane stays within 16 bits until the strip's sum, which is taken in 32 bits.
     @inline(__always)
-    private static func satdStrips16(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
-                                     _ height: Int) -> Int {
+    private static func satdStrips(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+                                   _ height: Int, narrow: Bool) -> Int {
         typealias V = SIMD16<Int16>
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
         // +1 on even lanes, -1 on odd: partner + sign * v gives (x0 + x1, x0 - x1, x2 + x3, x2 - x3).
@@ -161,53 +163,20 @@ enum BlockMetrics {
             let d = partner &- m
             return partner &- (d & (d &>> 15))
         }
+        @inline(__always) func samples(_ p: UnsafeRawPointer, _ stride: Int, _ y: Int) -> V {
+            let bytes = narrow
+                ? SIMD16<UInt8>(lowHalf: p.loadUnaligned(fromByteOffset: y * stride, as: SIMD8<UInt8>.self),
+                                highHalf: p.loadUnaligned(fromByteOffset: (y + 4) * stride, as: SIMD8<UInt8>.self))
+                : p.loadUnaligned(fromByteOffset: y * stride, as: SIMD16<UInt8>.self)
+            return unsafeBitCast(SIMD16<UInt16>(lanes: bytes), to: V.self)
+        }
         var total = 0
-        for by in stride(from: 0, to: height, by: 4) {
-            @inline(__always) func row(_ y: Int) -> V {
-                unsafeBitCast(SIMD16<UInt16>(lanes: ra.loadUnaligned(fromByteOffset: (by + y) * aStride, as: SIMD16<UInt8>.self)), to: V.self)
-                    &- unsafeBitCast(SIMD16<UInt16>(lanes: rb.loadUnaligned(fromByteOffset: (by + y) * bStride, as: SIMD16<UInt8>.self)), to: V.self)
-            }
+        for by in stride(from: 0, to: height, by: narrow ? 8 : 4) {
+            @inline(__always) func row(_ y: Int) -> V { samples(ra, aStride, by + y) &- samples(rb, bStride, by + y) }
             let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
             let s0 = r0 &+ r1, d0 = r0 &- r1, s1 = r2 &+ r3, d1 = r2 &- r3
             let sum = unsafeBitCast(horizontal(s0 &+ s1) &+ horizontal(d0 &+ d1) &+ horizontal(s0 &- s1) &+ horizontal(d0 &- d1),
                                     to: SIMD8<UInt32>.self)
-            total += Int(((sum & 0xFFFF) &+ (sum &>> 16)).wrappedSum())
-        }
-        return total
-    }
-
-    /// ``satdStrips16(_:_:_:_:_:)`` for a column 8 samples wide.
-    @inline(__always)
-    private static func satdStrips8(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
-                                    _ height: Int) -> Int {
-        typealias V = SIMD8<Int16>
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        let sign = V(1, -1, 1, -1, 1, -1, 1, -1)
-        @inline(__always) func rotate16(_ v: V) -> V {
-            let w = unsafeBitCast(v, to: SIMD4<UInt32>.self)
-            return unsafeBitCast((w &<< 16) | (w &>> 16), to: V.self)
-        }
-        @inline(__always) func rotate32(_ v: V) -> V {
-            let w = unsafeBitCast(v, to: SIMD2<UInt64>.self)
-            return unsafeBitCast((w &<< 32) | (w &>> 32), to: V.self)
-        }
-        @inline(__always) func horizontal(_ v: V) -> V {
-            let u = rotate16(v) &+ v &* sign
-            let s = u &>> 15, m = (u ^ s) &- s, partner = rotate32(m)
-            // max(m, partner) without the generic `pointwiseMax`, which is not always inlined.
-            let d = partner &- m
-            return partner &- (d & (d &>> 15))
-        }
-        var total = 0
-        for by in stride(from: 0, to: height, by: 4) {
-            @inline(__always) func row(_ y: Int) -> V {
-                unsafeBitCast(SIMD8<UInt16>(lanes: ra.loadUnaligned(fromByteOffset: (by + y) * aStride, as: SIMD8<UInt8>.self)), to: V.self)
-                    &- unsafeBitCast(SIMD8<UInt16>(lanes: rb.loadUnaligned(fromByteOffset: (by + y) * bStride, as: SIMD8<UInt8>.self)), to: V.self)
-            }
-            let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
-            let s0 = r0 &+ r1, d0 = r0 &- r1, s1 = r2 &+ r3, d1 = r2 &- r3
-            let sum = unsafeBitCast(horizontal(s0 &+ s1) &+ horizontal(d0 &+ d1) &+ horizontal(s0 &- s1) &+ horizontal(d0 &- d1),
-                                    to: SIMD4<UInt32>.self)
             total += Int(((sum & 0xFFFF) &+ (sum &>> 16)).wrappedSum())
         }
         return total
