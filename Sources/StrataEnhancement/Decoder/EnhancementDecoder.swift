@@ -93,7 +93,19 @@ public final class EnhancementDecoder {
             for mbx in 0..<geometry.macroblocksWide {
                 try MacroblockReader.read(&reader, &mb, levels, syntax, mbx, mby, hasReference: hasReference)
                 if reader.decoder.overrun { throw .truncatedPayload(offset: bytes.count) }
-                if let reference, mb.mode != .interLayer {
+                if mb.cbpLuma == 0 && mb.cbpChroma == 0 && (mb.mode == .skip || mb.mode == .inter || mb.mode == .interLayer) {
+                    // Without residual the prediction is the reconstruction: formed in place.
+                    let target = MacroblockTarget(current, mbx, mby)
+                    if let reference, mb.mode != .interLayer {
+                        if mb.split {
+                            MacroblockPrediction.formSplitMotion(compensator, reference, mbx, mby, mb.quadrantMotion, into: target)
+                        } else {
+                            MacroblockPrediction.formMotion(compensator, reference, mbx, mby, mb.mvx, mb.mvy, into: target)
+                        }
+                    } else {
+                        MacroblockPrediction.formInterLayer(interLayer, mbx, mby, into: target)
+                    }
+                } else if let reference, mb.mode != .interLayer {
                     if mb.split {
                         prediction.formSplitMotion(compensator, reference, mbx, mby, mb.quadrantMotion)
                     } else {
@@ -103,10 +115,11 @@ public final class EnhancementDecoder {
                     if mb.mode == .differential {
                         prediction.addLowerLayerChange(compensator, reference.upsampledLower!, interLayer, mbx, mby, mb.mvx, mb.mvy)
                     }
+                    reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
                 } else {
                     prediction.formInterLayer(interLayer, mbx, mby)
+                    reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
                 }
-                reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
                 let i = mby * geometry.macroblocksWide + mbx
                 (current.motion[2 * i], current.motion[2 * i + 1]) = syntax.macroblockMotion(mbx, mby)
             }

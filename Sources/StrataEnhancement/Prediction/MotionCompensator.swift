@@ -59,6 +59,30 @@ final class MotionCompensator {
     }
 }
 
+/// Where a macroblock's prediction is formed: its 16x16 luma and 8x8 chroma blocks and their row strides,
+/// either a ``MacroblockPrediction``'s buffers or the macroblock's place in a picture.
+struct MacroblockTarget {
+    let luma: UnsafeMutablePointer<UInt8>, cb: UnsafeMutablePointer<UInt8>, cr: UnsafeMutablePointer<UInt8>
+    let lumaStride: Int, chromaStride: Int
+
+    /// Macroblock (mbx, mby) of `picture`.
+    init(_ picture: Picture, _ mbx: Int, _ mby: Int) {
+        luma = picture.luma.origin + mby * 16 * picture.luma.stride + mbx * 16
+        cb = picture.cb.origin + mby * 8 * picture.cb.stride + mbx * 8
+        cr = picture.cr.origin + mby * 8 * picture.cr.stride + mbx * 8
+        lumaStride = picture.luma.stride
+        chromaStride = picture.cb.stride
+    }
+
+    init(luma: UnsafeMutablePointer<UInt8>, cb: UnsafeMutablePointer<UInt8>, cr: UnsafeMutablePointer<UInt8>,
+         lumaStride: Int, chromaStride: Int) {
+        self.luma = luma; self.cb = cb; self.cr = cr
+        self.lumaStride = lumaStride; self.chromaStride = chromaStride
+    }
+
+    @inline(__always) func plane(_ i: Int) -> UnsafeMutablePointer<UInt8> { i == 0 ? luma : (i == 1 ? cb : cr) }
+}
+
 /// The three prediction blocks of one macroblock: 16x16 luma, 8x8 Cb, 8x8 Cr (rows 16 bytes apart).
 final class MacroblockPrediction {
     let luma: UnsafeMutablePointer<UInt8>
@@ -78,30 +102,53 @@ final class MacroblockPrediction {
 
     @inline(__always) func plane(_ i: Int) -> UnsafeMutablePointer<UInt8> { i == 0 ? luma : (i == 1 ? cb : cr) }
 
+    /// This prediction's blocks as a target of the forming functions.
+    var target: MacroblockTarget { MacroblockTarget(luma: luma, cb: cb, cr: cr, lumaStride: 16, chromaStride: 16) }
+
     /// Motion-compensated prediction of macroblock (mbx, mby).
     func formMotion(_ mc: MotionCompensator, _ ref: Picture, _ mbx: Int, _ mby: Int, _ mvx: Int32, _ mvy: Int32) {
-        mc.predictLuma(ref.luma, mbx * 16, mby * 16, mvx, mvy, 16, 16, luma, 16)
-        mc.predictChroma(ref.cb, mbx * 8, mby * 8, mvx, mvy, 8, 8, cb, 16)
-        mc.predictChroma(ref.cr, mbx * 8, mby * 8, mvx, mvy, 8, 8, cr, 16)
+        MacroblockPrediction.formMotion(mc, ref, mbx, mby, mvx, mvy, into: target)
     }
 
     /// Motion-compensated prediction of a split macroblock: quadrant q (8x8 luma, 4x4 chroma) with the
     /// vector in lanes 2q, 2q + 1 of `vectors`.
     func formSplitMotion(_ mc: MotionCompensator, _ ref: Picture, _ mbx: Int, _ mby: Int, _ vectors: SIMD8<Int32>) {
-        for q in 0..<4 {
-            let qx = q & 1, qy = q >> 1, vx = vectors[2 * q], vy = vectors[2 * q + 1]
-            mc.predictLuma(ref.luma, mbx * 16 + qx * 8, mby * 16 + qy * 8, vx, vy, 8, 8, luma + qy * 8 * 16 + qx * 8, 16)
-            mc.predictChroma(ref.cb, mbx * 8 + qx * 4, mby * 8 + qy * 4, vx, vy, 4, 4, cb + qy * 4 * 16 + qx * 4, 16)
-            mc.predictChroma(ref.cr, mbx * 8 + qx * 4, mby * 8 + qy * 4, vx, vy, 4, 4, cr + qy * 4 * 16 + qx * 4, 16)
-        }
+        MacroblockPrediction.formSplitMotion(mc, ref, mbx, mby, vectors, into: target)
     }
 
     /// Inter-layer prediction: the co-located block of the upsampled lower layer.
     func formInterLayer(_ up: Picture, _ mbx: Int, _ mby: Int) {
+        MacroblockPrediction.formInterLayer(up, mbx, mby, into: target)
+    }
+
+    /// ``formMotion(_:_:_:_:_:_:)`` into any target (the decoder forms a macroblock without residual in place).
+    static func formMotion(_ mc: MotionCompensator, _ ref: Picture, _ mbx: Int, _ mby: Int, _ mvx: Int32, _ mvy: Int32,
+                           into t: MacroblockTarget) {
+        mc.predictLuma(ref.luma, mbx * 16, mby * 16, mvx, mvy, 16, 16, t.luma, t.lumaStride)
+        mc.predictChroma(ref.cb, mbx * 8, mby * 8, mvx, mvy, 8, 8, t.cb, t.chromaStride)
+        mc.predictChroma(ref.cr, mbx * 8, mby * 8, mvx, mvy, 8, 8, t.cr, t.chromaStride)
+    }
+
+    /// ``formSplitMotion(_:_:_:_:_:)`` into any target.
+    static func formSplitMotion(_ mc: MotionCompensator, _ ref: Picture, _ mbx: Int, _ mby: Int, _ vectors: SIMD8<Int32>,
+                                into t: MacroblockTarget) {
+        for q in 0..<4 {
+            let qx = q & 1, qy = q >> 1, vx = vectors[2 * q], vy = vectors[2 * q + 1]
+            mc.predictLuma(ref.luma, mbx * 16 + qx * 8, mby * 16 + qy * 8, vx, vy, 8, 8,
+                           t.luma + qy * 8 * t.lumaStride + qx * 8, t.lumaStride)
+            mc.predictChroma(ref.cb, mbx * 8 + qx * 4, mby * 8 + qy * 4, vx, vy, 4, 4,
+                             t.cb + qy * 4 * t.chromaStride + qx * 4, t.chromaStride)
+            mc.predictChroma(ref.cr, mbx * 8 + qx * 4, mby * 8 + qy * 4, vx, vy, 4, 4,
+                             t.cr + qy * 4 * t.chromaStride + qx * 4, t.chromaStride)
+        }
+    }
+
+    /// ``formInterLayer(_:_:_:)`` into any target.
+    static func formInterLayer(_ up: Picture, _ mbx: Int, _ mby: Int, into t: MacroblockTarget) {
         for i in 0..<3 {
             let p = up.plane(i), size = i == 0 ? 16 : 8
-            let src = p.origin + (mby * size) * p.stride + mbx * size, dst = plane(i)
-            Reconstruction.copyBlock(src, p.stride, dst, 16, size, size)
+            let src = p.origin + (mby * size) * p.stride + mbx * size
+            Reconstruction.copyBlock(src, p.stride, t.plane(i), i == 0 ? t.lumaStride : t.chromaStride, size, size)
         }
     }
 
