@@ -89,13 +89,17 @@ public final class EnhancementDecoder {
         var mb = MacroblockData()
         let hasReference = reference != nil
         let interLayer = current.upsampledLower!
+        let currentTarget = MacroblockTarget(current), interLayerSource = MacroblockTarget(interLayer)
+        // Held in locals for the loop, so that each macroblock does not retain and release them again.
+        let prediction = self.prediction, reconstructor = self.reconstructor, compensator = self.compensator
+        let syntax = self.syntax, levels = self.levels, lowerReference = reference?.upsampledLower
         for mby in 0..<geometry.macroblocksHigh {
             for mbx in 0..<geometry.macroblocksWide {
                 try MacroblockReader.read(&reader, &mb, levels, syntax, mbx, mby, hasReference: hasReference)
                 if reader.decoder.overrun { throw .truncatedPayload(offset: bytes.count) }
                 if mb.cbpLuma == 0 && mb.cbpChroma == 0 && (mb.mode == .skip || mb.mode == .inter || mb.mode == .interLayer) {
                     // Without residual the prediction is the reconstruction: formed in place.
-                    let target = MacroblockTarget(current, mbx, mby)
+                    let target = currentTarget.macroblock(mbx, mby)
                     if let reference, mb.mode != .interLayer {
                         if mb.split {
                             MacroblockPrediction.formSplitMotion(compensator, reference, mbx, mby, mb.quadrantMotion, into: target)
@@ -103,7 +107,7 @@ public final class EnhancementDecoder {
                             MacroblockPrediction.formMotion(compensator, reference, mbx, mby, mb.mvx, mb.mvy, into: target)
                         }
                     } else {
-                        MacroblockPrediction.formInterLayer(interLayer, mbx, mby, into: target)
+                        MacroblockPrediction.formInterLayer(interLayerSource, mbx, mby, into: target)
                     }
                 } else if let reference, mb.mode != .interLayer {
                     if mb.split {
@@ -113,15 +117,13 @@ public final class EnhancementDecoder {
                     }
                     if mb.mode == .bi { prediction.averageWith(interLayer, mbx, mby) }
                     if mb.mode == .differential {
-                        prediction.addLowerLayerChange(compensator, reference.upsampledLower!, interLayer, mbx, mby, mb.mvx, mb.mvy)
+                        prediction.addLowerLayerChange(compensator, lowerReference!, interLayer, mbx, mby, mb.mvx, mb.mvy)
                     }
                     reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
                 } else {
-                    prediction.formInterLayer(interLayer, mbx, mby)
+                    MacroblockPrediction.formInterLayer(interLayerSource, mbx, mby, into: prediction.target)
                     reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
                 }
-                let i = mby * geometry.macroblocksWide + mbx
-                (current.motion[2 * i], current.motion[2 * i + 1]) = syntax.macroblockMotion(mbx, mby)
             }
         }
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }

@@ -65,13 +65,20 @@ struct MacroblockTarget {
     let luma: UnsafeMutablePointer<UInt8>, cb: UnsafeMutablePointer<UInt8>, cr: UnsafeMutablePointer<UInt8>
     let lumaStride: Int, chromaStride: Int
 
-    /// Macroblock (mbx, mby) of `picture`.
-    init(_ picture: Picture, _ mbx: Int, _ mby: Int) {
-        luma = picture.luma.origin + mby * 16 * picture.luma.stride + mbx * 16
-        cb = picture.cb.origin + mby * 8 * picture.cb.stride + mbx * 8
-        cr = picture.cr.origin + mby * 8 * picture.cr.stride + mbx * 8
+    /// The whole of `picture` (its top-left macroblock); ``macroblock(_:_:)`` addresses the others. Made
+    /// once per picture, so that the per-macroblock work reads no class properties.
+    init(_ picture: Picture) {
+        luma = picture.luma.origin
+        cb = picture.cb.origin
+        cr = picture.cr.origin
         lumaStride = picture.luma.stride
         chromaStride = picture.cb.stride
+    }
+
+    /// Macroblock (mbx, mby) of the picture this target addresses.
+    @inline(__always) func macroblock(_ mbx: Int, _ mby: Int) -> MacroblockTarget {
+        MacroblockTarget(luma: luma + mby * 16 * lumaStride + mbx * 16, cb: cb + mby * 8 * chromaStride + mbx * 8,
+                         cr: cr + mby * 8 * chromaStride + mbx * 8, lumaStride: lumaStride, chromaStride: chromaStride)
     }
 
     init(luma: UnsafeMutablePointer<UInt8>, cb: UnsafeMutablePointer<UInt8>, cr: UnsafeMutablePointer<UInt8>,
@@ -118,7 +125,7 @@ final class MacroblockPrediction {
 
     /// Inter-layer prediction: the co-located block of the upsampled lower layer.
     func formInterLayer(_ up: Picture, _ mbx: Int, _ mby: Int) {
-        MacroblockPrediction.formInterLayer(up, mbx, mby, into: target)
+        MacroblockPrediction.formInterLayer(MacroblockTarget(up), mbx, mby, into: target)
     }
 
     /// ``formMotion(_:_:_:_:_:_:)`` into any target (the decoder forms a macroblock without residual in place).
@@ -143,14 +150,14 @@ final class MacroblockPrediction {
         }
     }
 
-    /// ``formInterLayer(_:_:_:)`` into any target.
-    static func formInterLayer(_ up: Picture, _ mbx: Int, _ mby: Int, into t: MacroblockTarget) {
-        for i in 0..<3 {
-            let p = up.plane(i), size = i == 0 ? 16 : 8
-            let src = p.origin + (mby * size) * p.stride + mbx * size
-            Reconstruction.copyBlock(src, p.stride, t.plane(i), i == 0 ? t.lumaStride : t.chromaStride, size, size)
-        }
+    /// ``formInterLayer(_:_:_:)`` from the upsampled lower picture `up` (``MacroblockTarget/init(_:)``) into any target.
+    static func formInterLayer(_ up: MacroblockTarget, _ mbx: Int, _ mby: Int, into t: MacroblockTarget) {
+        let source = up.macroblock(mbx, mby)
+        Reconstruction.copyBlock(source.luma, source.lumaStride, t.luma, t.lumaStride, 16, 16)
+        Reconstruction.copyBlock(source.cb, source.chromaStride, t.cb, t.chromaStride, 8, 8)
+        Reconstruction.copyBlock(source.cr, source.chromaStride, t.cr, t.chromaStride, 8, 8)
     }
+
 
     /// Bi prediction: this (motion-compensated) prediction averaged with the inter-layer one.
     func averageWith(_ up: Picture, _ mbx: Int, _ mby: Int) {

@@ -101,7 +101,8 @@ final class Picture {
     let cb: PicturePlane
     let cr: PicturePlane
     /// Motion vector of each macroblock in quarter-pel units, (x, y) interleaved; zero where none.
-    var motion: [Int32]
+    /// Kept by the encoder (its search candidates); the decoder has no use for it.
+    let motion: UnsafeMutablePointer<Int32>
     /// Entropy context states at the end of this picture's coding, inherited by pictures that reference it.
     var contexts: ContextStates
     /// The upsampled lower layer of the same instant (the inter-layer prediction), kept with reference
@@ -113,9 +114,12 @@ final class Picture {
         luma = PicturePlane(width: geometry.codedWidth, height: geometry.codedHeight, margin: margin)
         cb = PicturePlane(width: geometry.codedWidth / 2, height: geometry.codedHeight / 2, margin: margin / 2)
         cr = PicturePlane(width: geometry.codedWidth / 2, height: geometry.codedHeight / 2, margin: margin / 2)
-        motion = [Int32](repeating: 0, count: geometry.macroblockCount * 2)
+        motion = .allocate(capacity: geometry.macroblockCount * 2)
+        motion.initialize(repeating: 0, count: geometry.macroblockCount * 2)
         contexts = ContextStates()
     }
+
+    deinit { motion.deallocate() }
 
     /// Whether the margins hold the replicated edges of the current samples (of this picture and of
     /// ``upsampledLower``). Margins are filled only once a later frame predicts from the picture, so
