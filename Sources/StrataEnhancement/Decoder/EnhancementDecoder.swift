@@ -93,6 +93,8 @@ public final class EnhancementDecoder {
         // Held in locals for the loop, so that each macroblock does not retain and release them again.
         let prediction = self.prediction, reconstructor = self.reconstructor, compensator = self.compensator
         let syntax = self.syntax, levels = self.levels, lowerReference = reference?.upsampledLower
+        // Non-optional, so that no macroblock binds (retains and releases) it again; only read when hasReference.
+        let referencePicture = reference ?? current
         for mby in 0..<geometry.macroblocksHigh {
             for mbx in 0..<geometry.macroblocksWide {
                 try MacroblockReader.read(&reader, &mb, levels, syntax, mbx, mby, hasReference: hasReference)
@@ -100,20 +102,20 @@ public final class EnhancementDecoder {
                 if mb.cbpLuma == 0 && mb.cbpChroma == 0 && (mb.mode == .skip || mb.mode == .inter || mb.mode == .interLayer) {
                     // Without residual the prediction is the reconstruction: formed in place.
                     let target = currentTarget.macroblock(mbx, mby)
-                    if let reference, mb.mode != .interLayer {
+                    if hasReference && mb.mode != .interLayer {
                         if mb.split {
-                            MacroblockPrediction.formSplitMotion(compensator, reference, mbx, mby, mb.quadrantMotion, into: target)
+                            MacroblockPrediction.formSplitMotion(compensator, referencePicture, mbx, mby, mb.quadrantMotion, into: target)
                         } else {
-                            MacroblockPrediction.formMotion(compensator, reference, mbx, mby, mb.mvx, mb.mvy, into: target)
+                            MacroblockPrediction.formMotion(compensator, referencePicture, mbx, mby, mb.mvx, mb.mvy, into: target)
                         }
                     } else {
                         MacroblockPrediction.formInterLayer(interLayerSource, mbx, mby, into: target)
                     }
-                } else if let reference, mb.mode != .interLayer {
+                } else if hasReference && mb.mode != .interLayer {
                     if mb.split {
-                        prediction.formSplitMotion(compensator, reference, mbx, mby, mb.quadrantMotion)
+                        prediction.formSplitMotion(compensator, referencePicture, mbx, mby, mb.quadrantMotion)
                     } else {
-                        prediction.formMotion(compensator, reference, mbx, mby, mb.mvx, mb.mvy)
+                        prediction.formMotion(compensator, referencePicture, mbx, mby, mb.mvx, mb.mvy)
                     }
                     if mb.mode == .bi { prediction.averageWith(interLayer, mbx, mby) }
                     if mb.mode == .differential {
