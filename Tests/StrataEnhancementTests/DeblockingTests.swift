@@ -108,4 +108,55 @@ import Testing
         }
         #expect(counts.allSatisfy { $0 > 1000 }, "every strength occurs often: \(counts)")
     }
+
+    @Test("a whole picture filtered with the SIMD strengths and filters equals the scalar references")
+    func wholePictureMatchesScalarReference() {
+        var random = SplitMix64(seed: 9)
+        var changed = 0
+        // Grids with and without a tail of edges that does not fill eight lanes (2 * 12 = 24, 2 * 5 = 10, 2 * 9 = 18).
+        for (mbWide, mbHigh) in [(12, 3), (5, 4), (9, 2), (1, 2)] {
+            for round in 0..<12 {
+                let geometry = LayerGeometry(width: mbWide * 16, height: mbHigh * 16)
+                let simd = Picture(geometry: geometry, margin: 16), scalar = Picture(geometry: geometry, margin: 16)
+                // Blocks at random levels with small noise, so that edges of every size occur.
+                for plane in 0..<3 {
+                    let a = simd.plane(plane), b = scalar.plane(plane), block = plane == 0 ? 8 : 4
+                    var levels: [Int] = []
+                    for _ in 0..<((a.width / block + 1) * (a.height / block + 1)) { levels.append(Int(random.next() % 200) + 20) }
+                    for y in 0..<a.height {
+                        for x in 0..<a.width {
+                            let level = levels[(y / block) * (a.width / block + 1) + x / block] + Int(random.next() % 7) - 3
+                            let v = UInt8(clamping: level)
+                            a.origin[y * a.stride + x] = v
+                            b.origin[y * b.stride + x] = v
+                        }
+                    }
+                }
+                let syntax = FrameSyntaxState(mbWide: mbWide, mbHigh: mbHigh)
+                for y in 0..<mbHigh {
+                    for x in 0..<mbWide {
+                        var mb = MacroblockData()
+                        mb.mode = MacroblockMode(rawValue: UInt8(random.next() % 5))!
+                        mb.mvx = Int32(random.next() % 9) - 4; mb.mvy = Int32(random.next() % 9) - 4
+                        mb.cbpLuma = random.next() % 2 == 0 ? Int(random.next() % 16) : 0
+                        syntax.record(x, y, mb, hasReference: true)
+                    }
+                }
+                let qp = 24 + Int(random.next() % 24)
+                DeblockingFilter.apply(simd, syntax, qp: qp)
+                let before = (0..<scalar.luma.height).map { scalar.luma.origin[$0 * scalar.luma.stride + 7] }
+                DeblockingFilter.apply(scalar, syntax, qp: qp, vectorized: false)
+                for plane in 0..<3 {
+                    let a = simd.plane(plane), b = scalar.plane(plane)
+                    for y in 0..<a.height {
+                        let rowA = Array(UnsafeBufferPointer(start: a.origin + y * a.stride, count: a.width))
+                        let rowB = Array(UnsafeBufferPointer(start: b.origin + y * b.stride, count: b.width))
+                        #expect(rowA == rowB, "\(mbWide)x\(mbHigh) macroblocks, round \(round), plane \(plane), row \(y)")
+                    }
+                }
+                if before != (0..<scalar.luma.height).map({ scalar.luma.origin[$0 * scalar.luma.stride + 7] }) { changed += 1 }
+            }
+        }
+        #expect(changed > 10, "the filter changes samples in most pictures: \(changed)")
+    }
 }

@@ -12,26 +12,32 @@ enum DeblockingFilter {
     static let beta: [Int32] = [Int32](repeating: 0, count: 16) + [2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10,
                                                                     11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18]
 
-    /// Filters `picture` in place using the macroblock decisions recorded in `syntax`.
-    static func apply(_ picture: Picture, _ syntax: FrameSyntaxState, qp: Int) {
+    /// Filters `picture` in place using the macroblock decisions recorded in `syntax`. `vectorized`
+    /// selects the SIMD strengths and edge filters; without it the scalar references run the same
+    /// procedure, and both give identical bytes.
+    static func apply(_ picture: Picture, _ syntax: FrameSyntaxState, qp: Int, vectorized: Bool = true) {
         let a = alpha[qp], b = beta[qp]
         guard a > 0 else { return }
         let mbW = syntax.mbWide, mbH = syntax.mbHigh
         let gridW = mbW * 2, gridH = mbH * 2
-        edgeStrengthsSIMD(syntax)
+        if vectorized { edgeStrengthsSIMD(syntax) } else { edgeStrengthsScalar(syntax) }
         let vertical = syntax.edgeStrengths, horizontal = syntax.edgeStrengths + gridW * gridH
         let luma = picture.luma, ls = luma.stride
         // Vertical edges, left to right, then horizontal edges, top to bottom.
         for by in 0..<gridH {
-            for bx in 1..<gridW {
+            for bx in 1..<max(gridW, 1) {
                 let s = Int32(vertical[by * gridW + bx])
-                if s > 0 { filterLumaColumnsSIMD(luma.origin + by * 8 * ls + bx * 8, ls, a, b, (b * s + 4) >> 3) }
+                guard s > 0 else { continue }
+                let q0 = luma.origin + by * 8 * ls + bx * 8, tc0 = (b * s + 4) >> 3
+                if vectorized { filterLumaColumnsSIMD(q0, ls, a, b, tc0) } else { filterLuma(q0, 1, ls, a, b, tc0) }
             }
         }
         for by in 1..<max(gridH, 1) {
             for bx in 0..<gridW {
                 let s = Int32(horizontal[by * gridW + bx])
-                if s > 0 { filterLumaRowsSIMD(luma.origin + by * 8 * ls + bx * 8, ls, a, b, (b * s + 4) >> 3) }
+                guard s > 0 else { continue }
+                let q0 = luma.origin + by * 8 * ls + bx * 8, tc0 = (b * s + 4) >> 3
+                if vectorized { filterLumaRowsSIMD(q0, ls, a, b, tc0) } else { filterLuma(q0, ls, 1, a, b, tc0) }
             }
         }
         for plane in [picture.cb, picture.cr] {
@@ -39,13 +45,17 @@ enum DeblockingFilter {
             for my in 0..<mbH {
                 for mx in 1..<max(mbW, 1) {
                     let s = Int32(max(vertical[my * 2 * gridW + mx * 2], vertical[(my * 2 + 1) * gridW + mx * 2]))
-                    if s > 0 { filterChromaColumnsSIMD(plane.origin + my * 8 * cs + mx * 8, cs, a, b, ((b * s + 4) >> 3) + 1) }
+                    guard s > 0 else { continue }
+                    let q0 = plane.origin + my * 8 * cs + mx * 8, tc = ((b * s + 4) >> 3) + 1
+                    if vectorized { filterChromaColumnsSIMD(q0, cs, a, b, tc) } else { filterChroma(q0, 1, cs, a, b, tc) }
                 }
             }
             for my in 1..<max(mbH, 1) {
                 for mx in 0..<mbW {
                     let s = Int32(max(horizontal[my * 2 * gridW + mx * 2], horizontal[my * 2 * gridW + mx * 2 + 1]))
-                    if s > 0 { filterChromaRowsSIMD(plane.origin + my * 8 * cs + mx * 8, cs, a, b, ((b * s + 4) >> 3) + 1) }
+                    guard s > 0 else { continue }
+                    let q0 = plane.origin + my * 8 * cs + mx * 8, tc = ((b * s + 4) >> 3) + 1
+                    if vectorized { filterChromaRowsSIMD(q0, cs, a, b, tc) } else { filterChroma(q0, cs, 1, a, b, tc) }
                 }
             }
         }
