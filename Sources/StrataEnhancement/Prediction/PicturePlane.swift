@@ -36,10 +36,24 @@ final class PicturePlane {
     /// Fills the margin by replicating the outermost samples of the coded area.
     func extendBorders() {
         guard margin > 0 else { return }
+        // Left and right margins in 16-byte stores (a library fill call per row side cost more than the
+        // stores themselves); the last store of a side is placed to end exactly at the margin's edge.
+        let fullStores = margin >= 16
         for y in 0..<height {
             let row = origin + y * stride
-            row.advanced(by: -margin).update(repeating: row[0], count: margin)
-            (row + width).update(repeating: row[width - 1], count: margin)
+            if fullStores {
+                let left = SIMD16<UInt8>(repeating: row[0]), right = SIMD16<UInt8>(repeating: row[width - 1])
+                var x = 0
+                while x < margin {
+                    let at = min(x, margin - 16)
+                    UnsafeMutableRawPointer(row - margin + at).storeBytes(of: left, as: SIMD16<UInt8>.self)
+                    UnsafeMutableRawPointer(row + width + at).storeBytes(of: right, as: SIMD16<UInt8>.self)
+                    x += 16
+                }
+            } else {
+                row.advanced(by: -margin).update(repeating: row[0], count: margin)
+                (row + width).update(repeating: row[width - 1], count: margin)
+            }
         }
         let first = origin - margin, last = origin + (height - 1) * stride - margin
         for y in 1...margin {
