@@ -12,8 +12,7 @@ enum MacroblockReader {
         mb = MacroblockData()
         if r.bin(ContextIndex.skip + state.skipContext(x, y)) == 1 {
             if hasReference { (mb.mvx, mb.mvy) = state.predictedMotion(x, y) }
-            MacroblockWriter.clearBlockFlags(state, x, y)
-            state.record(x, y, mb, hasReference: hasReference)
+            state.recordSkip(x, y, mb.mvx, mb.mvy, hasReference: hasReference)
             return
         }
         mb.mode = .interLayer

@@ -223,6 +223,34 @@ final class FrameSyntaxState {
     }
 
     /// Records the macroblock-level outcome of (x, y) once it is coded.
+    /// Records a SKIP macroblock with the vector (mvx, mvy) (zero without a reference), including the
+    /// cleared coded-block flags of its blocks: ``MacroblockWriter/clearBlockFlags(_:_:_:)`` then
+    /// ``record(_:_:_:hasReference:)`` of a SKIP ``MacroblockData``, without building one (skips are most
+    /// macroblocks, and the copy of the structure cost more than the stores).
+    @inline(__always) func recordSkip(_ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32, hasReference: Bool) {
+        let i = y * mbWide + x
+        skip[i] = 1
+        mode[i] = hasReference ? MacroblockMode.skip.rawValue : MacroblockMode.interLayer.rawValue
+        transform8x8[i] = 0
+        cbpChroma[i] = 0
+        hasMotion[i] = hasReference ? 1 : 0
+        split[i] = 0
+        mvdMagnitude[2 * i] = 0
+        mvdMagnitude[2 * i + 1] = 0
+        let w = mbWide * 2, lw = mbWide * 4
+        let vector = hasReference ? SIMD4<Int32>(mvx, mvy, mvx, mvy) : SIMD4<Int32>()
+        let deblocking: UInt8 = hasReference ? 0 : 255
+        for r in 0..<2 {
+            let u = (y * 2 + r) * w + x * 2
+            UnsafeMutableRawPointer(motion8 + 2 * u).storeBytes(of: vector, as: SIMD4<Int32>.self)
+            UnsafeMutableRawPointer(cbp8 + u).storeBytes(of: 0, as: UInt16.self)
+            UnsafeMutableRawPointer(deblockingClass + u).storeBytes(of: UInt16(deblocking) * 0x101, as: UInt16.self)
+            UnsafeMutableRawPointer(nonzeroChroma.0 + u).storeBytes(of: 0, as: UInt16.self)
+            UnsafeMutableRawPointer(nonzeroChroma.1 + u).storeBytes(of: 0, as: UInt16.self)
+        }
+        for r in 0..<4 { UnsafeMutableRawPointer(nonzeroLuma + (y * 4 + r) * lw + x * 4).storeBytes(of: 0, as: UInt32.self) }
+    }
+
     @inline(__always) func record(_ x: Int, _ y: Int, _ mb: MacroblockData, hasReference: Bool) {
         let i = y * mbWide + x
         skip[i] = mb.mode == .skip ? 1 : 0

@@ -9,8 +9,7 @@ enum MacroblockWriter {
                                     _ state: FrameSyntaxState, _ x: Int, _ y: Int, hasReference: Bool) {
         w.bin(mb.mode == .skip ? 1 : 0, ContextIndex.skip + state.skipContext(x, y))
         if mb.mode == .skip {
-            clearBlockFlags(state, x, y)
-            state.record(x, y, mb, hasReference: hasReference)
+            state.recordSkip(x, y, mb.mvx, mb.mvy, hasReference: hasReference)
             return
         }
         if hasReference {

@@ -1,0 +1,46 @@
+import StrataTestSupport
+import Testing
+@testable import StrataEnhancement
+
+@Suite struct SyntaxStateTests {
+    /// Every array of the syntax state, for comparing two states.
+    static func snapshot(_ s: FrameSyntaxState) -> [[Int32]] {
+        let n = s.mbWide * s.mbHigh
+        func bytes(_ p: UnsafeMutablePointer<UInt8>, _ count: Int) -> [Int32] { (0..<count).map { Int32(p[$0]) } }
+        return [bytes(s.skip, n), bytes(s.mode, n), bytes(s.transform8x8, n), bytes(s.cbpChroma, n), bytes(s.hasMotion, n),
+                bytes(s.split, n), bytes(s.cbp8, 4 * n), bytes(s.nonzeroLuma, 16 * n), bytes(s.nonzeroChroma.0, 4 * n),
+                bytes(s.nonzeroChroma.1, 4 * n), bytes(s.deblockingClass, 4 * n),
+                (0..<(8 * n)).map { s.motion8[$0] }, (0..<(2 * n)).map { s.mvdMagnitude[$0] }]
+    }
+
+    /// A SKIP recorded by the fast path leaves the same state as clearing its block flags and recording
+    /// a SKIP ``MacroblockData``, over whatever an earlier macroblock left there.
+    @Test func recordSkipEqualsTheGeneralRecord() {
+        var random = SplitMix64(seed: 3)
+        for round in 0..<200 {
+            let hasReference = round % 4 != 0
+            let fast = FrameSyntaxState(mbWide: 3, mbHigh: 2), general = FrameSyntaxState(mbWide: 3, mbHigh: 2)
+            // Something else first, so that stale values would show.
+            var other = MacroblockData()
+            other.mode = .inter
+            other.split = random.next() % 2 == 0
+            for k in 0..<8 { other.quadrantMotion[k] = Int32(random.next() % 41) - 20 }
+            other.mvx = other.quadrantMotion[0]; other.mvy = other.quadrantMotion[1]
+            other.cbpLuma = 15; other.cbpChroma = 3; other.transform8x8 = true; other.mvdx = 7; other.mvdy = -3
+            let x = Int(random.next() % 3), y = Int(random.next() % 2)
+            for state in [fast, general] {
+                state.record(x, y, other, hasReference: true)
+                state.nonzeroLuma.update(repeating: 1, count: 16 * 6)
+                state.nonzeroChroma.0.update(repeating: 1, count: 4 * 6)
+                state.nonzeroChroma.1.update(repeating: 1, count: 4 * 6)
+            }
+            var skip = MacroblockData()
+            skip.mvx = Int32(random.next() % 41) - 20; skip.mvy = Int32(random.next() % 41) - 20
+            if !hasReference { (skip.mvx, skip.mvy) = (0, 0) }
+            fast.recordSkip(x, y, skip.mvx, skip.mvy, hasReference: hasReference)
+            MacroblockWriter.clearBlockFlags(general, x, y)
+            general.record(x, y, skip, hasReference: hasReference)
+            #expect(Self.snapshot(fast) == Self.snapshot(general), "round \(round)")
+        }
+    }
+}
