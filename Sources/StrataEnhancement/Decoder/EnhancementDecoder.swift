@@ -62,9 +62,32 @@ public final class EnhancementDecoder {
                 guard header.hasReference == (reference != nil) else {
                     throw .invalidSyntax(element: "reference_flag", macroblock: -1, offset: 0)
                 }
-                upsampler.form(lower, into: current.upsampledLower!)
-                try decodeMacroblocks(bytes, header: header, reference: reference, into: current)
-                return .success(())
+                guard lowerInPlace else {
+                    current.deferredLower = nil
+                    upsampler.form(lower, into: current.upsampledLower!)
+                    try decodeMacroblocks(bytes, header: header, reference: reference, into: current,
+                                          interLayer: MacroblockTarget(current.upsampledLower!))
+                    return .success(())
+                }
+                // A lower layer of this layer's coded size is the inter-layer prediction as it is: read
+                // in place, copied into the picture only if a later picture references it.
+                current.deferredLower = lower
+                return lower.luma.withUnsafeBufferPointer { l in
+                    lower.cb.withUnsafeBufferPointer { cb in
+                        lower.cr.withUnsafeBufferPointer { cr in
+                            let source = MacroblockTarget(luma: UnsafeMutablePointer(mutating: l.baseAddress!),
+                                                          cb: UnsafeMutablePointer(mutating: cb.baseAddress!),
+                                                          cr: UnsafeMutablePointer(mutating: cr.baseAddress!),
+                                                          lumaStride: lower.luma.stride, chromaStride: lower.cb.stride)
+                            do throws(EnhancementError) {
+                                try decodeMacroblocks(bytes, header: header, reference: reference, into: current, interLayer: source)
+                                return .success(())
+                            } catch {
+                                return .failure(error)
+                            }
+                        }
+                    }
+                }
             } catch {
                 return .failure(error)
             }
@@ -75,8 +98,17 @@ public final class EnhancementDecoder {
         return current.frame(width: parameters.width, height: parameters.height)
     }
 
+    /// Whether the lower layer has exactly this layer's coded size, so that it is read in place
+    /// (``Picture/deferredLower``) rather than copied into the picture's upsampled lower layer.
+    private var lowerInPlace: Bool {
+        parameters.referenceWidth == geometry.codedWidth && parameters.referenceHeight == geometry.codedHeight
+            && parameters.width == geometry.codedWidth && parameters.height == geometry.codedHeight
+    }
+
+    /// Decodes and reconstructs every macroblock into `current`; `interLayer` addresses the upsampled
+    /// lower layer of this instant (``MacroblockTarget/init(_:)`` or the lower frame read in place).
     private func decodeMacroblocks(_ bytes: UnsafeBufferPointer<UInt8>, header: FrameHeader, reference: Picture?,
-                                   into current: Picture) throws(EnhancementError) {
+                                   into current: Picture, interLayer interLayerSource: MacroblockTarget) throws(EnhancementError) {
         let qp = parameters.qp + header.qpDelta
         if let reference {
             reference.contexts.states.withUnsafeBufferPointer { contexts.update(from: $0.baseAddress!, count: ContextIndex.count) }
@@ -88,8 +120,7 @@ public final class EnhancementDecoder {
                                          states: contexts)
         var mb = MacroblockData()
         let hasReference = reference != nil
-        let interLayer = current.upsampledLower!
-        let currentTarget = MacroblockTarget(current), interLayerSource = MacroblockTarget(interLayer)
+        let currentTarget = MacroblockTarget(current)
         // Held in locals for the loop, so that each macroblock does not retain and release them again.
         let prediction = self.prediction, reconstructor = self.reconstructor, compensator = self.compensator
         let syntax = self.syntax, levels = self.levels, lowerReference = reference?.upsampledLower
@@ -117,9 +148,9 @@ public final class EnhancementDecoder {
                     } else {
                         prediction.formMotion(compensator, referencePicture, mbx, mby, mb.mvx, mb.mvy)
                     }
-                    if mb.mode == .bi { prediction.averageWith(interLayer, mbx, mby) }
+                    if mb.mode == .bi { prediction.averageWith(interLayerSource, mbx, mby) }
                     if mb.mode == .differential {
-                        prediction.addLowerLayerChange(compensator, lowerReference!, interLayer, mbx, mby, mb.mvx, mb.mvy)
+                        prediction.addLowerLayerChange(compensator, lowerReference!, interLayerSource, mbx, mby, mb.mvx, mb.mvy)
                     }
                     reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
                 } else {

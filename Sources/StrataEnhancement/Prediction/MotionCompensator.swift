@@ -161,9 +161,15 @@ final class MacroblockPrediction {
 
     /// Bi prediction: this (motion-compensated) prediction averaged with the inter-layer one.
     func averageWith(_ up: Picture, _ mbx: Int, _ mby: Int) {
+        averageWith(MacroblockTarget(up), mbx, mby)
+    }
+
+    /// ``averageWith(_:_:_:)-(Picture,_,_)`` with the upsampled lower picture given as a target (``MacroblockTarget/init(_:)``).
+    func averageWith(_ up: MacroblockTarget, _ mbx: Int, _ mby: Int) {
+        let source = up.macroblock(mbx, mby)
         for i in 0..<3 {
-            let p = up.plane(i), size = i == 0 ? 16 : 8
-            Reconstruction.averageSIMD(plane(i), 16, p.origin + (mby * size) * p.stride + mbx * size, p.stride, size, size)
+            let size = i == 0 ? 16 : 8
+            Reconstruction.averageSIMD(plane(i), 16, source.plane(i), i == 0 ? source.lumaStride : source.chromaStride, size, size)
         }
     }
 
@@ -171,13 +177,21 @@ final class MacroblockPrediction {
     /// of the upsampled lower pictures with the same vector, to this motion-compensated prediction.
     func addLowerLayerChange(_ mc: MotionCompensator, _ lowerReference: Picture, _ lowerCurrent: Picture,
                              _ mbx: Int, _ mby: Int, _ mvx: Int32, _ mvy: Int32) {
+        addLowerLayerChange(mc, lowerReference, MacroblockTarget(lowerCurrent), mbx, mby, mvx, mvy)
+    }
+
+    /// ``addLowerLayerChange(_:_:_:_:_:_:_:)-(_,_,Picture,_,_,_,_)`` with the current upsampled lower picture given as a target.
+    func addLowerLayerChange(_ mc: MotionCompensator, _ lowerReference: Picture, _ lowerCurrent: MacroblockTarget,
+                             _ mbx: Int, _ mby: Int, _ mvx: Int32, _ mvy: Int32) {
         mc.predictLuma(lowerReference.luma, mbx * 16, mby * 16, mvx, mvy, 16, 16, scratch, 16)
         mc.predictChroma(lowerReference.cb, mbx * 8, mby * 8, mvx, mvy, 8, 8, scratch + 256, 16)
         mc.predictChroma(lowerReference.cr, mbx * 8, mby * 8, mvx, mvy, 8, 8, scratch + 384, 16)
+        let source = lowerCurrent.macroblock(mbx, mby)
         for i in 0..<3 {
-            let p = lowerCurrent.plane(i), size = i == 0 ? 16 : 8
+            let size = i == 0 ? 16 : 8
             let moved = i == 0 ? scratch : (i == 1 ? scratch + 256 : scratch + 384)
-            Reconstruction.addDifferenceSIMD(plane(i), 16, p.origin + (mby * size) * p.stride + mbx * size, p.stride, moved, 16, size, size)
+            Reconstruction.addDifferenceSIMD(plane(i), 16, source.plane(i), i == 0 ? source.lumaStride : source.chromaStride,
+                                             moved, 16, size, size)
         }
     }
 

@@ -135,6 +135,11 @@ final class Picture {
 
     deinit { motion.deallocate() }
 
+    /// The decoded lower layer when it is this layer's size and ``upsampledLower`` does not hold it yet:
+    /// the decoder reads such a lower layer in place and copies it only when the picture becomes a
+    /// reference (``prepareAsReference()``), so pictures nothing references never copy it.
+    var deferredLower: Frame?
+
     /// Whether the margins hold the replicated edges of the current samples (of this picture and of
     /// ``upsampledLower``). Margins are filled only once a later frame predicts from the picture, so
     /// pictures no frame references (the top temporal layer's) never pay for it.
@@ -154,6 +159,14 @@ final class Picture {
     /// motion-compensated prediction reads beyond the coded area.
     func prepareAsReference() {
         guard !bordersExtended else { return }
+        if let lower = deferredLower, let upsampledLower {
+            // The lower layer was read in place while this picture was decoded; a later picture
+            // predicts from it now, so it becomes a picture with margins.
+            upsampledLower.luma.load(lower.luma)
+            upsampledLower.cb.load(lower.cb)
+            upsampledLower.cr.load(lower.cr)
+            deferredLower = nil
+        }
         extendBorders()
         upsampledLower?.extendBorders()
         bordersExtended = true
