@@ -20,8 +20,10 @@ final class Upsampler {
     private var columnIndex: [Int32], columnTaps: [Int16]
     /// Per output row: four clamped input rows and four taps.
     private var rowIndex: [Int32], rowTaps: [Int32]
-    /// Horizontal pass result, `inHeight x outWidth` (rounded up to 8 columns).
+    /// Horizontal pass results of the last ``ringRows`` input rows (row r in slot r mod ``ringRows``),
+    /// `outWidth` wide rounded up to 16 columns: the vertical pass reads them while they are in cache.
     private var intermediate: [Int16]
+    private static let ringRows = 8
     private let intermediateStride: Int
 
     /// Input position in 1/16 sample of output sample `x` (normative).
@@ -49,7 +51,7 @@ final class Upsampler {
         columnTaps = ct.map { Int16($0) }
         (rowIndex, rowTaps) = table(outSize: outHeight, inSize: inHeight)
         intermediateStride = (outWidth + 15) / 16 * 16
-        intermediate = [Int16](repeating: 0, count: intermediateStride * inHeight)
+        intermediate = [Int16](repeating: 0, count: intermediateStride * Upsampler.ringRows)
     }
 
     /// Upsamples `src` (`inWidth x inHeight`, rows `srcStride`) into `dst` (`outWidth x outHeight`).
@@ -60,29 +62,36 @@ final class Upsampler {
             for y in 0..<outHeight { (dst + y * dstStride).update(from: src + y * srcStride, count: outWidth) }
             return
         }
-        let w = outWidth, mid = intermediateStride
+        let w = outWidth, mid = intermediateStride, ring = Upsampler.ringRows
         intermediate.withUnsafeMutableBufferPointer { t in
             columnIndex.withUnsafeBufferPointer { ci in
                 columnTaps.withUnsafeBufferPointer { ct in
-                    for y in 0..<inHeight {
-                        if vectorized && outWidth == 2 * inWidth {
-                            Upsampler.horizontal2xSIMD(src + y * srcStride, t.baseAddress! + y * mid, inWidth)
-                        } else {
-                            Upsampler.horizontalScalar(src + y * srcStride, t.baseAddress! + y * mid, w, ci.baseAddress!, ct.baseAddress!)
-                        }
-                    }
-                }
-            }
-            rowIndex.withUnsafeBufferPointer { ri in
-                rowTaps.withUnsafeBufferPointer { rt in
-                    for y in 0..<outHeight {
-                        let r = ri.baseAddress! + y * 4, c = rt.baseAddress! + y * 4
-                        let rows = (UnsafePointer(t.baseAddress! + Int(r[0]) * mid), UnsafePointer(t.baseAddress! + Int(r[1]) * mid),
-                                    UnsafePointer(t.baseAddress! + Int(r[2]) * mid), UnsafePointer(t.baseAddress! + Int(r[3]) * mid))
-                        if vectorized {
-                            Upsampler.verticalSIMD(rows, (c[0], c[1], c[2], c[3]), dst + y * dstStride, w)
-                        } else {
-                            Upsampler.verticalScalar(rows, (c[0], c[1], c[2], c[3]), dst + y * dstStride, w)
+                    rowIndex.withUnsafeBufferPointer { ri in
+                        rowTaps.withUnsafeBufferPointer { rt in
+                            // Input rows are filtered horizontally as the output rows first need them (the
+                            // four rows of an output row are consecutive and never go back), into a ring.
+                            var filtered = 0
+                            @inline(__always) func row(_ r: Int32) -> UnsafePointer<Int16> {
+                                UnsafePointer(t.baseAddress! + (Int(r) % ring) * mid)
+                            }
+                            for y in 0..<outHeight {
+                                let r = ri.baseAddress! + y * 4, c = rt.baseAddress! + y * 4
+                                while filtered <= Int(r[3]) {
+                                    let out = t.baseAddress! + (filtered % ring) * mid
+                                    if vectorized && outWidth == 2 * inWidth {
+                                        Upsampler.horizontal2xSIMD(src + filtered * srcStride, out, inWidth)
+                                    } else {
+                                        Upsampler.horizontalScalar(src + filtered * srcStride, out, w, ci.baseAddress!, ct.baseAddress!)
+                                    }
+                                    filtered += 1
+                                }
+                                let rows = (row(r[0]), row(r[1]), row(r[2]), row(r[3]))
+                                if vectorized {
+                                    Upsampler.verticalSIMD(rows, (c[0], c[1], c[2], c[3]), dst + y * dstStride, w)
+                                } else {
+                                    Upsampler.verticalScalar(rows, (c[0], c[1], c[2], c[3]), dst + y * dstStride, w)
+                                }
+                            }
                         }
                     }
                 }
