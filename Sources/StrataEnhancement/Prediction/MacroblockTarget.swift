@@ -1,0 +1,30 @@
+/// Where a macroblock's prediction is formed: its 16x16 luma and 8x8 chroma blocks and their row strides,
+/// either a ``MacroblockPrediction``'s buffers or the macroblock's place in a picture.
+struct MacroblockTarget {
+    let luma: UnsafeMutablePointer<UInt8>, cb: UnsafeMutablePointer<UInt8>, cr: UnsafeMutablePointer<UInt8>
+    let lumaStride: Int, chromaStride: Int
+
+    /// The whole of `picture` (its top-left macroblock); ``macroblock(_:_:)`` addresses the others. Made
+    /// once per picture, so that the per-macroblock work reads no class properties.
+    init(_ picture: Picture) {
+        luma = picture.luma.origin
+        cb = picture.cb.origin
+        cr = picture.cr.origin
+        lumaStride = picture.luma.stride
+        chromaStride = picture.cb.stride
+    }
+
+    /// Macroblock (mbx, mby) of the picture this target addresses.
+    @inline(__always) func macroblock(_ mbx: Int, _ mby: Int) -> MacroblockTarget {
+        MacroblockTarget(luma: luma + mby * 16 * lumaStride + mbx * 16, cb: cb + mby * 8 * chromaStride + mbx * 8,
+                         cr: cr + mby * 8 * chromaStride + mbx * 8, lumaStride: lumaStride, chromaStride: chromaStride)
+    }
+
+    init(luma: UnsafeMutablePointer<UInt8>, cb: UnsafeMutablePointer<UInt8>, cr: UnsafeMutablePointer<UInt8>,
+         lumaStride: Int, chromaStride: Int) {
+        self.luma = luma; self.cb = cb; self.cr = cr
+        self.lumaStride = lumaStride; self.chromaStride = chromaStride
+    }
+
+    @inline(__always) func plane(_ i: Int) -> UnsafeMutablePointer<UInt8> { i == 0 ? luma : (i == 1 ? cb : cr) }
+}
