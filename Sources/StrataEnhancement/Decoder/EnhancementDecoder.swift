@@ -95,6 +95,8 @@ public final class EnhancementDecoder {
         if case .failure(let error) = outcome { throw error }
         current.samplesChanged()
         references.insert(current, temporalId: temporalId)
+        // A picture no slot holds any more is never a reference again: let go of its lower frame.
+        for picture in pool where picture !== current && !references.holds(picture) { picture.deferredLower = nil }
         return current.frame(width: parameters.width, height: parameters.height)
     }
 

@@ -222,9 +222,12 @@ struct ReferenceSlots {
         for i in t..<4 { slots[i] = picture }
     }
 
+    /// Whether some slot holds `picture`.
+    func holds(_ picture: Picture) -> Bool { slots.contains(where: { $0 === picture }) }
+
     /// A picture from `pool` that no slot holds (there is always one when the pool has 5 entries).
     func freePicture(in pool: [Picture]) -> Picture {
-        for p in pool where !slots.contains(where: { $0 === p }) { return p }
+        for p in pool where !holds(p) { return p }
         preconditionFailure("reference pool exhausted")
     }
 }
