@@ -222,7 +222,6 @@ final class FrameSyntaxState {
         max(min(a, b), min(max(a, b), c))
     }
 
-    /// Records the macroblock-level outcome of (x, y) once it is coded.
     /// Records a SKIP macroblock with the vector (mvx, mvy) (zero without a reference), including the
     /// cleared coded-block flags of its blocks: ``MacroblockWriter/clearBlockFlags(_:_:_:)`` then
     /// ``record(_:_:_:hasReference:)`` of a SKIP ``MacroblockData``, without building one (skips are most
@@ -251,6 +250,7 @@ final class FrameSyntaxState {
         for r in 0..<4 { UnsafeMutableRawPointer(nonzeroLuma + (y * 4 + r) * lw + x * 4).storeBytes(of: 0, as: UInt32.self) }
     }
 
+    /// Records the macroblock-level outcome of (x, y) once it is coded.
     @inline(__always) func record(_ x: Int, _ y: Int, _ mb: MacroblockData, hasReference: Bool) {
         let i = y * mbWide + x
         skip[i] = mb.mode == .skip ? 1 : 0

@@ -23,6 +23,7 @@ final class Upsampler {
     /// Horizontal pass results of the last ``ringRows`` input rows (row r in slot r mod ``ringRows``),
     /// `outWidth` wide rounded up to 16 columns: the vertical pass reads them while they are in cache.
     private var intermediate: [Int16]
+    /// Rows of the ring: an output row reads four consecutive input rows, so eight always hold them.
     private static let ringRows = 8
     private let intermediateStride: Int
 

@@ -117,25 +117,22 @@ enum DeblockingFilter {
             let farBytes = SIMD8<UInt8>(truncatingIfNeeded: far | (far &>> 32)) & 1
             return (coded &<< 1) | ((classChange | farBytes) & (coded ^ 1))
         }
+        /// Strengths of the edges between blocks `row + from ..< row + gridW` and those `distance` before
+        /// them into `out`: eight at a time, the rest one at a time.
+        @inline(__always) func fill(_ out: UnsafeMutablePointer<UInt8>, _ row: Int, from: Int, _ distance: Int) {
+            var bx = from
+            while bx + 8 <= gridW {
+                UnsafeMutableRawPointer(out + row + bx).storeBytes(of: eight(row + bx, distance), as: SIMD8<UInt8>.self)
+                bx += 8
+            }
+            while bx < gridW { out[row + bx] = strength(syntax, row + bx - distance, row + bx); bx += 1 }
+        }
+        horizontal.update(repeating: 0, count: gridW)
         for by in 0..<gridH {
             let row = by * gridW
             vertical[row] = 0
-            var bx = 1
-            while bx + 8 <= gridW {
-                UnsafeMutableRawPointer(vertical + row + bx).storeBytes(of: eight(row + bx, 1), as: SIMD8<UInt8>.self)
-                bx += 8
-            }
-            while bx < gridW { vertical[row + bx] = strength(syntax, row + bx - 1, row + bx); bx += 1 }
-            guard by > 0 else {
-                horizontal.update(repeating: 0, count: gridW)
-                continue
-            }
-            bx = 0
-            while bx + 8 <= gridW {
-                UnsafeMutableRawPointer(horizontal + row + bx).storeBytes(of: eight(row + bx, gridW), as: SIMD8<UInt8>.self)
-                bx += 8
-            }
-            while bx < gridW { horizontal[row + bx] = strength(syntax, row + bx - gridW, row + bx); bx += 1 }
+            fill(vertical, row, from: 1, 1)
+            if by > 0 { fill(horizontal, row, from: 0, gridW) }
         }
     }
 

@@ -27,4 +27,7 @@ struct MacroblockTarget {
     }
 
     @inline(__always) func plane(_ i: Int) -> UnsafeMutablePointer<UInt8> { i == 0 ? luma : (i == 1 ? cb : cr) }
+
+    /// The row stride of plane `i` (0 luma, 1 Cb, 2 Cr).
+    @inline(__always) func stride(_ i: Int) -> Int { i == 0 ? lumaStride : chromaStride }
 }

@@ -122,11 +122,11 @@ final class MacroblockPrediction {
     /// ``formInterLayer(_:_:_:)`` from the upsampled lower picture `up` (``MacroblockTarget/init(_:)``) into any target.
     static func formInterLayer(_ up: MacroblockTarget, _ mbx: Int, _ mby: Int, into t: MacroblockTarget) {
         let source = up.macroblock(mbx, mby)
-        Reconstruction.copyBlock(source.luma, source.lumaStride, t.luma, t.lumaStride, 16, 16)
-        Reconstruction.copyBlock(source.cb, source.chromaStride, t.cb, t.chromaStride, 8, 8)
-        Reconstruction.copyBlock(source.cr, source.chromaStride, t.cr, t.chromaStride, 8, 8)
+        for i in 0..<3 {
+            let size = i == 0 ? 16 : 8
+            Reconstruction.copyBlock(source.plane(i), source.stride(i), t.plane(i), t.stride(i), size, size)
+        }
     }
-
 
     /// Bi prediction: this (motion-compensated) prediction averaged with the inter-layer one.
     func averageWith(_ up: Picture, _ mbx: Int, _ mby: Int) {
@@ -138,7 +138,7 @@ final class MacroblockPrediction {
         let source = up.macroblock(mbx, mby)
         for i in 0..<3 {
             let size = i == 0 ? 16 : 8
-            Reconstruction.averageSIMD(plane(i), 16, source.plane(i), i == 0 ? source.lumaStride : source.chromaStride, size, size)
+            Reconstruction.averageSIMD(plane(i), 16, source.plane(i), source.stride(i), size, size)
         }
     }
 
@@ -159,8 +159,7 @@ final class MacroblockPrediction {
         for i in 0..<3 {
             let size = i == 0 ? 16 : 8
             let moved = i == 0 ? scratch : (i == 1 ? scratch + 256 : scratch + 384)
-            Reconstruction.addDifferenceSIMD(plane(i), 16, source.plane(i), i == 0 ? source.lumaStride : source.chromaStride,
-                                             moved, 16, size, size)
+            Reconstruction.addDifferenceSIMD(plane(i), 16, source.plane(i), source.stride(i), moved, 16, size, size)
         }
     }
 
