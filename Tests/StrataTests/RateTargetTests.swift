@@ -90,7 +90,7 @@ struct RateTargetTests {
         let layers = try EnhancementLayerPlan.list(parsing: "2:30,1:800k,1:41.5dB")
         #expect(layers == [EnhancementLayerPlan(divisor: 2, qp: 30),
                            EnhancementLayerPlan(divisor: 1, qp: LayerPlan.standard.enhancementLayers[1].qp, target: .kbps(800)),
-                           EnhancementLayerPlan(divisor: 1, qp: LayerPlan.standard.enhancementLayers[1].qp, target: .psnrY(41.5))])
+                           EnhancementLayerPlan(divisor: 1, qp: LayerPlan.standard.enhancementLayers[2].qp, target: .psnrY(41.5))])
         #expect(try EnhancementLayerPlan.list(parsing: "none").isEmpty)
         for bad in ["1", "1:", "x:30", "1:30:2", "1:fast", "1:nank", "1:30,"] {
             #expect(throws: StrataError.self, "\(bad)") { try EnhancementLayerPlan.list(parsing: bad) }

@@ -22,15 +22,18 @@ final class TemporaryDirectory: @unchecked Sendable {
 }
 
 /// A small layered stream encoded once for all player tests: a 64x48 synthetic clip, four
-/// segments of 8 frames (0.32 s at 25 fps), the standard plan (half-size base, two layers).
+/// segments of 8 frames (0.32 s at 25 fps), a half-size base and two enhancement layers (the
+/// player's tests name layers and fragments of this plan, whatever the default plan becomes).
 /// Small, because debug builds encode slowly; short segments keep real-time sessions short.
 enum TestStream {
     static let directory: Task<TemporaryDirectory, any Error> = Task {
         let dir = try TemporaryDirectory("stream")
         let clip = SyntheticClip(width: 64, height: 48, frameCount: 32, seed: 7)
         let output = dir.path + "/stream"
+        let plan = LayerPlan(baseDivisor: 2, baseQP: 30, temporalLayers: 3,
+                             enhancementLayers: [EnhancementLayerPlan(divisor: 1, qp: 28), EnhancementLayerPlan(divisor: 1, qp: 22)])
         try await StreamEncoder.encode(source: FrameSequenceSource(format: clip.format, frames: clip.frames()), sourceName: "synthetic",
-                                       output: output, configuration: EncoderConfiguration(plan: .standard, segmentSeconds: 0.32, concurrency: 2))
+                                       output: output, configuration: EncoderConfiguration(plan: plan, segmentSeconds: 0.32, concurrency: 2))
         return dir
     }
 
