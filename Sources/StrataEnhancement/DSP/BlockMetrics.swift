@@ -136,48 +136,50 @@ enum BlockMetrics {
 
     /// SATD of a column of 4x4 blocks in sixteen 16-bit lanes: four rows of a column 16 samples wide,
     /// or, `narrow`, of a column 8 wide with rows y and y + 4 side by side (two strips at once). The
-    /// vertical butterflies are lane-wise. Horizontally, the first stage pairs neighbouring lanes (a
-    /// rotate within 32-bit words); the second uses `|a + b| + |a - b| = 2 max(|a|, |b|)`: each lane
-    /// takes the larger magnitude of itself and its partner two lanes away (a rotate within 64-bit
-    /// words), and both partners count it, which sums the same as the absolute values of the full
-    /// transform. Every lane stays within 16 bits until the strip's sum, which is taken in 32 bits.
+    /// vertical butterflies are lane-wise. Horizontally, the first stage pairs neighbouring lanes
+    /// (the two halves of each 32-bit word); the second uses `|a + b| + |a - b| = 2 max(|a|, |b|)`:
+    /// the partners two lanes apart are the even and odd 32-bit words, and twice the larger magnitude
+    /// of each pair sums the same as the absolute values of the full transform. Every lane stays
+    /// within 16 bits until the strip's sum, which is taken in 32 bits.
     @inline(__always)
     private static func satdStrips(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
                                    _ height: Int, narrow: Bool) -> Int {
         typealias V = SIMD16<Int16>
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        // +1 on even lanes, -1 on odd: partner + sign * v gives (x0 + x1, x0 - x1, x2 + x3, x2 - x3).
-        let sign = V(1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1)
-        @inline(__always) func rotate16(_ v: V) -> V {
-            let w = unsafeBitCast(v, to: SIMD8<UInt32>.self)
-            return unsafeBitCast((w &<< 16) | (w &>> 16), to: V.self)
+        // Pairs of neighbouring lanes as 32-bit words: the even lane (low half) becomes x0 + x1, the
+        // odd lane x0 - x1, with shifts only. (A rotate within 32-bit words, the shorter way to write
+        // it, is compiled to one scalar rotate per word without AVX-512.)
+        @inline(__always) func pairs(_ v: V) -> V {
+            let w = unsafeBitCast(v, to: SIMD8<Int32>.self)
+            let even = (w &<< 16) &>> 16, odd = w &>> 16
+            return unsafeBitCast(((even &+ odd) & 0xFFFF) | ((even &- odd) &<< 16), to: V.self)
         }
-        @inline(__always) func rotate32(_ v: V) -> V {
-            let w = unsafeBitCast(v, to: SIMD4<UInt64>.self)
-            return unsafeBitCast((w &<< 32) | (w &>> 32), to: V.self)
-        }
-        @inline(__always) func horizontal(_ v: V) -> V {
-            let u = rotate16(v) &+ v &* sign
-            let s = u &>> 15, m = (u ^ s) &- s, partner = rotate32(m)
-            // max(m, partner) without the generic `pointwiseMax`, which is not always inlined.
-            let d = partner &- m
-            return partner &- (d & (d &>> 15))
+        // The partners two lanes apart are the even and odd 32-bit words: each pair's larger magnitude,
+        // in eight lanes, counts twice. (Rotating 64-bit words to line the partners up is compiled to
+        // scalar rotates.)
+        @inline(__always) func horizontal(_ v: V) -> SIMD8<Int16> {
+            let u = pairs(v)
+            let s = u &>> 15, m = unsafeBitCast((u ^ s) &- s, to: SIMD8<UInt32>.self)
+            let even = unsafeBitCast(m.evenHalf, to: SIMD8<Int16>.self), odd = unsafeBitCast(m.oddHalf, to: SIMD8<Int16>.self)
+            // max(even, odd) without the generic `pointwiseMax`, which is not always inlined.
+            let d = odd &- even
+            return odd &- (d & (d &>> 15))
         }
         @inline(__always) func samples(_ p: UnsafeRawPointer, _ stride: Int, _ y: Int) -> V {
             let bytes = narrow
-                ? SIMD16<UInt8>(lowHalf: p.loadUnaligned(fromByteOffset: y * stride, as: SIMD8<UInt8>.self),
-                                highHalf: p.loadUnaligned(fromByteOffset: (y + 4) * stride, as: SIMD8<UInt8>.self))
-                : p.loadUnaligned(fromByteOffset: y * stride, as: SIMD16<UInt8>.self)
+                ? SIMD16<UInt8>(lowHalf: p.loadUnaligned(fromByteOffset: y &* stride, as: SIMD8<UInt8>.self),
+                                highHalf: p.loadUnaligned(fromByteOffset: (y &+ 4) &* stride, as: SIMD8<UInt8>.self))
+                : p.loadUnaligned(fromByteOffset: y &* stride, as: SIMD16<UInt8>.self)
             return unsafeBitCast(SIMD16<UInt16>(lanes: bytes), to: V.self)
         }
         var total = 0
         for by in stride(from: 0, to: height, by: narrow ? 8 : 4) {
-            @inline(__always) func row(_ y: Int) -> V { samples(ra, aStride, by + y) &- samples(rb, bStride, by + y) }
+            @inline(__always) func row(_ y: Int) -> V { samples(ra, aStride, by &+ y) &- samples(rb, bStride, by &+ y) }
             let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
             let s0 = r0 &+ r1, d0 = r0 &- r1, s1 = r2 &+ r3, d1 = r2 &- r3
             let sum = unsafeBitCast(horizontal(s0 &+ s1) &+ horizontal(d0 &+ d1) &+ horizontal(s0 &- s1) &+ horizontal(d0 &- d1),
-                                    to: SIMD8<UInt32>.self)
-            total += Int(((sum & 0xFFFF) &+ (sum &>> 16)).wrappedSum())
+                                    to: SIMD4<UInt32>.self)
+            total &+= 2 &* Int(((sum & 0xFFFF) &+ (sum &>> 16)).wrappedSum())
         }
         return total
     }
