@@ -148,13 +148,20 @@ import Testing
 
     /// The largest differences (0 against 255 in a checkerboard, the largest transform output)
     /// must not overflow the SIMD SATD's 16-bit lanes.
-    @Test func satdOfExtremeBlocksMatches() {
+    @Test func metricsOfExtremeBlocksMatch() {
         let a = (0..<(32 * 32)).map { UInt8(($0 / 32 + $0 % 32) % 2 == 0 ? 255 : 0) }
         let b = a.map { 255 - $0 }, flat = [UInt8](repeating: 0, count: 32 * 32)
         for (w, h) in [(16, 16), (8, 8), (32, 32), (16, 8)] {
             #expect(BlockMetrics.satdScalar(a, 32, b, 32, w, h) == BlockMetrics.satdSIMD(a, 32, b, 32, w, h))
             #expect(BlockMetrics.satdScalar(a, 32, flat, 32, w, h) == BlockMetrics.satdSIMD(a, 32, flat, 32, w, h))
             #expect(BlockMetrics.satdScalar(b, 32, a, 32, w, h) == BlockMetrics.satdSIMD(b, 32, a, 32, w, h))
+        }
+        // SAD at the largest sums its 16-bit lanes hold: every difference 255.
+        let white = [UInt8](repeating: 255, count: 64 * 32)
+        for (w, h) in [(16, 16), (8, 8), (32, 32), (8, 128 / 4), (64, 32)] {
+            let stride = max(w, 8)
+            #expect(BlockMetrics.sadSIMD(white, stride, flat + flat, stride, w, h) == 255 * w * h, "\(w)x\(h)")
+            #expect(BlockMetrics.sadSIMD(flat + flat, stride, white, stride, w, h) == 255 * w * h, "\(w)x\(h)")
         }
     }
 

@@ -11,32 +11,47 @@ enum BlockMetrics {
         return s
     }
 
-    /// SIMD twin of ``sadScalar(_:_:_:_:_:_:)`` for width 8 and widths that are multiples of 16.
+    /// SIMD twin of ``sadScalar(_:_:_:_:_:_:)`` for width 8 and widths that are multiples of 16, blocks
+    /// of at most 2048 samples (each 16-bit lane sums two bytes a row: 510 * height * width / 16).
     static func sadSIMD(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
                         _ width: Int, _ height: Int) -> Int {
+        assert(width * height <= 2048, "SAD lanes would overflow")
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        // |a - b| as max - min, in bytes; the bytes of each 16-bit word are then added into 16-bit
+        // lanes with a mask and a shift (no widening shuffles).
         if width == 8 {
-            var acc = SIMD8<UInt16>(repeating: 0)
+            var acc = SIMD4<UInt16>(repeating: 0)
             for y in 0..<height {
-                let va = ra.loadUnaligned(fromByteOffset: y * aStride, as: SIMD8<UInt8>.self)
-                let vb = rb.loadUnaligned(fromByteOffset: y * bStride, as: SIMD8<UInt8>.self)
-                let d = va.replacing(with: 0, where: va .< vb) &- vb.replacing(with: 0, where: va .< vb)
-                    | (vb.replacing(with: 0, where: vb .<= va) &- va.replacing(with: 0, where: vb .<= va))
-                acc &+= SIMD8<UInt16>(lanes: d)
+                let va = ra.loadUnaligned(fromByteOffset: y &* aStride, as: SIMD8<UInt8>.self)
+                let vb = rb.loadUnaligned(fromByteOffset: y &* bStride, as: SIMD8<UInt8>.self)
+                let below = va .< vb
+                let w = unsafeBitCast(va.replacing(with: vb, where: below) &- vb.replacing(with: va, where: below), to: SIMD4<UInt16>.self)
+                acc &+= (w & 0xFF) &+ (w &>> 8)
             }
-            return Int(acc.wrappedSum())
+            let words = unsafeBitCast(acc, to: SIMD2<UInt32>.self)
+            return Int(((words & 0xFFFF) &+ (words &>> 16)).wrappedSum())
         }
-        var acc = SIMD16<UInt16>(repeating: 0)
-        for y in 0..<height {
-            for x in stride(from: 0, to: width, by: 16) {
-                let va = ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD16<UInt8>.self)
-                let vb = rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD16<UInt8>.self)
-                let d = va.replacing(with: 0, where: va .< vb) &- vb.replacing(with: 0, where: va .< vb)
-                    | (vb.replacing(with: 0, where: vb .<= va) &- va.replacing(with: 0, where: vb .<= va))
-                acc &+= SIMD16<UInt16>(lanes: d)
-            }
+        var acc = SIMD8<UInt16>(repeating: 0)
+        @inline(__always) func add(_ offsetA: Int, _ offsetB: Int) {
+            let va = ra.loadUnaligned(fromByteOffset: offsetA, as: SIMD16<UInt8>.self)
+            let vb = rb.loadUnaligned(fromByteOffset: offsetB, as: SIMD16<UInt8>.self)
+            let below = va .< vb
+            let w = unsafeBitCast(va.replacing(with: vb, where: below) &- vb.replacing(with: va, where: below), to: SIMD8<UInt16>.self)
+            acc &+= (w & 0xFF) &+ (w &>> 8)
         }
-        return Int(acc.wrappedSum())
+        var offsetA = 0, offsetB = 0
+        for _ in 0..<height {
+            var x = 0
+            repeat {
+                add(offsetA &+ x, offsetB &+ x)
+                x &+= 16
+            } while x < width
+            offsetA &+= aStride
+            offsetB &+= bStride
+        }
+        // The lanes' total can pass 16 bits: pairs of lanes are added as 32-bit words.
+        let words = unsafeBitCast(acc, to: SIMD4<UInt32>.self)
+        return Int(((words & 0xFFFF) &+ (words &>> 16)).wrappedSum())
     }
 
     /// Scalar reference: the largest sum of absolute differences of the 4x4 blocks of a
