@@ -18,6 +18,11 @@ final class SearchPlanes {
     let reach: Int
     private let block: UnsafeMutablePointer<UInt8>
     private let temp = UnsafeMutablePointer<Int16>.allocate(capacity: 21 * 16)
+    /// Origins of ``full`` and the three ``half`` planes, by phase (0 whole, 1 horizontal, 2 vertical,
+    /// 3 centre), and their common row stride: the search reads them per candidate without touching
+    /// (retaining and releasing) the plane objects.
+    private let origins: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>>
+    let stride: Int
 
     init(like reference: PicturePlane) {
         full = reference
@@ -25,15 +30,24 @@ final class SearchPlanes {
         half = (0..<3).map { _ in PicturePlane(width: reference.width, height: reference.height, margin: reference.margin) }
         block = .allocate(capacity: 256)
         block.initialize(repeating: 0, count: 256)
+        origins = .allocate(capacity: 4)
+        origins.initialize(to: reference.origin)
+        for i in 0..<3 { (origins + i + 1).initialize(to: half[i].origin) }
+        stride = reference.stride
     }
 
-    deinit { block.deallocate() }
+    deinit {
+        block.deallocate()
+        temp.deallocate()
+        origins.deallocate()
+    }
 
     /// Interpolates the half-sample planes of `reference` (same geometry as at initialization, its
     /// margins already extended) over the coded area and ``reach`` samples around it.
     func fill(from reference: PicturePlane) {
         precondition(reference.width == full.width && reference.height == full.height && reference.stride == full.stride)
         full = reference
+        origins[0] = reference.origin
         let r = reach, stride = reference.stride, temp = UnsafeMutablePointer<Int16>.allocate(capacity: 1)
         defer { temp.deallocate() }
         for (plane, (fx, fy)) in zip(half, [(2, 0), (0, 2), (2, 2)]) {
@@ -46,8 +60,7 @@ final class SearchPlanes {
     /// samples (4 is the next whole sample).
     @inline(__always) private func sample(_ x: Int, _ y: Int, _ gx: Int, _ gy: Int) -> UnsafePointer<UInt8> {
         let px = x + (gx >> 2), py = y + (gy >> 2), phase = (gx & 2) >> 1 | (gy & 2)
-        let plane = phase == 0 ? full : half[phase - 1]
-        return UnsafePointer(plane.origin + py * plane.stride + px)
+        return UnsafePointer(origins[phase] + py * stride + px)
     }
 
     /// The search's prediction of the `width x height` block at (x, y) for the quarter-sample
@@ -56,9 +69,9 @@ final class SearchPlanes {
     @inline(__always) func prediction(_ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32, _ width: Int, _ height: Int,
                                       exact: Bool = false) -> (UnsafePointer<UInt8>, Int) {
         let ix = x + Int(mvx >> 2), iy = y + Int(mvy >> 2), fx = Int(mvx & 3), fy = Int(mvy & 3)
-        if fx & 1 == 0 && fy & 1 == 0 { return (sample(ix, iy, fx, fy), full.stride) }
+        if fx & 1 == 0 && fy & 1 == 0 { return (sample(ix, iy, fx, fy), stride) }
         if exact {
-            Interpolation.lumaSIMD(UnsafePointer(full.origin + iy * full.stride + ix), full.stride, block, 16, width, height, fx, fy, temp)
+            Interpolation.lumaSIMD(UnsafePointer(origins[0] + iy * stride + ix), stride, block, 16, width, height, fx, fy, temp)
             return (UnsafePointer(block), 16)
         }
         let a: UnsafePointer<UInt8>, b: UnsafePointer<UInt8>
@@ -69,8 +82,8 @@ final class SearchPlanes {
         } else {
             a = sample(ix, iy, 2, fy == 1 ? 0 : 4); b = sample(ix, iy, fx == 1 ? 0 : 4, 2)
         }
-        Reconstruction.copyBlock(a, full.stride, block, 16, width, height)
-        Reconstruction.averageSIMD(block, 16, b, full.stride, width, height)
+        Reconstruction.copyBlock(a, stride, block, 16, width, height)
+        Reconstruction.averageSIMD(block, 16, b, stride, width, height)
         return (UnsafePointer(block), 16)
     }
 }
