@@ -71,12 +71,14 @@ import Testing
             let qp = 16 + trial % 24, lambda = MacroblockEncoder.lambda(qp: qp)
             let b = Self.block(size: n, qp: qp, offset: MacroblockEncoder.deadZone, amplitude: 12 + trial % 50, &random)
             var refined = b.levels
-            let nonzero = contexts.withUnsafeBufferPointer { states in
+            let (nonzero, rate) = contexts.withUnsafeBufferPointer { states in
                 RateDistortionQuantizer.refine(b.coefficients, &refined, count: n * n, qp: qp, scan: scan,
                                                context: MacroblockWriter.residualContext(n == 4 ? 0 : 1),
                                                states: states.baseAddress!, lambda: lambda)
             }
             #expect(nonzero == refined.filter { $0 != 0 }.count)
+            // The rate it returns is the refined block's, as the writer prices it.
+            #expect(rate == (nonzero > 0 ? Self.rate(refined, size: n, contexts: contexts) : 0))
             for k in 0..<(n * n) {
                 #expect(refined[k].magnitude <= b.levels[k].magnitude && (refined[k] == 0 || refined[k].signum() == b.levels[k].signum()))
             }

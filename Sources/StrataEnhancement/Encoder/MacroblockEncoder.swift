@@ -305,15 +305,15 @@ final class MacroblockEncoder {
                     // 8x8 transform.
                     let lv8 = levels8 + q * 64
                     Transform.forward8x8SIMD(residual + qy * 16 + qx, 16, coefficients, scratch)
-                    if Quantization.quantizeSIMD(coefficients, lv8, 64, qp, MacroblockEncoder.deadZone) > 0,
-                       RateDistortionQuantizer.refine(coefficients, lv8, count: 64, qp: qp, scan: scan8.baseAddress!,
-                                                      context: base8, states: contexts, lambda: lambda) > 0 {
-                        var estimator = RateEstimator(states: contexts)
-                        MacroblockWriter.writeBlock(&estimator, lv8, scan8.baseAddress!, 64, base8)
+                    let refined = Quantization.quantizeSIMD(coefficients, lv8, 64, qp, MacroblockEncoder.deadZone) > 0
+                        ? RateDistortionQuantizer.refine(coefficients, lv8, count: 64, qp: qp, scan: scan8.baseAddress!,
+                                                         context: base8, states: contexts, lambda: lambda)
+                        : (nonzero: 0, rate: 0)
+                    if refined.nonzero > 0 {
                         Quantization.dequantizeSIMD(lv8, dequantized, 64, qp)
                         Transform.inverse8x8SIMD(dequantized, blockResidual, 8, scratch)
                         Reconstruction.addClipSIMD(pred, 16, blockResidual, 8, reconstructed, 8, 8, 8)
-                        if let coded8 = codedDistortion(any: true, rate: estimator.cost, source: src, stride: ls,
+                        if let coded8 = codedDistortion(any: true, rate: refined.rate, source: src, stride: ls,
                                                         zeroDistortion: zeroDistortion, lambda: lambda) {
                             pattern8 |= 1 << q
                             distortion8 += coded8
@@ -400,11 +400,13 @@ final class MacroblockEncoder {
             } else {
                 Transform.forward4x4(block, residualStride, coefficients)
             }
-            if !certainlyZero, Quantization.quantizeSIMD(coefficients, lv, 16, qp, MacroblockEncoder.deadZone) > 0,
-               RateDistortionQuantizer.refine(coefficients, lv, count: 16, qp: qp, scan: scan, context: context,
-                                              states: contexts, lambda: lambda) > 0 {
+            let refined = !certainlyZero && Quantization.quantizeSIMD(coefficients, lv, 16, qp, MacroblockEncoder.deadZone) > 0
+                ? RateDistortionQuantizer.refine(coefficients, lv, count: 16, qp: qp, scan: scan, context: context,
+                                                 states: contexts, lambda: lambda)
+                : (nonzero: 0, rate: 0)
+            if refined.nonzero > 0 {
                 estimator.bin(1, context + ContextIndex.cbfOffset + 1)
-                MacroblockWriter.writeBlock(&estimator, lv, scan, 16, context)
+                estimator.cost += refined.rate
                 any = true
             } else {
                 estimator.bin(0, context + ContextIndex.cbfOffset + 1)

@@ -11,12 +11,15 @@ enum RateDistortionQuantizer {
 
     /// Refines `levels` (`count` = 16 or 64, raster order), quantized from the forward `coefficients`
     /// at `qp`, for the cost `D + lambda * R` (D in squared samples, R in bits). `context` is the
-    /// block's residual context base. Returns the number of nonzero levels left (0: the block is empty).
+    /// block's residual context base. Returns the number of nonzero levels left (0: the block is
+    /// empty) and, for a block that is not empty, its rate as coded (``MacroblockWriter/writeBlock(_:_:_:_:_:)``
+    /// priced with `states`, in 1/256 bit), which the caller need not price again.
     static func refine(_ coefficients: UnsafePointer<Int32>, _ levels: UnsafeMutablePointer<Int32>, count: Int, qp: Int,
-                       scan: UnsafePointer<UInt8>, context: Int, states: UnsafePointer<UInt32>, lambda: Double) -> Int {
+                       scan: UnsafePointer<UInt8>, context: Int, states: UnsafePointer<UInt32>,
+                       lambda: Double) -> (nonzero: Int, rate: Int) {
         var nonzero = 0
         for k in 0..<count where levels[k] != 0 { nonzero += 1 }
-        guard nonzero > 0 else { return 0 }
+        guard nonzero > 0 else { return (0, 0) }
         @inline(__always) func rate() -> Int {
             var estimator = RateEstimator(states: states)
             MacroblockWriter.writeBlock(&estimator, levels, scan, count, context)
@@ -27,7 +30,9 @@ enum RateDistortionQuantizer {
         let quantizerStep = Double(1 << (Quantization.quantShift + qp / 6)), row = (qp % 6) * count
         let lambdaPerRateUnit = lambda / 256
         var currentRate = rate()
-        for i in stride(from: count - 1, through: 0, by: -1) {
+        var i = count
+        while i > 0 {
+            i -= 1
             let k = Int(scan[i]), level = levels[k]
             guard level != 0, level.magnitude <= 2 else { continue }
             // Forward-domain value of one level step at this position, and the errors of both levels.
@@ -47,6 +52,7 @@ enum RateDistortionQuantizer {
                 levels[k] = level
             }
         }
-        return nonzero
+        // Every accepted step set the rate of the levels as they now are (an emptied block has none).
+        return (nonzero, nonzero > 0 ? currentRate : 0)
     }
 }
