@@ -144,19 +144,20 @@ public final class EnhancementDecoder {
                     } else {
                         MacroblockPrediction.formInterLayer(interLayerSource, mbx, mby, into: target)
                     }
-                } else if hasReference && mb.mode != .interLayer {
-                    if mb.split {
-                        prediction.formSplitMotion(compensator, referencePicture, mbx, mby, mb.quadrantMotion)
-                    } else {
-                        prediction.formMotion(compensator, referencePicture, mbx, mby, mb.mvx, mb.mvy)
-                    }
-                    if mb.mode == .bi { prediction.averageWith(interLayerSource, mbx, mby) }
-                    if mb.mode == .differential {
-                        prediction.addLowerLayerChange(compensator, lowerReference!, interLayerSource, mbx, mby, mb.mvx, mb.mvy)
-                    }
-                    reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
                 } else {
-                    MacroblockPrediction.formInterLayer(interLayerSource, mbx, mby, into: prediction.target)
+                    if hasReference && mb.mode != .interLayer {
+                        if mb.split {
+                            prediction.formSplitMotion(compensator, referencePicture, mbx, mby, mb.quadrantMotion)
+                        } else {
+                            prediction.formMotion(compensator, referencePicture, mbx, mby, mb.mvx, mb.mvy)
+                        }
+                        if mb.mode == .bi { prediction.averageWith(interLayerSource, mbx, mby) }
+                        if mb.mode == .differential {
+                            prediction.addLowerLayerChange(compensator, lowerReference!, interLayerSource, mbx, mby, mb.mvx, mb.mvy)
+                        }
+                    } else {
+                        MacroblockPrediction.formInterLayer(interLayerSource, mbx, mby, into: prediction.target)
+                    }
                     reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
                 }
             }

@@ -48,8 +48,7 @@ final class SearchPlanes {
         precondition(reference.width == full.width && reference.height == full.height && reference.stride == full.stride)
         full = reference
         origins[0] = reference.origin
-        let r = reach, stride = reference.stride, temp = UnsafeMutablePointer<Int16>.allocate(capacity: 1)
-        defer { temp.deallocate() }
+        let r = reach
         for (plane, (fx, fy)) in zip(half, [(2, 0), (0, 2), (2, 2)]) {
             Interpolation.lumaSIMD(reference.origin - r * stride - r, stride, plane.origin - r * stride - r, stride,
                                    reference.width + 2 * r, reference.height + 2 * r, fx, fy, temp)
