@@ -87,12 +87,23 @@ struct OutputFileTests {
         #expect(try Self.contents(dir + "/fresh") == ["stream.mpd": [3]])
     }
 
-    @Test func transactionRefusesAFileAndAMissingParent() throws {
+    @Test func transactionRefusesAFileAndAParentBelowAFile() throws {
         let dir = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try AtomicFile.write([1], to: dir + "/file")
         #expect(throws: ContainerError.self) { try OutputDirectoryTransaction(finalPath: dir + "/file") }
-        #expect(throws: ContainerError.self) { try OutputDirectoryTransaction(finalPath: dir + "/no/such/OUT") }
+        #expect(throws: ContainerError.io(path: dir + "/file/sub", operation: "create parent directory", reason: "Not a directory")) {
+            try OutputDirectoryTransaction(finalPath: dir + "/file/sub/OUT")
+        }
+    }
+
+    @Test func transactionCreatesMissingParents() throws {
+        let dir = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let transaction = try OutputDirectoryTransaction(finalPath: dir + "/no/such/OUT")
+        try AtomicFile.write([4], to: transaction.workingPath + "/manifest.json")
+        try transaction.commit()
+        #expect(try Self.contents(dir + "/no/such/OUT") == ["manifest.json": [4]])
     }
 
     @Test func leftoversOfKilledEncodesAreRemoved() throws {

@@ -27,6 +27,17 @@ enum FileSystem {
         return lstat(path, &st) == 0
     }
 
+    /// Creates `path` and any missing directories above it (like `mkdir -p`).
+    static func createDirectories(_ path: String) throws(ContainerError) {
+        if isDirectory(path) { return }
+        if exists(path) { throw .io(path: path, operation: "create parent directory", reason: "exists and is not a directory") }
+        let (parent, _) = parentAndName(path)
+        if parent != path && !exists(parent) { try createDirectories(parent) }
+        guard mkdir(path, 0o755) == 0 || (errno == EEXIST && isDirectory(path)) else {
+            throw .io(path: path, operation: "create parent directory", reason: systemReason())
+        }
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

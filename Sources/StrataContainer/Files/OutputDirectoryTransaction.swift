@@ -20,8 +20,9 @@ public final class OutputDirectoryTransaction {
     /// True once ``commit()`` succeeded.
     public private(set) var isCommitted = false
 
-    /// Creates the working directory beside `finalPath`. Fails when the parent directory does
-    /// not exist or is not writable, or when `finalPath` exists and is not a directory.
+    /// Creates the working directory beside `finalPath`, and the directories above it that do not
+    /// exist yet (like `mkdir -p`; they stay if the output is never committed). Fails when a parent
+    /// cannot be created or is not writable, or when `finalPath` exists and is not a directory.
     public init(finalPath: String) throws(ContainerError) {
         let (parent, name) = FileSystem.parentAndName(finalPath)
         guard !name.isEmpty, name != ".", name != "..", name != "/" else {
@@ -30,6 +31,7 @@ public final class OutputDirectoryTransaction {
         if FileSystem.exists(finalPath) && !FileSystem.isDirectory(finalPath) {
             throw .io(path: finalPath, operation: "create output directory", reason: "exists and is not a directory")
         }
+        try FileSystem.createDirectories(parent)
         OutputDirectoryTransaction.recoverInterruptedCommit(parent: parent, name: name, finalPath: finalPath)
         OutputDirectoryTransaction.removeStaleSiblings(parent: parent, name: name)
         self.finalPath = finalPath

@@ -4,9 +4,9 @@ public enum Y4MError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     /// The stream header is not a valid `YUV4MPEG2` header; `detail` says which part.
     case malformedHeader(path: String, detail: String)
-    /// The colour space is not 8-bit 4:2:0 (`C420jpeg`, `C420paldv`, `C420mpeg2`, `C420`).
+    /// The colour space tag names no layout ``Y4MSampleFormat`` knows.
     case unsupportedColorSpace(path: String, colorSpace: String)
-    /// The samples are deeper than 8 bits (for example `C420p10`).
+    /// The samples are deeper than 16 bits.
     case unsupportedBitDepth(path: String, colorSpace: String)
     /// Interlaced or odd-sized pictures, which Strata does not code.
     case unsupportedFormat(path: String, detail: String)
@@ -23,8 +23,8 @@ public enum Y4MError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .cannotOpen(path, reason): return "\(path): cannot open: \(reason)"
         case let .malformedHeader(path, detail): return "\(path): malformed Y4M header: \(detail)"
-        case let .unsupportedColorSpace(path, cs): return "\(path): unsupported Y4M colour space \(cs) (Strata reads 8-bit 4:2:0)"
-        case let .unsupportedBitDepth(path, cs): return "\(path): unsupported bit depth in colour space \(cs) (Strata reads 8-bit samples)"
+        case let .unsupportedColorSpace(path, cs): return "\(path): unsupported Y4M colour space \(cs) (Strata reads 4:2:0, 4:2:2, 4:4:4, 4:1:1 and mono)"
+        case let .unsupportedBitDepth(path, cs): return "\(path): unsupported bit depth in colour space \(cs) (Strata reads 8 to 16 bits)"
         case let .unsupportedFormat(path, detail): return "\(path): unsupported Y4M format: \(detail)"
         case let .malformedFrameHeader(path, frame, offset): return "\(path): frame \(frame): expected FRAME marker at byte \(offset)"
         case let .truncatedFrame(path, frame, offset): return "\(path): frame \(frame) is truncated at byte \(offset)"

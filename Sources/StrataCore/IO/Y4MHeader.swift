@@ -2,7 +2,8 @@
 public struct Y4MHeader: Sendable, Equatable {
     /// Picture size and frame rate.
     public var format: VideoFormat
-    /// Chroma siting tag as written (`420jpeg`, `420mpeg2`, `420paldv` or `420`).
+    /// Colour space tag as written (`420jpeg`, `420mpeg2`, `420paldv`, `420`, or another layout
+    /// ``Y4MSampleFormat`` knows, such as `422` or `420p10`).
     public var colorSpace: String
     /// Pixel aspect ratio, `A` tag, as written (`1:1` when absent).
     public var aspect: String
@@ -15,7 +16,10 @@ public struct Y4MHeader: Sendable, Equatable {
     /// timing (32-bit timescales) could not represent the rate exactly.
     public static let maximumRateTerm = 1_000_000
 
-    /// Creates a header for 4:2:0 content.
+    /// How the stream stores its samples, from ``colorSpace`` (8-bit 4:2:0 for an unknown tag).
+    public var sampleFormat: Y4MSampleFormat { Y4MSampleFormat(colorSpace: colorSpace) ?? .i420 }
+
+    /// Creates a header; `colorSpace` is the `C` tag (8-bit 4:2:0 by default).
     public init(format: VideoFormat, colorSpace: String = "420jpeg", aspect: String = "1:1") {
         self.format = format
         self.colorSpace = colorSpace
@@ -60,13 +64,11 @@ public struct Y4MHeader: Sendable, Equatable {
                 }
             case "A": aspect = value
             case "C":
-                switch value {
-                case "420jpeg", "420paldv", "420mpeg2", "420": colorSpace = value
-                case _ where value.hasPrefix("420p") || value.hasPrefix("mono1") || value.contains("p10") || value.contains("p12") || value.contains("p16"):
-                    throw .unsupportedBitDepth(path: path, colorSpace: value)
-                default:
+                guard let layout = Y4MSampleFormat(colorSpace: value) else {
                     throw .unsupportedColorSpace(path: path, colorSpace: value)
                 }
+                guard layout.isSupported else { throw .unsupportedBitDepth(path: path, colorSpace: value) }
+                colorSpace = value
             case "X": continue
             default:
                 throw .malformedHeader(path: path, detail: "unknown tag '\(field)'")
@@ -78,7 +80,7 @@ public struct Y4MHeader: Sendable, Equatable {
             throw .unsupportedFormat(path: path, detail: "picture size \(w)x\(h) exceeds \(maximumPixels) samples")
         }
         guard w % 2 == 0, h % 2 == 0 else {
-            throw .unsupportedFormat(path: path, detail: "odd picture size \(w)x\(h) (4:2:0 needs even sizes)")
+            throw .unsupportedFormat(path: path, detail: "odd picture size \(w)x\(h) (Strata codes 4:2:0, which needs even sizes)")
         }
         return Y4MHeader(format: VideoFormat(width: w, height: h, frameRate: rate), colorSpace: colorSpace, aspect: aspect)
     }

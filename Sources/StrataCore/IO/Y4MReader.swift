@@ -6,7 +6,8 @@ import Darwin
 
 /// Reads a YUV4MPEG2 stream one frame at a time from a file or standard input.
 ///
-/// Only one frame is held in memory at a time, so inputs of any length stream through.
+/// Only one frame is held in memory at a time, so inputs of any length stream through. Frames
+/// come out as 8-bit 4:2:0 whatever the stream stores (``Y4MSampleFormat`` says how others convert).
 /// The reader owns its `FILE*` and closes it in `deinit` (standard input is left open).
 public final class Y4MReader {
     /// The stream header: size, frame rate, chroma siting.
@@ -58,7 +59,7 @@ public final class Y4MReader {
         } catch {
             fatalError("unreachable")
         }
-        frameByteCount = Frame.packedByteCount(width: header.format.width, height: header.format.height)
+        frameByteCount = header.sampleFormat.frameByteCount(width: header.format.width, height: header.format.height)
     }
 
     deinit { if ownsFile { fclose(file) } }
@@ -94,7 +95,8 @@ public final class Y4MReader {
         byteOffset += got
         guard got == needed else { throw .truncatedFrame(path: path, frame: framesRead, byteOffset: byteOffset) }
         if frame.width != w || frame.height != h { frame = .forOverwrite(width: w, height: h) }
-        frameBuffer.withUnsafeBytes { frame.fill(packedI420: $0) }
+        let layout = header.sampleFormat
+        frameBuffer.withUnsafeBytes { layout.convert($0, into: &frame) }
         framesRead += 1
         return true
     }

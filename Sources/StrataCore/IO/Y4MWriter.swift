@@ -22,9 +22,11 @@ public final class Y4MWriter {
     private var buffer: [UInt8]
 
     /// Creates `path` (or writes to standard output when `path` is `-`) and writes the header.
+    /// Frames are written as 8-bit 4:2:0: a header naming another layout or an unknown tag (say, one read from a
+    /// 4:2:2 input) is written with `C420jpeg` instead.
     public init(path: String, header: Y4MHeader) throws(Y4MError) {
         self.path = path
-        self.header = header
+        self.header = Y4MSampleFormat(colorSpace: header.colorSpace) == .i420 ? header : Y4MHeader(format: header.format, aspect: header.aspect)
         buffer = [UInt8](repeating: 0, count: Frame.packedByteCount(width: header.format.width, height: header.format.height))
         if path == "-" {
             file = fdopen(1, "wb")!
@@ -37,7 +39,7 @@ public final class Y4MWriter {
             file = f
             temporaryPath = tmp
         }
-        try write(bytes: Array(header.line.utf8))
+        try write(bytes: Array(self.header.line.utf8))
     }
 
     /// Convenience: a writer for frames of `format` with the default chroma siting.
