@@ -207,4 +207,24 @@ import Testing
             #expect(MD5.hex(frame.packedI420()) == digests[i], "version \(version), frame \(i)")
         }
     }
+
+    /// Version 3 changes the record alone (the deblocking offset): the version 2 payloads decode under a
+    /// version 3 record with offset 0 to the same pictures, and with offset -6 to these.
+    static let digestsVersion3Offset6 = ["2f51d429320e618742e9bf15311f2557", "b1563c17de3993f67bd5a7346d1f1d9d", "f6ec67c9099c97e45d2ce6a4c4da98a9"]
+
+    @Test func versionThreeKeepsTheFrameSyntaxAndAppliesTheOffset() throws {
+        let lower = Self.lower()
+        func decode(offset: Int) throws -> [String] {
+            var p = Self.parametersVersion2
+            p.version = 3
+            p.deblockingOffset = offset
+            let decoder = try EnhancementDecoder(parameters: try EnhancementLayerParameters(serialized: p.serialized()))
+            return try (0..<3).map { i in
+                MD5.hex(try decoder.decode(payload: Self.payloadsVersion2[i], lower: lower[i], temporalId: i % 2).packedI420())
+            }
+        }
+        #expect(try decode(offset: 0) == Self.digestsVersion2)
+        let shifted = try decode(offset: -6)
+        #expect(shifted == Self.digestsVersion3Offset6, "\(shifted)")
+    }
 }

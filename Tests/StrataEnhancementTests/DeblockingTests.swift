@@ -36,6 +36,24 @@ import Testing
         #expect(fine.luma.origin[15] == 100 && fine.luma.origin[16] == 106)
     }
 
+    @Test func theOffsetShiftsTheThresholdQP() {
+        // At QP 32 a step of 6 is smoothed; 16 steps lower (QP 16, alpha 4) it is not, and QP 26's
+        // thresholds (offset -6) still smooth it, exactly as QP 26 itself does.
+        let (off, syntax) = Self.picture(left: 100, right: 106)
+        DeblockingFilter.apply(off, syntax, qp: 32, offset: -16)
+        #expect(off.luma.origin[15] == 100 && off.luma.origin[16] == 106)
+        let (shifted, syntax2) = Self.picture(left: 100, right: 106)
+        DeblockingFilter.apply(shifted, syntax2, qp: 32, offset: -6)
+        let (direct, syntax3) = Self.picture(left: 100, right: 106)
+        DeblockingFilter.apply(direct, syntax3, qp: 26)
+        #expect((0..<32).map { shifted.luma.origin[$0] } == (0..<32).map { direct.luma.origin[$0] })
+        #expect(shifted.luma.origin[15] > 100)
+        // Offsets past either end of the table are limited to QP 0...51.
+        let (low, syntax4) = Self.picture(left: 100, right: 106)
+        DeblockingFilter.apply(low, syntax4, qp: 10, offset: -51)
+        #expect(low.luma.origin[15] == 100)
+    }
+
     @Test("the SIMD edge filters (luma and chroma, horizontal and vertical edges) equal the scalar reference")
     func edgeSIMDMatchesScalar() {
         var random = SplitMix64(seed: 77)

@@ -123,7 +123,7 @@ import Testing
         print("golden digest \(digest) payload digest \(MD5.hex(payloads.flatMap { $0 }))")
         #expect(digest == Self.goldenDigest)
     }
-    static let goldenDigest = "bce1e347df510abad8de1731d378ba50"
+    static let goldenDigest = "975ef9325f291bd10b2aaf528e82b2b6"
 
     @Test func truncatedPayloadsGiveTypedErrors() throws {
         let source = Fixtures.clip(width: 64, height: 48, frames: 2)
@@ -186,6 +186,21 @@ import Testing
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: badVersion) }
         var badQP = record; badQP[12] = 60
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: badQP) }
+        // Byte 13: the signed deblocking offset in version 3, reserved (0) before.
+        #expect(p.version == 3 && p.deblockingOffset == EnhancementLayerParameters.defaultDeblockingOffset)
+        #expect(record[13] == UInt8(bitPattern: Int8(EnhancementLayerParameters.defaultDeblockingOffset)))
+        var offset = record; offset[13] = UInt8(bitPattern: -51)
+        #expect(try EnhancementLayerParameters(serialized: offset).deblockingOffset == -51)
+        offset[13] = 52
+        #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: offset) }
+        var version2 = record; version2[2] = 2
+        #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: version2) }
+        version2[13] = 0
+        #expect(try EnhancementLayerParameters(serialized: version2).deblockingOffset == 0)
+        #expect(throws: EnhancementError.self) {
+            try EnhancementLayerParameters(width: 64, height: 48, referenceWidth: 32, referenceHeight: 24, qp: 30, temporalLayers: 1,
+                                           version: 2, deblockingOffset: -6).validate()
+        }
         #expect(throws: EnhancementError.self) {
             try EnhancementEncoder(parameters: EnhancementLayerParameters(width: 100, height: 100, referenceWidth: 10, referenceHeight: 10,
                                                                           qp: 20, temporalLayers: 1))

@@ -163,7 +163,7 @@ public final class EnhancementDecoder {
             }
         }
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }
-        DeblockingFilter.apply(current, syntax, qp: qp)
+        DeblockingFilter.apply(current, syntax, qp: qp, offset: parameters.deblockingOffset)
     }
 }
 

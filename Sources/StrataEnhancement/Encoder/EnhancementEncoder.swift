@@ -104,7 +104,7 @@ public final class EnhancementEncoder {
         let payload = header.serialized() + writer.encoder.bytes
         rangeEncoder = writer.encoder
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }
-        DeblockingFilter.apply(current, syntax, qp: qp)
+        DeblockingFilter.apply(current, syntax, qp: qp, offset: parameters.deblockingOffset)
         current.samplesChanged()
         references.insert(current, temporalId: temporalId)
         return EncodedEnhancementFrame(payload: payload, reconstruction: current.frame(width: parameters.width, height: parameters.height))

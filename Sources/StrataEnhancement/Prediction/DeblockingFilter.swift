@@ -12,11 +12,13 @@ enum DeblockingFilter {
     static let beta: [Int32] = [Int32](repeating: 0, count: 16) + [2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10,
                                                                     11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18]
 
-    /// Filters `picture` in place using the macroblock decisions recorded in `syntax`. `vectorized`
+    /// Filters `picture` in place using the macroblock decisions recorded in `syntax`, with the
+    /// thresholds of `qp + offset` (limited to 0...51; the layer's deblocking offset). `vectorized`
     /// selects the SIMD strengths and edge filters; without it the scalar references run the same
     /// procedure, and both give identical bytes.
-    static func apply(_ picture: Picture, _ syntax: FrameSyntaxState, qp: Int, vectorized: Bool = true) {
-        let a = alpha[qp], b = beta[qp]
+    static func apply(_ picture: Picture, _ syntax: FrameSyntaxState, qp: Int, offset: Int = 0, vectorized: Bool = true) {
+        let index = min(max(qp + offset, 0), 51)
+        let a = alpha[index], b = beta[index]
         guard a > 0 else { return }
         let mbW = syntax.mbWide, mbH = syntax.mbHigh
         let gridW = mbW * 2, gridH = mbH * 2
