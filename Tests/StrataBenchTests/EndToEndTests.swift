@@ -48,6 +48,14 @@ import Testing
             #expect(abs(ladder.totalKbps - counted) < 1e-9)
         }
         #expect(abs(report.storageRatio! - report.layered.totalKbps / report.simulcast.totalKbps) < 1e-12)
+        // At equal quality: each counted rung's rate at exactly its operating point's quality, which lies
+        // within the matching tolerance's reach of the matched rung's.
+        let atTarget = try #require(report.simulcast.totalKbpsAtTarget)
+        #expect(abs(report.storageRatioAtEqualQuality! - report.layered.totalKbps / atTarget) < 1e-12)
+        for rung in report.simulcast.rungs where rung.counted {
+            let rate = try #require(rung.kbpsAtTarget)
+            #expect(rate > 0.8 * rung.kbps && rate < 1.25 * rung.kbps)
+        }
         #expect(abs(report.topOverhead! - (report.layered.totalKbps / report.simulcast.rungs.last!.kbps - 1)) < 1e-12)
         #expect(ops.map(\.counted) == report.simulcast.rungs.map(\.counted))
         #expect(report.encodeTime.layeredSeconds > 0 && report.encodeTime.simulcastSeconds > 0)

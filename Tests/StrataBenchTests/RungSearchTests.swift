@@ -74,4 +74,24 @@ import Testing
         #expect(BenchHarness.countedRungs(kbps: [500, 700, 800]) == [true, false, true])
         #expect(BenchHarness.countedRungs(kbps: [500, 740, 1000, 1600]) == [true, false, true, true])
     }
+
+    @Test func rateAtQualityInterpolatesTheBracketInLogRate() throws {
+        // The model's rate is exponential in the parameter and its quality nearly linear, so the
+        // log-rate interpolation at a target between two samples lands close to the model's own rate.
+        let samples = [12.0, 18, 24, 30].map(Self.model)
+        for p in [13.0, 20.5, 27.25] {
+            let target = Self.model(p).score.psnrY
+            let rate = try #require(RungSearch.rateAtQuality(target, samples: samples, metric: .psnrY))
+            #expect(abs(rate / Self.model(p).kbps - 1) < 0.01, "parameter \(p)")
+        }
+        // A sample at the target gives its own rate; one sample alone gives none.
+        #expect(RungSearch.rateAtQuality(Self.model(18).score.psnrY, samples: samples, metric: .psnrY) == Self.model(18).kbps)
+        #expect(RungSearch.rateAtQuality(30, samples: [Self.model(18)], metric: .psnrY) == nil)
+        // Without a bracket the two nearest samples extrapolate over the short step to the target.
+        let above = [20.0, 22].map(Self.model)
+        let target = Self.model(22.5).score.psnrY
+        let rate = try #require(RungSearch.rateAtQuality(target, samples: above, metric: .psnrY))
+        #expect(abs(rate / Self.model(22.5).kbps - 1) < 0.01)
+        #expect(rate < Self.model(22).kbps)
+    }
 }

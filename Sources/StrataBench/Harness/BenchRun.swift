@@ -146,10 +146,13 @@ final class BenchRun {
     private func ladderSummary(_ encoder: LadderEncoder, rungs: [MatchedRung], sizes: [(Int, Int)], seconds: Double) -> LadderSummary {
         let flags = BenchHarness.countedRungs(kbps: rungs.map(\.kbps))
         let results = zip(rungs, sizes).enumerated().map { i, pair in
-            RungResult(width: pair.1.0, height: pair.1.1, kbps: pair.0.kbps, psnrY: pair.0.score.psnrY, ssim: pair.0.score.ssim,
-                       vmaf: pair.0.score.vmaf, parameterName: encoder.parameterName, parameter: pair.0.parameter,
-                       matchedBy: pair.0.method, qualityError: pair.0.qualityError, encodeSeconds: pair.0.encodeSeconds,
-                       counted: flags[i])
+            let target = pair.0.score.value(metric) - pair.0.qualityError
+            let atTarget = RungSearch.rateAtQuality(target, samples: ladderSamples[sampleKey(encoder, pair.1.0, pair.1.1)] ?? [],
+                                                    metric: metric)
+            return RungResult(width: pair.1.0, height: pair.1.1, kbps: pair.0.kbps, psnrY: pair.0.score.psnrY, ssim: pair.0.score.ssim,
+                              vmaf: pair.0.score.vmaf, parameterName: encoder.parameterName, parameter: pair.0.parameter,
+                              matchedBy: pair.0.method, qualityError: pair.0.qualityError, encodeSeconds: pair.0.encodeSeconds,
+                              counted: flags[i], kbpsAtTarget: pair.0.method == .bound ? nil : atTarget)
         }
         var samples: [SampleResult] = []
         for (w, h) in sizes {
@@ -159,10 +162,12 @@ final class BenchRun {
                                             ssim: s.score.ssim, vmaf: s.score.vmaf))
             }
         }
+        let atTarget = results.filter(\.counted).map(\.kbpsAtTarget)
         return LadderSummary(encoder: encoder.name, preset: encoder.presetName,
                              encodeSeconds: results.reduce(0) { $0 + $1.encodeSeconds }, rungs: results,
                              totalKbps: results.filter(\.counted).reduce(0) { $0 + $1.kbps }, samples: samples,
-                             searchEncodes: ladderEncodes[encoder.name] ?? 0, searchSeconds: seconds)
+                             searchEncodes: ladderEncodes[encoder.name] ?? 0, searchSeconds: seconds,
+                             totalKbpsAtTarget: atTarget.contains(nil) ? nil : atTarget.reduce(0) { $0 + $1! })
     }
 
     // MARK: One plan
@@ -252,6 +257,8 @@ final class BenchRun {
         }
         report.storageRatio = x.totalKbps > 0 ? total / x.totalKbps : nil
         report.storageRatioOpenH264 = o.totalKbps > 0 ? total / o.totalKbps : nil
+        report.storageRatioAtEqualQuality = x.totalKbpsAtTarget.flatMap { $0 > 0 ? total / $0 : nil }
+        report.storageRatioAtEqualQualityOpenH264 = o.totalKbpsAtTarget.flatMap { $0 > 0 ? total / $0 : nil }
         report.topOverhead = x.rungs.last.map { total / $0.kbps - 1 }
         report.topOverheadOpenH264 = o.rungs.last.map { total / $0.kbps - 1 }
         report.fairComparison = x.rungs.filter(\.counted).count >= 3

@@ -124,4 +124,26 @@ enum RungSearch {
                            method: .interpolation, qualityError: score.value(settings.metric) - target,
                            evaluations: evaluations)
     }
+
+    /// The rate at exactly `target` quality, linear in the logarithm of the rate: interpolated between
+    /// the two encodes adjacent in parameter order whose qualities bracket the target (the first such
+    /// pair from the lowest parameter), else extrapolated from the two encodes nearest to it in quality
+    /// (a search that hit the tolerance at once has no bracket; the hit is then within the tolerance,
+    /// so the step is short); nil with fewer than two encodes of different quality.
+    static func rateAtQuality(_ target: Double, samples: [LadderSample], metric: QualityMetric) -> Double? {
+        func line(_ a: LadderSample, _ b: LadderSample) -> Double {
+            let qa = a.score.value(metric), qb = b.score.value(metric)
+            let t = (qa - target) / (qa - qb)
+            return exp(log(a.kbps) + t * (log(b.kbps) - log(a.kbps)))
+        }
+        let sorted = samples.sorted { $0.parameter < $1.parameter }
+        if let exact = sorted.first(where: { $0.score.value(metric) == target }) { return exact.kbps }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.score.value(metric) > target && b.score.value(metric) < target {
+            return line(a, b)
+        }
+        let nearest = samples.sorted { abs($0.score.value(metric) - target) < abs($1.score.value(metric) - target) }
+        guard let first = nearest.first,
+              let second = nearest.dropFirst().first(where: { $0.score.value(metric) != first.score.value(metric) }) else { return nil }
+        return line(first, second)
+    }
 }

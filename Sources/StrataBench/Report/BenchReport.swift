@@ -32,6 +32,11 @@ public struct BenchReport: Sendable, Codable {
     public var storageRatio: Double?
     /// Layered total kbps over the OpenH264 ladder's total (counted rungs).
     public var storageRatioOpenH264: Double?
+    /// ``storageRatio`` with every counted rung's rate taken at exactly the operating point's quality
+    /// (``LadderSummary/totalKbpsAtTarget``): the same comparison without the matching tolerance's noise.
+    public var storageRatioAtEqualQuality: Double? = nil
+    /// The same against the OpenH264 ladder.
+    public var storageRatioAtEqualQualityOpenH264: Double? = nil
     /// Layered total kbps over the top x264 rung's kbps, minus 1: the cost of layering.
     public var topOverhead: Double?
     /// Layered total kbps over the top OpenH264 rung's kbps, minus 1.
@@ -53,6 +58,8 @@ public struct BenchReport: Sendable, Codable {
         case simulcastOpenH264 = "simulcast_openh264"
         case storageRatio = "storage_ratio"
         case storageRatioOpenH264 = "storage_ratio_openh264"
+        case storageRatioAtEqualQuality = "storage_ratio_at_equal_quality"
+        case storageRatioAtEqualQualityOpenH264 = "storage_ratio_at_equal_quality_openh264"
         case topOverhead = "top_overhead"
         case topOverheadOpenH264 = "top_overhead_openh264"
         case fairComparison = "fair_comparison"
@@ -77,6 +84,8 @@ public struct BenchReport: Sendable, Codable {
         try c.encode(simulcastOpenH264, forKey: .simulcastOpenH264)
         try c.encode(storageRatio, forKey: .storageRatio)
         try c.encode(storageRatioOpenH264, forKey: .storageRatioOpenH264)
+        try c.encode(storageRatioAtEqualQuality, forKey: .storageRatioAtEqualQuality)
+        try c.encode(storageRatioAtEqualQualityOpenH264, forKey: .storageRatioAtEqualQualityOpenH264)
         try c.encode(topOverhead, forKey: .topOverhead)
         try c.encode(topOverheadOpenH264, forKey: .topOverheadOpenH264)
         try c.encode(fairComparison, forKey: .fairComparison)
@@ -166,9 +175,12 @@ public struct LadderSummary: Sendable, Codable {
     public var searchEncodes: Int
     /// Wall time spent searching (encodes, decodes and measurements), seconds.
     public var searchSeconds: Double
+    /// Sum of the counted rungs' ``RungResult/kbpsAtTarget``; nil when one of them has none.
+    public var totalKbpsAtTarget: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case encoder, preset, rungs, samples
+        case totalKbpsAtTarget = "total_kbps_at_target"
         case encodeSeconds = "encode_seconds"
         case totalKbps = "total_kbps"
         case searchEncodes = "search_encodes"
@@ -202,9 +214,14 @@ public struct RungResult: Sendable, Codable {
     public var encodeSeconds: Double
     /// Counted in this ladder's total (1.5x spacing rule).
     public var counted: Bool
+    /// The rate at exactly the operating point's quality: interpolated, linearly in the logarithm of
+    /// the rate, between the two encodes of this size that bracket it (``RungSearch/rateAtQuality``);
+    /// nil when none do. Free of the up-to-tolerance quality error of ``kbps``.
+    public var kbpsAtTarget: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case width, height, kbps, ssim, vmaf, parameter, counted
+        case kbpsAtTarget = "kbps_at_target"
         case psnrY = "psnr_y"
         case parameterName = "parameter_name"
         case matchedBy = "matched_by"
@@ -226,6 +243,7 @@ public struct RungResult: Sendable, Codable {
         try c.encode(qualityError, forKey: .qualityError)
         try c.encode(encodeSeconds, forKey: .encodeSeconds)
         try c.encode(counted, forKey: .counted)
+        try c.encode(kbpsAtTarget, forKey: .kbpsAtTarget)
     }
 }
 

@@ -26,6 +26,8 @@ public enum BenchReportTable {
                      + "OpenH264 ladder \(f(report.simulcastOpenH264.totalKbps, 0)) kbps")
         lines.append("storage_ratio \(f(report.storageRatio, 3)) (x264, target <= 0.55), \(f(report.storageRatioOpenH264, 3)) (OpenH264, target <= 0.45)"
                      + (report.fairComparison ? "" : "; fewer than 3 rungs counted against x264"))
+        lines.append("storage_ratio_at_equal_quality \(f(report.storageRatioAtEqualQuality, 3)) (x264), "
+                     + "\(f(report.storageRatioAtEqualQualityOpenH264, 3)) (OpenH264): each rung's rate at exactly its point's quality")
         lines.append("top_overhead \(f(report.topOverhead, 3)) (x264), \(f(report.topOverheadOpenH264, 3)) (OpenH264)")
         if let bd = report.bdRate {
             lines.append("BD-rate of the top point vs \(bd.anchor) at \(bd.width)x\(bd.height): \(f(bd.percent, 1))% (PCHIP, overlap \(f(bd.overlap * 100, 0))%)")
