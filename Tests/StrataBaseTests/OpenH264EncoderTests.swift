@@ -89,6 +89,32 @@ struct OpenH264OperatingPointTests {
         #expect(zip(sizes, sizes.dropFirst()).allSatisfy { $0 < $1 }, "bytes by QP: \(sizes)")
     }
 
+    @Test("the deblocking offset reaches the stream: a stronger filter leaves smaller steps across block edges")
+    func deblockingOffsetChangesTheFilter() throws {
+        let frames = TestClips.qcif(frames: 4)
+        /// Mean luma step across 4x4 block edges (columns 4, 8, ...) less the mean step inside blocks.
+        func blockiness(_ offset: Int) throws -> Double {
+            var config = BaseEncoderConfiguration(width: 176, height: 144, frameRate: FrameRate(25), temporalLayers: 1, rateControl: .constantQP(40))
+            config.deblockingOffset = offset
+            let decoded = try TestClips.decode(try TestClips.encode(frames, config))
+            var edge = 0.0, inside = 0.0, edges = 0, insides = 0
+            for frame in decoded {
+                for y in 0..<frame.height {
+                    for x in 1..<frame.width {
+                        let step = abs(Double(frame.luma[x, y]) - Double(frame.luma[x - 1, y]))
+                        if x % 4 == 0 { edge += step; edges += 1 } else { inside += step; insides += 1 }
+                    }
+                }
+            }
+            return edge / Double(edges) - inside / Double(insides)
+        }
+        let weak = try blockiness(-6), strong = try blockiness(6)
+        #expect(strong < weak - 0.1, "edge minus inside step: offset -6 \(weak), +6 \(strong)")
+        var bad = BaseEncoderConfiguration(width: 176, height: 144, frameRate: FrameRate(25), temporalLayers: 1, rateControl: .constantQP(30))
+        bad.deblockingOffset = 7
+        #expect(throws: BaseLayerError.self) { try bad.validate() }
+    }
+
     @Test("an IDR comes where forced, with parameter sets, and the stream restarts there")
     func forcedIDR() throws {
         let frames = TestClips.qcif(frames: 12)

@@ -76,6 +76,8 @@ public final class OpenH264Encoder {
         p.bEnableDenoise = false
         p.iMultipleThreadIdc = UInt16(c.threads)
         p.iLoopFilterDisableIdc = 0
+        p.iLoopFilterAlphaC0Offset = Int32(c.deblockingOffset)
+        p.iLoopFilterBetaOffset = Int32(c.deblockingOffset)
 
         var totalBitrate = 0
         var qp: Int?
