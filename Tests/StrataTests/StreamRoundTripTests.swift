@@ -82,6 +82,38 @@ struct StreamRoundTripTests {
         #expect(summary.fallbacks[1]?.contains("L1") == true)
     }
 
+    @Test("a layer payload that fails mid-segment (its checksums intact) drops that layer for the whole segment")
+    func upperLayerFailsMidSegment() async throws {
+        let dir = TemporaryDirectory(); defer { dir.cleanup() }
+        let manifest = try await encodeTestStream(into: dir.path)
+        let stream = dir.path + "/stream"
+        let clean = try await Self.frames(stream, OperatingPoint(layers: 2, temporalId: 2))
+        // Frame 3 of L2 in segment 0 cut to its two header bytes: the fragment parses, the frame does not decode.
+        let initBytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: stream + "/" + manifest.layers[2].initSegment)))
+        let track = try CMAFReader.parseInitSegment(initBytes, path: "init")
+        let path = stream + "/" + manifest.layers[2].fragments[0]
+        var fragment = try CMAFReader.parseMediaSegment(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))), track: track, path: path)
+        fragment.samples[3].data = Array(fragment.samples[3].data.prefix(2))
+        try Data(CMAFWriter.mediaSegment(track, sequenceNumber: fragment.sequenceNumber, baseMediaDecodeTime: fragment.baseMediaDecodeTime,
+                                         samples: fragment.samples)).write(to: URL(fileURLWithPath: path))
+        let reader = try await StreamReader(directory: stream)
+        var frames: [Frame] = []
+        let summary = try await StreamDecoder.decode(reader: reader, target: OperatingPoint(layers: 3, temporalId: 2)) { frames.append($0) }
+        #expect(summary.built.first == OperatingPoint(layers: 2, temporalId: 2))
+        #expect(summary.fallbacks[0]?.contains("L2") == true)
+        // Segment 0 is L0-L1 throughout, the frames before the failure included.
+        let first = manifest.segments[0].frames
+        #expect(frames.count == clean.count)
+        #expect(zip(frames.prefix(first), clean.prefix(first)).allSatisfy { $0.hasSameSamples(as: $1) })
+    }
+
+    static func frames(_ stream: String, _ point: OperatingPoint) async throws -> [Frame] {
+        let reader = try await StreamReader(directory: stream)
+        var frames: [Frame] = []
+        _ = try await StreamDecoder.decode(reader: reader, target: point) { frames.append($0) }
+        return frames
+    }
+
     @Test("a damaged base fragment is an error naming the segment")
     func damagedBase() async throws {
         let dir = TemporaryDirectory(); defer { dir.cleanup() }

@@ -113,16 +113,75 @@ public final class LayeredDecoder {
         if hasSpatialLayers && target.layers > 1 {
             return try decodeSpatial(index, base: baseFragment, fragments: fragments, target: target, kept: kept)
         }
-        var frames = try decodeBase(baseFragment, kept: kept, segment: index, path: basePath)
-
-        var built = 1
-        let reason = useUpperLayers(upTo: target.layers, segment: index, fragments: fragments) { layer, bytes, path in
-            frames = try decodeEnhancement(layer: layer, bytes: bytes, path: path, kept: kept, lower: frames,
-                                           temporalIds: baseFragment.samples.map(\.temporalId))
-            built = layer + 1
+        let base = try decodeBase(baseFragment, kept: kept, segment: index, path: basePath)
+        let temporalIds = baseFragment.samples.map(\.temporalId)
+        var layers: [EnhancementFragment] = []
+        var reason = useUpperLayers(upTo: target.layers, segment: index, fragments: fragments) { layer, bytes, path in
+            layers.append(try prepareEnhancement(layer: layer, bytes: bytes, path: path, temporalIds: temporalIds))
         }
-        return DecodedSegment(index: index, frames: frames, built: OperatingPoint(layers: built, temporalId: target.temporalId),
-                              fallbackReason: reason)
+        // Each frame goes up through every layer before the next frame starts, so a layer reads the
+        // picture below while it is still in cache and only the top layer's pictures are kept. A layer
+        // that fails mid-segment drops it and the layers above it, and the segment is decoded again
+        // from its first frame one layer lower.
+        while true {
+            do {
+                let frames = try decodeInterleaved(base: base, layers: layers, kept: kept, temporalIds: temporalIds)
+                return DecodedSegment(index: index, frames: frames, built: OperatingPoint(layers: layers.count + 1, temporalId: target.temporalId),
+                                      fallbackReason: reason)
+            } catch let failure as EnhancementFailure {
+                let layer = layers[failure.index]
+                reason = "\(manifest.layers[layer.layer].id) fragment \(layer.path) is unusable: \(failure.error)"
+                layers.removeSubrange(failure.index...)
+            }
+        }
+    }
+
+    /// A parsed enhancement fragment of one segment, with the decoder for its layer.
+    private struct EnhancementFragment {
+        let layer: Int
+        let path: String
+        let fragment: ParsedFragment
+        let decoder: EnhancementDecoder
+    }
+
+    /// The enhancement layer at `index` of the layers being decoded failed with `error`.
+    private struct EnhancementFailure: Error {
+        let index: Int
+        let error: Error
+    }
+
+    /// Parses layer `layer`'s fragment and checks it against the base's samples.
+    private func prepareEnhancement(layer: Int, bytes: [UInt8], path: String, temporalIds: [Int]) throws -> EnhancementFragment {
+        let fragment = try CMAFReader.parseMediaSegment(bytes, track: tracks[layer], path: path)
+        guard fragment.samples.count == temporalIds.count else {
+            throw StrataError.unreadable(path: path, message: "\(fragment.samples.count) samples, the base has \(temporalIds.count)")
+        }
+        for (i, sample) in fragment.samples.enumerated() where sample.temporalId != temporalIds[i] {
+            throw StrataError.unreadable(path: path, message: "sample \(i) has temporal id \(sample.temporalId), the base's is \(temporalIds[i])")
+        }
+        return EnhancementFragment(layer: layer, path: path, fragment: fragment,
+                                   decoder: try EnhancementDecoder(parameters: layerParameters[layer - 1]))
+    }
+
+    /// Decodes the kept frames through `layers`, frame by frame, from the start of the segment;
+    /// returns the top layer's pictures or throws ``EnhancementFailure`` naming the first layer that failed.
+    private func decodeInterleaved(base: [Frame], layers: [EnhancementFragment], kept: [Int], temporalIds: [Int]) throws -> [Frame] {
+        guard !layers.isEmpty else { return base }
+        for layer in layers { layer.decoder.beginSegment() }
+        var frames: [Frame] = []
+        frames.reserveCapacity(kept.count)
+        for (n, i) in kept.enumerated() {
+            var picture = base[n]
+            for (k, layer) in layers.enumerated() {
+                do {
+                    picture = try layer.decoder.decode(payload: layer.fragment.samples[i].data, lower: picture, temporalId: temporalIds[i])
+                } catch {
+                    throw EnhancementFailure(index: k, error: error)
+                }
+            }
+            frames.append(picture)
+        }
+        return frames
     }
 
     /// Hands layers 1..<`count` of a segment to `use`, lowest first, while their fragments arrived
@@ -215,24 +274,5 @@ public final class LayeredDecoder {
         let frames = try decodeBase(base, kept: kept, segment: index, path: manifest.layers[0].fragments[index])
         return DecodedSegment(index: index, frames: frames, built: OperatingPoint(layers: 1, temporalId: target.temporalId),
                               fallbackReason: reason)
-    }
-
-    private func decodeEnhancement(layer: Int, bytes: [UInt8], path: String, kept: [Int], lower: [Frame],
-                                   temporalIds: [Int]) throws -> [Frame] {
-        let fragment = try CMAFReader.parseMediaSegment(bytes, track: tracks[layer], path: path)
-        guard fragment.samples.count == temporalIds.count else {
-            throw StrataError.unreadable(path: path, message: "\(fragment.samples.count) samples, the base has \(temporalIds.count)")
-        }
-        for (i, sample) in fragment.samples.enumerated() where sample.temporalId != temporalIds[i] {
-            throw StrataError.unreadable(path: path, message: "sample \(i) has temporal id \(sample.temporalId), the base's is \(temporalIds[i])")
-        }
-        let decoder = try EnhancementDecoder(parameters: layerParameters[layer - 1])
-        decoder.beginSegment()
-        var frames: [Frame] = []
-        frames.reserveCapacity(kept.count)
-        for (n, i) in kept.enumerated() {
-            frames.append(try decoder.decode(payload: fragment.samples[i].data, lower: lower[n], temporalId: temporalIds[i]))
-        }
-        return frames
     }
 }
