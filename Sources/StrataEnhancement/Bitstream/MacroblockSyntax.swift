@@ -226,10 +226,6 @@ final class FrameSyntaxState {
     /// inside the macroblock `inner.0, inner.1` come from `inner.2`.
     @inline(__always) private func predictedMotion(gx: Int, gy: Int, width: Int, inner: (Int, Int, SIMD8<Int32>)?) -> (Int32, Int32) {
         let gw = 2 * mbWide, gh = 2 * mbHigh
-        if useLowerMotion && lowerHasMotion[(gy >> 1) * mbWide + (gx >> 1)] != 0 {
-            let u = gy * gw + gx
-            return (lowerMotion8[2 * u], lowerMotion8[2 * u + 1])
-        }
         /// (available, carries a vector, x, y) of the 8x8 unit (ux, uy).
         @inline(__always) func unit(_ ux: Int, _ uy: Int) -> (Bool, Bool, Int32, Int32) {
             guard ux >= 0, uy >= 0, ux < gw, uy < gh else { return (false, false, 0, 0) }
@@ -244,6 +240,13 @@ final class FrameSyntaxState {
             return (true, hasMotion[m] != 0, motion8[2 * u], motion8[2 * u + 1])
         }
         let a = unit(gx - 1, gy), b = unit(gx, gy - 1)
+        if useLowerMotion && lowerHasMotion[(gy >> 1) * mbWide + (gx >> 1)] != 0 {
+            // The lower layer's vector of the unit, and the left and top neighbours standing in for it
+            // where they carry none: the median keeps the lower vector unless both neighbours disagree with it.
+            let u = gy * gw + gx
+            let lx = lowerMotion8[2 * u], ly = lowerMotion8[2 * u + 1]
+            return (median(a.1 ? a.2 : lx, b.1 ? b.2 : lx, lx), median(a.1 ? a.3 : ly, b.1 ? b.3 : ly, ly))
+        }
         var c = unit(gx + width, gy - 1)
         if !c.0 { c = unit(gx - 1, gy - 1) }
         let count = (a.1 ? 1 : 0) + (b.1 ? 1 : 0) + (c.1 ? 1 : 0)
