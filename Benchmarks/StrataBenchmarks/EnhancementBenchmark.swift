@@ -68,21 +68,25 @@ func runEnhancementBenchmark(arguments: [String]) throws {
     var parameters: [EnhancementLayerParameters] = []
     var coded: [[EncodedEnhancementFrame]] = [], encodeTimes: [Double] = []
     var lower = base
+    var lowerMotion: [MotionField]? = nil
     for (k, layer) in layers.enumerated() {
         let (w, h) = plan.size(ofLayer: k + 1, sourceWidth: width, sourceHeight: height)
         let (rw, rh) = plan.size(ofLayer: k, sourceWidth: width, sourceHeight: height)
+        // As `strata encode` configures it: over an enhancement layer of its size, inter-layer motion.
         let p = EnhancementLayerParameters(width: w, height: h, referenceWidth: rw, referenceHeight: rh,
-                                           qp: layer.qp, temporalLayers: temporalLayers)
+                                           qp: layer.qp, temporalLayers: temporalLayers, interLayerMotion: k > 0 && (w, h) == (rw, rh))
         let encoder = try EnhancementEncoder(parameters: p)
         var layerFrames: [EncodedEnhancementFrame] = []
         encodeTimes.append(try processorTime {
             for n in 0..<frameCount {
-                layerFrames.append(try encoder.encode(source: frames[n], lower: lower[n], temporalId: temporalIds[n]))
+                layerFrames.append(try encoder.encode(source: frames[n], lower: lower[n], lowerMotion: p.interLayerMotion ? lowerMotion?[n] : nil,
+                                                      temporalId: temporalIds[n]))
             }
         })
         parameters.append(p)
         coded.append(layerFrames)
         lower = layerFrames.map(\.reconstruction)
+        lowerMotion = layerFrames.map(\.motion)
     }
 
     // Decode all layers (one thread), best of `passes`.
@@ -95,7 +99,8 @@ func runEnhancementBenchmark(arguments: [String]) throws {
             for n in 0..<frameCount {
                 var picture = base[n]
                 for (k, decoder) in decoders.enumerated() {
-                    picture = try decoder.decode(payload: coded[k][n].payload, lower: picture, temporalId: temporalIds[n])
+                    let motion = decoder.parameters.interLayerMotion ? decoders[k - 1].motionField : nil
+                    picture = try decoder.decode(payload: coded[k][n].payload, lower: picture, lowerMotion: motion, temporalId: temporalIds[n])
                 }
                 if n == frameCount - 1 && !picture.hasSameSamples(as: coded[coded.count - 1][n].reconstruction) { mismatches += 1 }
             }

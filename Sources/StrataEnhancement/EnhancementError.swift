@@ -16,6 +16,8 @@ public enum EnhancementError: Error, CustomStringConvertible, Equatable, Sendabl
     case sizeMismatch(picture: String, expectedWidth: Int, expectedHeight: Int, width: Int, height: Int)
     /// The temporal id is outside `0..<temporalLayers`.
     case invalidTemporalId(Int, temporalLayers: Int)
+    /// A layer with inter-layer motion was given no motion field of the layer below, or one of another size.
+    case lowerMotionMismatch(reason: String)
 
     /// One line a user can act on: what failed and where.
     public var description: String {
@@ -33,6 +35,8 @@ public enum EnhancementError: Error, CustomStringConvertible, Equatable, Sendabl
             return "\(picture) picture is \(w)x\(h), the layer expects \(ew)x\(eh)"
         case .invalidTemporalId(let id, let layers):
             return "temporal id \(id) outside 0..<\(layers)"
+        case .lowerMotionMismatch(let reason):
+            return "lower layer motion: \(reason)"
         }
     }
 }

@@ -24,6 +24,10 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     /// Shifts the QP that selects the deblocking filter's thresholds, -51...51 (version 3; 0 in
     /// versions 1 and 2): negative values filter less, positive more.
     public var deblockingOffset: Int
+    /// Version 3: the layer predicts each vector from the lower layer's vector of the same 8x8 unit at
+    /// the same instant (where the lower macroblock carries one), so the lower layer must be an
+    /// enhancement layer of this layer's size and its motion is given to the codec with each frame.
+    public var interLayerMotion: Bool
 
     /// The newest bitstream version, which this build writes by default.
     public static let bitstreamVersion: UInt8 = 3
@@ -39,8 +43,10 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     /// Creates a configuration; call ``validate()`` (the codec's initializers do) to check it.
     /// `deblockingOffset` defaults to ``defaultDeblockingOffset`` in version 3 and to 0 before.
     public init(width: Int, height: Int, referenceWidth: Int, referenceHeight: Int, qp: Int, temporalLayers: Int,
-                version: UInt8 = EnhancementLayerParameters.bitstreamVersion, deblockingOffset: Int? = nil) {
+                version: UInt8 = EnhancementLayerParameters.bitstreamVersion, deblockingOffset: Int? = nil,
+                interLayerMotion: Bool = false) {
         self.version = version
+        self.interLayerMotion = interLayerMotion
         self.deblockingOffset = deblockingOffset ?? (version >= 3 ? Self.defaultDeblockingOffset : 0)
         self.width = width
         self.height = height
@@ -69,19 +75,29 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
         try check(Self.supportedVersions.contains(version), "bitstream version \(version) outside \(Self.supportedVersions)")
         try check((-51...51).contains(deblockingOffset), "deblocking offset \(deblockingOffset) outside -51...51")
         try check(version >= 3 || deblockingOffset == 0, "deblocking offset \(deblockingOffset) needs bitstream version 3")
+        try check(!interLayerMotion || version >= 3, "inter-layer motion needs bitstream version 3")
+        try check(!interLayerMotion || (referenceWidth == width && referenceHeight == height),
+                  "inter-layer motion needs a lower layer of the layer's size")
     }
 
-    /// The layer configuration record: 14 bytes, big-endian (see the spec).
+    /// Bytes of the layer configuration record of a version: 14, and 15 from version 3 on.
+    public static func recordSize(version: UInt8) -> Int { version >= 3 ? 15 : 14 }
+
+    /// The layer configuration record, big-endian (see the spec): 14 bytes, 15 in version 3.
     public func serialized() -> [UInt8] {
         func be16(_ v: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)] }
         return [0x53, 0x45, version, UInt8(truncatingIfNeeded: temporalLayers)]
             + be16(width) + be16(height) + be16(referenceWidth) + be16(referenceHeight)
             + [UInt8(truncatingIfNeeded: qp), UInt8(truncatingIfNeeded: deblockingOffset)]
+            + (version >= 3 ? [interLayerMotion ? 1 : 0] : [])
     }
 
     /// Parses a layer configuration record, checking its length, magic, version and every field.
     public init(serialized bytes: [UInt8]) throws(EnhancementError) {
         guard bytes.count >= 14 else { throw .badConfigurationRecord(reason: "record is \(bytes.count) bytes, need 14") }
+        let size = Self.recordSize(version: bytes[2])
+        guard bytes.count >= size else { throw .badConfigurationRecord(reason: "record is \(bytes.count) bytes, version \(bytes[2]) needs \(size)") }
+        guard size < 15 || bytes[14] <= 1 else { throw .badConfigurationRecord(reason: "flags byte is \(bytes[14]), must be 0 or 1") }
         guard bytes[0] == 0x53, bytes[1] == 0x45 else { throw .badConfigurationRecord(reason: "magic is not 'SE'") }
         guard Self.supportedVersions.contains(bytes[2]) else {
             throw .badConfigurationRecord(reason: "version \(bytes[2]) is not one of \(Self.supportedVersions)")
@@ -92,7 +108,7 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
         func be16(_ i: Int) -> Int { Int(bytes[i]) << 8 | Int(bytes[i + 1]) }
         self.init(width: be16(4), height: be16(6), referenceWidth: be16(8), referenceHeight: be16(10),
                   qp: Int(bytes[12]), temporalLayers: Int(bytes[3]), version: bytes[2],
-                  deblockingOffset: Int(Int8(bitPattern: bytes[13])))
+                  deblockingOffset: Int(Int8(bitPattern: bytes[13])), interLayerMotion: size >= 15 && bytes[14] == 1)
         do { try validate() } catch { throw .badConfigurationRecord(reason: error.description) }
     }
 }

@@ -177,7 +177,7 @@ import Testing
     @Test func configurationRecordRoundTripsAndRejectsDamage() throws {
         let p = EnhancementLayerParameters(width: 1280, height: 720, referenceWidth: 640, referenceHeight: 360, qp: 30, temporalLayers: 3)
         let record = p.serialized()
-        #expect(record.count == 14)
+        #expect(record.count == 15 && record[14] == 0)
         #expect(try EnhancementLayerParameters(serialized: record) == p)
         for cut in 0..<record.count {
             #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: Array(record[0..<cut])) }
@@ -193,7 +193,13 @@ import Testing
         #expect(try EnhancementLayerParameters(serialized: offset).deblockingOffset == -51)
         offset[13] = 52
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: offset) }
-        var version2 = record; version2[2] = 2
+        var flags = record; flags[14] = 2
+        #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: flags) }
+        // Inter-layer motion needs a lower layer of the layer's size.
+        flags[14] = 1
+        #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: flags) }
+        #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: Array(record.prefix(14))) }
+        var version2 = Array(record.prefix(14)); version2[2] = 2
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: version2) }
         version2[13] = 0
         #expect(try EnhancementLayerParameters(serialized: version2).deblockingOffset == 0)

@@ -55,6 +55,8 @@ struct EnhancementFuzzTests {
         var temporalIds: [Int]
         var payloads: [[UInt8]]
         var reconstructions: [Frame]
+        /// The lower layer's motion per frame, for layers with inter-layer motion.
+        var lowerMotions: [MotionField?] = []
     }
 
     /// Encodes `frames` frames of a moving clip at the given configuration.
@@ -62,11 +64,22 @@ struct EnhancementFuzzTests {
         let clip = SyntheticClip(width: parameters.width, height: parameters.height, frameCount: frames, seed: seed, noise: 2).frames()
         let down = try Scaler(from: parameters.width, parameters.height, to: parameters.referenceWidth, parameters.referenceHeight)
         let encoder = try EnhancementEncoder(parameters: parameters)
+        // A layer with inter-layer motion sits on an enhancement layer of its size, coded here over
+        // unrelated pictures so that it predicts with motion.
+        let lowerEncoder = try parameters.interLayerMotion ? EnhancementEncoder(parameters: EnhancementLayerParameters(
+            width: parameters.width, height: parameters.height, referenceWidth: parameters.width, referenceHeight: parameters.height,
+            qp: 34, temporalLayers: parameters.temporalLayers)) : nil
+        let unrelated = SyntheticClip(width: parameters.width, height: parameters.height, frameCount: frames, seed: seed &+ 99).frames()
         var sequence = CodedSequence(parameters: parameters, lowers: [], temporalIds: [], payloads: [], reconstructions: [])
         for (i, frame) in clip.enumerated() {
-            let lower = down.scale(frame)
             let t = temporalId(i, layers: parameters.temporalLayers)
-            let coded = try encoder.encode(source: frame, lower: lower, temporalId: t)
+            var lower = down.scale(frame), lowerMotion: MotionField? = nil
+            if let lowerEncoder {
+                let coded = try lowerEncoder.encode(source: frame, lower: unrelated[i], temporalId: t)
+                (lower, lowerMotion) = (coded.reconstruction, coded.motion)
+            }
+            let coded = try encoder.encode(source: frame, lower: lower, lowerMotion: lowerMotion, temporalId: t)
+            sequence.lowerMotions.append(lowerMotion)
             sequence.lowers.append(lower)
             sequence.temporalIds.append(t)
             sequence.payloads.append(coded.payload)
@@ -83,6 +96,8 @@ struct EnhancementFuzzTests {
             try encode(EnhancementLayerParameters(width: 48, height: 32, referenceWidth: 48, referenceHeight: 32, qp: 18, temporalLayers: 1), frames: 3),
             try encode(EnhancementLayerParameters(width: 54, height: 38, referenceWidth: 36, referenceHeight: 26, qp: 40, temporalLayers: 2), frames: 3),
             try encode(EnhancementLayerParameters(width: 64, height: 32, referenceWidth: 16, referenceHeight: 8, qp: 24, temporalLayers: 4), frames: 4),
+            try encode(EnhancementLayerParameters(width: 64, height: 48, referenceWidth: 64, referenceHeight: 48, qp: 26, temporalLayers: 2,
+                                                  interLayerMotion: true), frames: 4),
         ]
     }
 
@@ -120,7 +135,8 @@ struct EnhancementFuzzTests {
         var errors: [EnhancementError] = []
         for i in payloads.indices {
             do {
-                let frame = try decoder.decode(payload: payloads[i], lower: sequence.lowers[i], temporalId: sequence.temporalIds[i])
+                let frame = try decoder.decode(payload: payloads[i], lower: sequence.lowers[i], lowerMotion: sequence.lowerMotions[i],
+                                                   temporalId: sequence.temporalIds[i])
                 if frame.width != sequence.parameters.width || frame.height != sequence.parameters.height {
                     Issue.record("decoded \(frame.width)x\(frame.height), the layer is \(sequence.parameters.width)x\(sequence.parameters.height)")
                 }
@@ -138,7 +154,8 @@ struct EnhancementFuzzTests {
             let decoder = try EnhancementDecoder(parameters: sequence.parameters)
             decoder.beginSegment()
             for i in sequence.payloads.indices {
-                let frame = try decoder.decode(payload: sequence.payloads[i], lower: sequence.lowers[i], temporalId: sequence.temporalIds[i])
+                let frame = try decoder.decode(payload: sequence.payloads[i], lower: sequence.lowers[i], lowerMotion: sequence.lowerMotions[i],
+                                                   temporalId: sequence.temporalIds[i])
                 #expect(frame.hasSameSamples(as: sequence.reconstructions[i]))
             }
         }
@@ -199,14 +216,15 @@ struct EnhancementFuzzTests {
             accepted += 1
             // What parses is valid, and writes back as the bytes it came from.
             #expect(throws: Never.self) { try parameters.validate() }
-            #expect(parameters.serialized() == Array(bytes.prefix(14)))
+            #expect(parameters.serialized() == Array(bytes.prefix(EnhancementLayerParameters.recordSize(version: parameters.version))))
             // Small accepted layers, however odd their geometry, encode and decode identically.
             if parameters.width * parameters.height <= 96 * 96 && roundTrips < 40 {
                 let sequence = try Self.encode(parameters, frames: 2, seed: UInt64(runs))
                 let decoder = try EnhancementDecoder(parameters: parameters)
                 decoder.beginSegment()
                 for i in sequence.payloads.indices {
-                    let frame = try decoder.decode(payload: sequence.payloads[i], lower: sequence.lowers[i], temporalId: sequence.temporalIds[i])
+                    let frame = try decoder.decode(payload: sequence.payloads[i], lower: sequence.lowers[i], lowerMotion: sequence.lowerMotions[i],
+                                                   temporalId: sequence.temporalIds[i])
                     #expect(frame.hasSameSamples(as: sequence.reconstructions[i]), "\(parameters)")
                 }
                 roundTrips += 1

@@ -174,7 +174,10 @@ public final class LayeredDecoder {
             var picture = base[n]
             for (k, layer) in layers.enumerated() {
                 do {
-                    picture = try layer.decoder.decode(payload: layer.fragment.samples[i].data, lower: picture, temporalId: temporalIds[i])
+                    // A layer with inter-layer motion sits on an enhancement layer, which decoded this frame just now.
+                    let motion = layer.decoder.parameters.interLayerMotion && k > 0 ? layers[k - 1].decoder.motionField : nil
+                    picture = try layer.decoder.decode(payload: layer.fragment.samples[i].data, lower: picture, lowerMotion: motion,
+                                                       temporalId: temporalIds[i])
                 } catch {
                     throw EnhancementFailure(index: k, error: error)
                 }

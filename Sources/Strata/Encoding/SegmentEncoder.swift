@@ -87,9 +87,11 @@ struct SegmentEncoder {
         for k in 1..<plan.layerCount {
             let size = plan.size(ofLayer: k, sourceWidth: source.width, sourceHeight: source.height)
             let below = plan.size(ofLayer: k - 1, sourceWidth: source.width, sourceHeight: source.height)
+            // Over an enhancement layer of its own size a layer predicts its vectors from that layer's.
             params.append(EnhancementLayerParameters(width: size.width, height: size.height,
                                                      referenceWidth: below.width, referenceHeight: below.height,
-                                                     qp: plan.enhancementLayers[k - 1].qp, temporalLayers: plan.temporalLayers))
+                                                     qp: plan.enhancementLayers[k - 1].qp, temporalLayers: plan.temporalLayers,
+                                                     interLayerMotion: k >= 2 && size == below))
         }
         layerParameters = params
     }
@@ -125,14 +127,17 @@ struct SegmentEncoder {
                 }
                 var lower = try base.code(sources[0], frame: firstFrame + i, into: &segment)
                 accumulate(&segment.layerErrors[0], sources[0], lower)
+                var lowerMotion: MotionField? = nil
                 for (k, encoder) in encoders.enumerated() {
-                    lower = try code(encoder, layer: k + 1, sources[k + 1], over: lower, frame: firstFrame + i, into: &segment)
+                    (lower, lowerMotion) = try code(encoder, layer: k + 1, sources[k + 1], over: lower, lowerMotion, frame: firstFrame + i,
+                                                    into: &segment)
                 }
             }
             return segment
         }
 
         var lowers: [Frame] = []
+        var lowerMotion: [MotionField]? = nil
         for (i, frame) in frames.enumerated() {
             let baseSource = scaled(frame, 0)
             lowers.append(try base.code(baseSource, frame: firstFrame + i, into: &segment))
@@ -149,28 +154,34 @@ struct SegmentEncoder {
                     }
                     let (qp, _) = try EnhancementRateControl.chooseQP(
                         target: payloadTarget, parameters: layerParameters[k], frameRate: source.frameRate.framesPerSecond,
-                        sources: sources, lowers: lowers, temporalIds: segment.temporalIds)
+                        sources: sources, lowers: lowers, lowerMotion: lowerMotion, temporalIds: segment.temporalIds)
                     encoder.setQP(qp)
                     segment.layerQPs[k] = qp
                 } catch {
                     throw .enhancementLayer(layer: "L\(k + 1)", segment: index, message: "rate control: \(error)")
                 }
             }
+            var motion: [MotionField] = []
             for i in frames.indices {
-                lowers[i] = try code(encoder, layer: k + 1, sources[i], over: lowers[i], frame: firstFrame + i, into: &segment)
+                let coded = try code(encoder, layer: k + 1, sources[i], over: lowers[i], lowerMotion?[i], frame: firstFrame + i, into: &segment)
+                lowers[i] = coded.reconstruction
+                motion.append(coded.motion)
             }
+            lowerMotion = motion
         }
         return segment
     }
 
-    /// Codes one frame of enhancement layer `layer` into `segment`; returns its reconstruction.
-    private func code(_ encoder: EnhancementEncoder, layer: Int, _ source: Frame, over lower: Frame, frame: Int,
-                      into segment: inout EncodedSegment) throws(StrataError) -> Frame {
+    /// Codes one frame of enhancement layer `layer` into `segment` over the picture and motion of the
+    /// layer below; returns its reconstruction and motion.
+    private func code(_ encoder: EnhancementEncoder, layer: Int, _ source: Frame, over lower: Frame, _ lowerMotion: MotionField?,
+                      frame: Int, into segment: inout EncodedSegment) throws(StrataError) -> (reconstruction: Frame, motion: MotionField) {
         do {
-            let out = try encoder.encode(source: source, lower: lower, temporalId: segment.temporalIds[frame - segment.firstFrame])
+            let out = try encoder.encode(source: source, lower: lower, lowerMotion: encoder.parameters.interLayerMotion ? lowerMotion : nil,
+                                         temporalId: segment.temporalIds[frame - segment.firstFrame])
             segment.enhancement[layer - 1].append(out.payload)
             accumulate(&segment.layerErrors[layer], source, out.reconstruction)
-            return out.reconstruction
+            return (out.reconstruction, out.motion)
         } catch {
             throw .enhancementLayer(layer: "L\(layer)", segment: segment.index, message: "frame \(frame): \(error)")
         }

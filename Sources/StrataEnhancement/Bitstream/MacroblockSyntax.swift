@@ -84,6 +84,12 @@ final class FrameSyntaxState {
     /// Working memory of the deblocking filter: the boundary strength of each 8x8 unit's left
     /// edge, then of each unit's top edge (two grids 2*mbWide wide); written by the filter.
     let edgeStrengths: UnsafeMutablePointer<UInt8>
+    /// The lower layer's vectors and carried-vector flags of the current instant, when the layer predicts
+    /// its vectors from them (``useLowerMotion``): the layout of ``motion8`` and ``hasMotion``.
+    let lowerMotion8: UnsafeMutablePointer<Int32>
+    let lowerHasMotion: UnsafeMutablePointer<UInt8>
+    /// True while coding a frame whose vectors are predicted from the lower layer's.
+    private(set) var useLowerMotion = false
 
     init(mbWide: Int, mbHigh: Int, splitAllowed: Bool = true) {
         self.mbWide = mbWide
@@ -99,7 +105,28 @@ final class FrameSyntaxState {
         deblockingClass = .allocate(capacity: 4 * n)
         edgeStrengths = .allocate(capacity: 8 * n)
         edgeStrengths.initialize(repeating: 0, count: 8 * n)
+        lowerMotion8 = .allocate(capacity: 8 * n); lowerHasMotion = .allocate(capacity: n)
+        lowerMotion8.initialize(repeating: 0, count: 8 * n); lowerHasMotion.initialize(repeating: 0, count: n)
         reset()
+    }
+
+    /// Sets the lower layer's motion for the next frame (nil: vectors are predicted from neighbours alone).
+    func setLowerMotion(_ field: MotionField?) {
+        guard let field else { useLowerMotion = false; return }
+        let n = mbWide * mbHigh
+        precondition(field.macroblocksWide == mbWide && field.macroblocksHigh == mbHigh, "lower motion field of another size")
+        field.vectors.withUnsafeBufferPointer { lowerMotion8.update(from: $0.baseAddress!, count: 8 * n) }
+        field.carriesVector.withUnsafeBufferPointer { lowerHasMotion.update(from: $0.baseAddress!, count: n) }
+        useLowerMotion = true
+    }
+
+    /// The motion of the frame just coded.
+    func motionField() -> MotionField {
+        var field = MotionField(macroblocksWide: mbWide, macroblocksHigh: mbHigh)
+        let n = mbWide * mbHigh
+        field.vectors.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: motion8, count: 8 * n) }
+        field.carriesVector.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: hasMotion, count: n) }
+        return field
     }
 
     deinit {
@@ -107,6 +134,7 @@ final class FrameSyntaxState {
         skip.deallocate(); mode.deallocate(); transform8x8.deallocate(); cbpChroma.deallocate(); hasMotion.deallocate()
         mvdMagnitude.deallocate(); cbp8.deallocate(); nonzeroLuma.deallocate()
         nonzeroChroma.0.deallocate(); nonzeroChroma.1.deallocate(); deblockingClass.deallocate(); edgeStrengths.deallocate()
+        lowerMotion8.deallocate(); lowerHasMotion.deallocate()
     }
 
     func reset() {
@@ -192,8 +220,10 @@ final class FrameSyntaxState {
         predictedMotion(gx: 2 * x + (q & 1), gy: 2 * y + (q >> 1), width: 1, inner: (x, y, inner))
     }
 
-    /// Median prediction for the block of `width` 8x8 units whose top-left unit is (gx, gy). A neighbour
-    /// carries a vector when its macroblock does; units inside the macroblock `inner.0, inner.1` come from `inner.2`.
+    /// The predicted vector of the block of `width` 8x8 units whose top-left unit is (gx, gy): the lower
+    /// layer's vector of that unit when the layer predicts from it and the lower macroblock carries one,
+    /// else the median of the neighbours. A neighbour carries a vector when its macroblock does; units
+    /// inside the macroblock `inner.0, inner.1` come from `inner.2`.
     @inline(__always) private func predictedMotion(gx: Int, gy: Int, width: Int, inner: (Int, Int, SIMD8<Int32>)?) -> (Int32, Int32) {
         let gw = 2 * mbWide, gh = 2 * mbHigh
         /// (available, carries a vector, x, y) of the 8x8 unit (ux, uy).
@@ -210,6 +240,13 @@ final class FrameSyntaxState {
             return (true, hasMotion[m] != 0, motion8[2 * u], motion8[2 * u + 1])
         }
         let a = unit(gx - 1, gy), b = unit(gx, gy - 1)
+        if useLowerMotion && lowerHasMotion[(gy >> 1) * mbWide + (gx >> 1)] != 0 {
+            // The lower layer's vector of the unit, and the left and top neighbours standing in for it
+            // where they carry none: the median keeps the lower vector unless both neighbours disagree with it.
+            let u = gy * gw + gx
+            let lx = lowerMotion8[2 * u], ly = lowerMotion8[2 * u + 1]
+            return (median(a.1 ? a.2 : lx, b.1 ? b.2 : lx, lx), median(a.1 ? a.3 : ly, b.1 ? b.3 : ly, ly))
+        }
         var c = unit(gx + width, gy - 1)
         if !c.0 { c = unit(gx - 1, gy - 1) }
         let count = (a.1 ? 1 : 0) + (b.1 ? 1 : 0) + (c.1 ? 1 : 0)

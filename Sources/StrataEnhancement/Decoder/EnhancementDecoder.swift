@@ -39,16 +39,21 @@ public final class EnhancementDecoder {
         contexts.deallocate()
     }
 
+    /// The vectors of the last frame decoded: what a layer above with inter-layer motion predicts from.
+    public var motionField: MotionField { syntax.motionField() }
+
     /// Starts a new segment: drops every reference, so the next frame is decoded without one.
     public func beginSegment() { references.reset() }
 
     /// Decodes one frame. `lower` is the decoded picture of the layer below at the same instant;
-    /// `temporalId` is the frame's id in the base's hierarchy. Call only for frames at or below the
-    /// operating point's temporal id, in order.
-    public func decode(payload: [UInt8], lower: Frame, temporalId: Int) throws(EnhancementError) -> Frame {
+    /// `lowerMotion` that layer's ``motionField`` after the same frame, required exactly when the layer
+    /// uses inter-layer motion; `temporalId` is the frame's id in the base's hierarchy. Call only for
+    /// frames at or below the operating point's temporal id, in order.
+    public func decode(payload: [UInt8], lower: Frame, lowerMotion: MotionField? = nil, temporalId: Int) throws(EnhancementError) -> Frame {
         guard (0..<parameters.temporalLayers).contains(temporalId) else {
             throw .invalidTemporalId(temporalId, temporalLayers: parameters.temporalLayers)
         }
+        syntax.setLowerMotion(try MotionField.checked(lowerMotion, for: parameters))
         guard lower.width == parameters.referenceWidth, lower.height == parameters.referenceHeight else {
             throw .sizeMismatch(picture: "lower layer", expectedWidth: parameters.referenceWidth,
                                 expectedHeight: parameters.referenceHeight, width: lower.width, height: lower.height)

@@ -7,11 +7,14 @@ public struct EncodedEnhancementFrame: Sendable {
     public var payload: [UInt8]
     /// The decoded picture, identical to what ``EnhancementDecoder`` returns for `payload`.
     public var reconstruction: Frame
+    /// The frame's vectors, identical to the decoder's ``EnhancementDecoder/motionField`` after it.
+    public var motion: MotionField
 
     /// Creates a coded frame.
-    public init(payload: [UInt8], reconstruction: Frame) {
+    public init(payload: [UInt8], reconstruction: Frame, motion: MotionField) {
         self.payload = payload
         self.reconstruction = reconstruction
+        self.motion = motion
     }
 }
 
@@ -66,11 +69,14 @@ public final class EnhancementEncoder {
     static func qpOffset(temporalId t: Int, hasReference: Bool) -> Int { hasReference ? [0, 5, 7, 8][t] : -3 }
 
     /// Encodes one frame. `source` is the original picture at this layer's size, `lower` the decoded
-    /// picture of the layer below, `temporalId` the frame's id in the base's hierarchy; frames arrive in order.
-    public func encode(source frame: Frame, lower: Frame, temporalId: Int) throws(EnhancementError) -> EncodedEnhancementFrame {
+    /// picture of the layer below and `lowerMotion` its vectors (required exactly when the layer uses
+    /// inter-layer motion), `temporalId` the frame's id in the base's hierarchy; frames arrive in order.
+    public func encode(source frame: Frame, lower: Frame, lowerMotion: MotionField? = nil,
+                       temporalId: Int) throws(EnhancementError) -> EncodedEnhancementFrame {
         guard (0..<parameters.temporalLayers).contains(temporalId) else {
             throw .invalidTemporalId(temporalId, temporalLayers: parameters.temporalLayers)
         }
+        let lowerMotion = try MotionField.checked(lowerMotion, for: parameters)
         guard frame.width == parameters.width, frame.height == parameters.height else {
             throw .sizeMismatch(picture: "source", expectedWidth: parameters.width, expectedHeight: parameters.height,
                                 width: frame.width, height: frame.height)
@@ -94,6 +100,7 @@ public final class EnhancementEncoder {
             contexts.update(repeating: ContextStates.initialState, count: ContextIndex.count)
         }
         syntax.reset()
+        syntax.setLowerMotion(lowerMotion)
         rangeEncoder.reset()
         var writer = ArithmeticBinWriter(encoder: rangeEncoder, states: contexts)
         rangeEncoder = RangeEncoder(capacity: 0)
@@ -107,6 +114,7 @@ public final class EnhancementEncoder {
         DeblockingFilter.apply(current, syntax, qp: qp, offset: parameters.deblockingOffset)
         current.samplesChanged()
         references.insert(current, temporalId: temporalId)
-        return EncodedEnhancementFrame(payload: payload, reconstruction: current.frame(width: parameters.width, height: parameters.height))
+        return EncodedEnhancementFrame(payload: payload, reconstruction: current.frame(width: parameters.width, height: parameters.height),
+                                       motion: syntax.motionField())
     }
 }

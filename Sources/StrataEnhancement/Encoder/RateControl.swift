@@ -31,7 +31,7 @@ public enum EnhancementRateControl {
     /// frames in coding order; `hint` (e.g. the previous segment's QP) starts the search.
     /// Returns the chosen QP and every trial made, the chosen one included.
     public static func chooseQP(target: EnhancementRateTarget, parameters: EnhancementLayerParameters, frameRate: Double,
-                                sources: [Frame], lowers: [Frame], temporalIds: [Int], hint: Int? = nil,
+                                sources: [Frame], lowers: [Frame], lowerMotion: [MotionField]? = nil, temporalIds: [Int], hint: Int? = nil,
                                 maximumTrials: Int = 5) throws(EnhancementError) -> (qp: Int, trials: [EnhancementSegmentTrial]) {
         if case .qp(let qp) = target { return (min(max(qp, 0), 51), []) }
         guard !sources.isEmpty, sources.count == lowers.count, sources.count == temporalIds.count else {
@@ -46,7 +46,7 @@ public enum EnhancementRateControl {
             var bytes = 0
             var quality = QualityAccumulator()
             for i in 0..<sources.count {
-                let coded = try encoder.encode(source: sources[i], lower: lowers[i], temporalId: temporalIds[i])
+                let coded = try encoder.encode(source: sources[i], lower: lowers[i], lowerMotion: lowerMotion?[i], temporalId: temporalIds[i])
                 bytes += coded.payload.count
                 quality.add(reference: sources[i], test: coded.reconstruction, measureSSIM: false)
             }

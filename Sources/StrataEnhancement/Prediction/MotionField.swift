@@ -1,0 +1,34 @@
+/// The motion of one decoded enhancement frame: a vector per 8x8 luma unit and, per macroblock,
+/// whether it carries one (Specs "Motion vectors"). A layer configured with `inter_layer_motion`
+/// predicts its vectors from the motion field of the layer below at the same instant.
+public struct MotionField: Sendable, Equatable {
+    /// Macroblocks per row and per column of the layer the field belongs to.
+    public let macroblocksWide: Int, macroblocksHigh: Int
+    /// Per 8x8 unit in raster order of the unit grid (`2 * macroblocksWide` wide), x then y in quarter samples.
+    public internal(set) var vectors: [Int32]
+    /// Per macroblock: 1 when it carries a vector, else 0 (its units hold (0, 0)).
+    public internal(set) var carriesVector: [UInt8]
+
+    /// A field of `macroblocksWide x macroblocksHigh` macroblocks without vectors.
+    public init(macroblocksWide: Int, macroblocksHigh: Int) {
+        self.macroblocksWide = macroblocksWide
+        self.macroblocksHigh = macroblocksHigh
+        vectors = [Int32](repeating: 0, count: 8 * macroblocksWide * macroblocksHigh)
+        carriesVector = [UInt8](repeating: 0, count: macroblocksWide * macroblocksHigh)
+    }
+}
+
+extension MotionField {
+    /// Checks that `field` is what a layer with `parameters` needs: present exactly when the layer uses
+    /// inter-layer motion, and of its macroblock grid. Returns the field to use (nil for other layers).
+    static func checked(_ field: MotionField?, for parameters: EnhancementLayerParameters) throws(EnhancementError) -> MotionField? {
+        guard parameters.interLayerMotion else { return nil }
+        guard let field else { throw .lowerMotionMismatch(reason: "the layer predicts its vectors from the lower layer's, none given") }
+        let geometry = LayerGeometry(width: parameters.width, height: parameters.height)
+        guard field.macroblocksWide == geometry.macroblocksWide, field.macroblocksHigh == geometry.macroblocksHigh else {
+            throw .lowerMotionMismatch(reason: "field of \(field.macroblocksWide)x\(field.macroblocksHigh) macroblocks, "
+                                       + "the layer has \(geometry.macroblocksWide)x\(geometry.macroblocksHigh)")
+        }
+        return field
+    }
+}

@@ -1,0 +1,98 @@
+import StrataTestSupport
+import StrataCore
+import Testing
+@testable import StrataEnhancement
+
+/// Version 3's inter-layer motion: a 1x layer over an enhancement layer predicts each vector from the
+/// lower layer's vector of the same 8x8 unit.
+@Suite struct InterLayerMotionTests {
+    static let width = 96, height = 64
+
+    /// A 2x layer over a coarse half-size picture, and a 1x layer over it with or without inter-layer motion.
+    static func chain(interLayerMotion: Bool, frames: Int = 9)
+        throws -> (source: [Frame], lower: [EncodedEnhancementFrame], top: [EncodedEnhancementFrame], parameters: EnhancementLayerParameters) {
+        let source = Fixtures.clip(width: width, height: height, frames: frames, noise: 0)
+        let base = source.map { Fixtures.lowerLayer($0, step: 16) }
+        let lowerEncoder = try EnhancementEncoder(parameters: EnhancementLayerParameters(
+            width: width, height: height, referenceWidth: width / 2, referenceHeight: height / 2, qp: 32, temporalLayers: 3))
+        let parameters = EnhancementLayerParameters(width: width, height: height, referenceWidth: width, referenceHeight: height,
+                                                    qp: 24, temporalLayers: 3, interLayerMotion: interLayerMotion)
+        let topEncoder = try EnhancementEncoder(parameters: parameters)
+        var lower: [EncodedEnhancementFrame] = [], top: [EncodedEnhancementFrame] = []
+        for i in 0..<frames {
+            let t = Fixtures.temporalId(i, layers: 3)
+            lower.append(try lowerEncoder.encode(source: source[i], lower: base[i], temporalId: t))
+            top.append(try topEncoder.encode(source: source[i], lower: lower[i].reconstruction,
+                                             lowerMotion: interLayerMotion ? lower[i].motion : nil, temporalId: t))
+        }
+        return (source, lower, top, parameters)
+    }
+
+    @Test func theDecoderFollowsTheLowerLayersMotion() throws {
+        let (_, lower, top, parameters) = try Self.chain(interLayerMotion: true)
+        // The record carries the flag.
+        let record = parameters.serialized()
+        #expect(record.count == 15 && record[14] == 1)
+        #expect(try EnhancementLayerParameters(serialized: record) == parameters)
+        let decoder = try EnhancementDecoder(parameters: parameters)
+        for i in top.indices {
+            let frame = try decoder.decode(payload: top[i].payload, lower: lower[i].reconstruction, lowerMotion: lower[i].motion,
+                                           temporalId: Fixtures.temporalId(i, layers: 3))
+            #expect(frame.hasSameSamples(as: top[i].reconstruction), "frame \(i)")
+            #expect(decoder.motionField == top[i].motion, "frame \(i)")
+        }
+        // The lower layer's frames carry vectors, so prediction from them is exercised.
+        #expect(lower.dropFirst().contains { $0.motion.carriesVector.contains(1) })
+    }
+
+    @Test func anotherMotionFieldGivesOtherPictures() throws {
+        let (_, lower, top, parameters) = try Self.chain(interLayerMotion: true)
+        let decoder = try EnhancementDecoder(parameters: parameters)
+        var differ = 0
+        for i in top.indices {
+            // The field of the frame before: vectors that are not the encoder's predictors.
+            let wrong = i > 0 ? lower[i - 1].motion : lower[i].motion
+            let frame = try? decoder.decode(payload: top[i].payload, lower: lower[i].reconstruction, lowerMotion: wrong,
+                                            temporalId: Fixtures.temporalId(i, layers: 3))
+            if frame.map({ !$0.hasSameSamples(as: top[i].reconstruction) }) ?? true { differ += 1 }
+        }
+        #expect(differ > 0)
+    }
+
+    @Test func aMissingOrMisfitMotionFieldIsATypedError() throws {
+        let (_, lower, top, parameters) = try Self.chain(interLayerMotion: true, frames: 2)
+        let decoder = try EnhancementDecoder(parameters: parameters)
+        #expect {
+            _ = try decoder.decode(payload: top[0].payload, lower: lower[0].reconstruction, temporalId: 0)
+        } throws: { error in
+            guard case .lowerMotionMismatch = error as? EnhancementError else { return false }
+            return true
+        }
+        #expect {
+            _ = try decoder.decode(payload: top[0].payload, lower: lower[0].reconstruction,
+                                   lowerMotion: MotionField(macroblocksWide: 3, macroblocksHigh: 4), temporalId: 0)
+        } throws: { error in
+            guard case .lowerMotionMismatch = error as? EnhancementError else { return false }
+            return true
+        }
+        // Only a version 3 layer of its lower layer's size may use it.
+        #expect(throws: EnhancementError.self) {
+            try EnhancementLayerParameters(width: 96, height: 64, referenceWidth: 48, referenceHeight: 32, qp: 24, temporalLayers: 3,
+                                           interLayerMotion: true).validate()
+        }
+        #expect(throws: EnhancementError.self) {
+            try EnhancementLayerParameters(width: 96, height: 64, referenceWidth: 96, referenceHeight: 64, qp: 24, temporalLayers: 3,
+                                           version: 2, interLayerMotion: true).validate()
+        }
+    }
+
+    @Test func predictingFromTheLowerLayersVectorsSavesBits() throws {
+        let with = try Self.chain(interLayerMotion: true, frames: 17)
+        let without = try Self.chain(interLayerMotion: false, frames: 17)
+        let bytesWith = with.top.reduce(0) { $0 + $1.payload.count }, bytesWithout = without.top.reduce(0) { $0 + $1.payload.count }
+        let psnrWith = Fixtures.psnr(with.source, with.top.map(\.reconstruction))
+        let psnrWithout = Fixtures.psnr(without.source, without.top.map(\.reconstruction))
+        #expect(bytesWith < bytesWithout, "\(bytesWith) bytes with inter-layer motion, \(bytesWithout) without")
+        #expect(psnrWith > psnrWithout - 0.05, "PSNR \(psnrWith) with, \(psnrWithout) without")
+    }
+}
