@@ -11,7 +11,7 @@ enum MacroblockReader {
         let index = y * state.mbWide + x
         mb = MacroblockData()
         if r.bin(ContextIndex.skip + state.skipContext(x, y)) == 1 {
-            if hasReference { (mb.mvx, mb.mvy) = state.predictedMotion(x, y) }
+            if hasReference { (mb.mvx, mb.mvy) = state.predictedMotion(x, y, skip: true) }
             state.recordSkip(x, y, mb.mvx, mb.mvy, hasReference: hasReference)
             return
         }

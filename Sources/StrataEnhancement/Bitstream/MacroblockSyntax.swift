@@ -210,21 +210,21 @@ final class FrameSyntaxState {
     /// The predicted motion vector of macroblock (x, y) (Specs "Motion vectors"): from the 8x8 blocks
     /// left of, above and above-right of its top-left block (above-left when above-right is outside
     /// the picture).
-    @inline(__always) func predictedMotion(_ x: Int, _ y: Int) -> (Int32, Int32) {
-        predictedMotion(gx: 2 * x, gy: 2 * y, width: 2, inner: nil)
+    @inline(__always) func predictedMotion(_ x: Int, _ y: Int, skip: Bool = false) -> (Int32, Int32) {
+        predictedMotion(gx: 2 * x, gy: 2 * y, width: 2, inner: nil, lower: !skip)
     }
 
     /// The predicted vector of quadrant `q` of a split macroblock (x, y); `inner` holds the vectors of
     /// the macroblock's quadrants before q (lanes 2q, 2q + 1), which count as neighbours carrying vectors.
     @inline(__always) func predictedMotion(_ x: Int, _ y: Int, quadrant q: Int, inner: SIMD8<Int32>) -> (Int32, Int32) {
-        predictedMotion(gx: 2 * x + (q & 1), gy: 2 * y + (q >> 1), width: 1, inner: (x, y, inner))
+        predictedMotion(gx: 2 * x + (q & 1), gy: 2 * y + (q >> 1), width: 1, inner: (x, y, inner), lower: true)
     }
 
     /// The predicted vector of the block of `width` 8x8 units whose top-left unit is (gx, gy): the lower
     /// layer's vector of that unit when the layer predicts from it and the lower macroblock carries one,
     /// else the median of the neighbours. A neighbour carries a vector when its macroblock does; units
     /// inside the macroblock `inner.0, inner.1` come from `inner.2`.
-    @inline(__always) private func predictedMotion(gx: Int, gy: Int, width: Int, inner: (Int, Int, SIMD8<Int32>)?) -> (Int32, Int32) {
+    @inline(__always) private func predictedMotion(gx: Int, gy: Int, width: Int, inner: (Int, Int, SIMD8<Int32>)?, lower: Bool) -> (Int32, Int32) {
         let gw = 2 * mbWide, gh = 2 * mbHigh
         /// (available, carries a vector, x, y) of the 8x8 unit (ux, uy).
         @inline(__always) func unit(_ ux: Int, _ uy: Int) -> (Bool, Bool, Int32, Int32) {
@@ -240,7 +240,7 @@ final class FrameSyntaxState {
             return (true, hasMotion[m] != 0, motion8[2 * u], motion8[2 * u + 1])
         }
         let a = unit(gx - 1, gy), b = unit(gx, gy - 1)
-        if useLowerMotion && lowerHasMotion[(gy >> 1) * mbWide + (gx >> 1)] != 0 {
+        if lower && useLowerMotion && lowerHasMotion[(gy >> 1) * mbWide + (gx >> 1)] != 0 {
             // The lower layer's vector of the unit, and the left and top neighbours standing in for it
             // where they carry none: the median keeps the lower vector unless both neighbours disagree with it.
             let u = gy * gw + gx

@@ -114,9 +114,10 @@ final class MacroblockEncoder {
             let src = source.luma.origin + mby * 16 * source.luma.stride + mbx * 16
             // Early skip: when the predicted vector already leaves an error below what any coded
             // alternative could save, the search and the other candidates are not worth their time.
-            predictions[0].formMotion(compensator, reference, mbx, mby, px, py)
+            let (sx, sy) = syntax.predictedMotion(mbx, mby, skip: true)
+            predictions[0].formMotion(compensator, reference, mbx, mby, sx, sy)
             var skip = MacroblockData()
-            skip.mvx = px; skip.mvy = py
+            skip.mvx = sx; skip.mvy = sy
             consider(skip, 0)
             if Double(distortion(source, predictions[0], mbx, mby)) < lambda * MacroblockEncoder.earlySkipBits {
                 return winner
