@@ -79,7 +79,7 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         var layerFrames: [EncodedEnhancementFrame] = []
         encodeTimes.append(try processorTime {
             for n in 0..<frameCount {
-                layerFrames.append(try encoder.encode(source: frames[n], lower: lower[n], lowerMotion: p.interLayerMotion ? lowerMotion?[n] : nil,
+                layerFrames.append(try encoder.encode(source: frames[n], lower: lower[n], lowerMotion: lowerMotion?[n],
                                                       temporalId: temporalIds[n]))
             }
         })

@@ -177,7 +177,7 @@ struct SegmentEncoder {
     private func code(_ encoder: EnhancementEncoder, layer: Int, _ source: Frame, over lower: Frame, _ lowerMotion: MotionField?,
                       frame: Int, into segment: inout EncodedSegment) throws(StrataError) -> (reconstruction: Frame, motion: MotionField) {
         do {
-            let out = try encoder.encode(source: source, lower: lower, lowerMotion: encoder.parameters.interLayerMotion ? lowerMotion : nil,
+            let out = try encoder.encode(source: source, lower: lower, lowerMotion: lowerMotion,
                                          temporalId: segment.temporalIds[frame - segment.firstFrame])
             segment.enhancement[layer - 1].append(out.payload)
             accumulate(&segment.layerErrors[layer], source, out.reconstruction)

@@ -46,8 +46,8 @@ public final class EnhancementDecoder {
     public func beginSegment() { references.reset() }
 
     /// Decodes one frame. `lower` is the decoded picture of the layer below at the same instant;
-    /// `lowerMotion` that layer's ``motionField`` after the same frame, required exactly when the layer
-    /// uses inter-layer motion; `temporalId` is the frame's id in the base's hierarchy. Call only for
+    /// `lowerMotion` that layer's ``motionField`` after the same frame, required when the layer uses
+    /// inter-layer motion and ignored otherwise; `temporalId` is the frame's id in the base's hierarchy. Call only for
     /// frames at or below the operating point's temporal id, in order.
     public func decode(payload: [UInt8], lower: Frame, lowerMotion: MotionField? = nil, temporalId: Int) throws(EnhancementError) -> Frame {
         guard (0..<parameters.temporalLayers).contains(temporalId) else {

@@ -69,8 +69,9 @@ public final class EnhancementEncoder {
     static func qpOffset(temporalId t: Int, hasReference: Bool) -> Int { hasReference ? [0, 5, 7, 8][t] : -3 }
 
     /// Encodes one frame. `source` is the original picture at this layer's size, `lower` the decoded
-    /// picture of the layer below and `lowerMotion` its vectors (required exactly when the layer uses
-    /// inter-layer motion), `temporalId` the frame's id in the base's hierarchy; frames arrive in order.
+    /// picture of the layer below and `lowerMotion` its vectors (required when the layer uses
+    /// inter-layer motion, ignored otherwise), `temporalId` the frame's id in the base's hierarchy;
+    /// frames arrive in order.
     public func encode(source frame: Frame, lower: Frame, lowerMotion: MotionField? = nil,
                        temporalId: Int) throws(EnhancementError) -> EncodedEnhancementFrame {
         guard (0..<parameters.temporalLayers).contains(temporalId) else {

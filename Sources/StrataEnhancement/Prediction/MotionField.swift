@@ -19,8 +19,9 @@ public struct MotionField: Sendable, Equatable {
 }
 
 extension MotionField {
-    /// Checks that `field` is what a layer with `parameters` needs: present exactly when the layer uses
-    /// inter-layer motion, and of its macroblock grid. Returns the field to use (nil for other layers).
+    /// Checks that `field` is what a layer with `parameters` needs: present when the layer uses
+    /// inter-layer motion, and of its macroblock grid. Returns the field to use (nil for other layers,
+    /// which ignore one given).
     static func checked(_ field: MotionField?, for parameters: EnhancementLayerParameters) throws(EnhancementError) -> MotionField? {
         guard parameters.interLayerMotion else { return nil }
         guard let field else { throw .lowerMotionMismatch(reason: "the layer predicts its vectors from the lower layer's, none given") }
