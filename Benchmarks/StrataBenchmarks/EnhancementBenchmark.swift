@@ -97,11 +97,12 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         for decoder in decoders { decoder.beginSegment() }
         let t = try processorTime {
             for n in 0..<frameCount {
-                var picture = base[n]
-                for (k, decoder) in decoders.enumerated() {
-                    let motion = decoder.parameters.interLayerMotion ? decoders[k - 1].motionField : nil
-                    picture = try decoder.decode(payload: coded[k][n].payload, lower: picture, lowerMotion: motion, temporalId: temporalIds[n])
+                // As a player decodes: each layer reads the one below in place; only the top picture is copied out.
+                try decoders[0].decodeFrame(payload: coded[0][n].payload, lower: base[n], temporalId: temporalIds[n])
+                for k in 1..<decoders.count {
+                    try decoders[k].decodeFrame(payload: coded[k][n].payload, over: decoders[k - 1], temporalId: temporalIds[n])
                 }
+                let picture = decoders[decoders.count - 1].decodedFrame()!
                 if n == frameCount - 1 && !picture.hasSameSamples(as: coded[coded.count - 1][n].reconstruction) { mismatches += 1 }
             }
         }

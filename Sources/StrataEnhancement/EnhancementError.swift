@@ -18,6 +18,10 @@ public enum EnhancementError: Error, CustomStringConvertible, Equatable, Sendabl
     case invalidTemporalId(Int, temporalLayers: Int)
     /// A layer with inter-layer motion was given no motion field of the layer below, or one of another size.
     case lowerMotionMismatch(reason: String)
+    /// A decoder reading the layer below from that layer's decoder was given one that is not the layer
+    /// below, or that has not just decoded the same frame of the segment; or a segment mixed that way
+    /// with lower layers given as frames.
+    case lowerLayerMismatch(reason: String)
 
     /// One line a user can act on: what failed and where.
     public var description: String {
@@ -37,6 +41,8 @@ public enum EnhancementError: Error, CustomStringConvertible, Equatable, Sendabl
             return "temporal id \(id) outside 0..<\(layers)"
         case .lowerMotionMismatch(let reason):
             return "lower layer motion: \(reason)"
+        case .lowerLayerMismatch(let reason):
+            return "lower layer decoder: \(reason)"
         }
     }
 }

@@ -171,18 +171,21 @@ public final class LayeredDecoder {
         var frames: [Frame] = []
         frames.reserveCapacity(kept.count)
         for (n, i) in kept.enumerated() {
-            var picture = base[n]
             for (k, layer) in layers.enumerated() {
                 do {
-                    // A layer with inter-layer motion sits on an enhancement layer, which decoded this frame just now.
-                    let motion = layer.decoder.parameters.interLayerMotion && k > 0 ? layers[k - 1].decoder.motionField : nil
-                    picture = try layer.decoder.decode(payload: layer.fragment.samples[i].data, lower: picture, lowerMotion: motion,
-                                                       temporalId: temporalIds[i])
+                    // Each layer above the first reads the picture, vectors and references of the decoder
+                    // below in place, so only the top layer's picture is copied out.
+                    if k == 0 {
+                        try layer.decoder.decodeFrame(payload: layer.fragment.samples[i].data, lower: base[n], temporalId: temporalIds[i])
+                    } else {
+                        try layer.decoder.decodeFrame(payload: layer.fragment.samples[i].data, over: layers[k - 1].decoder,
+                                                      temporalId: temporalIds[i])
+                    }
                 } catch {
                     throw EnhancementFailure(index: k, error: error)
                 }
             }
-            frames.append(picture)
+            frames.append(layers[layers.count - 1].decoder.decodedFrame()!)
         }
         return frames
     }

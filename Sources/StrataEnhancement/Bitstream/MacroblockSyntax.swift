@@ -85,9 +85,14 @@ final class FrameSyntaxState {
     /// edge, then of each unit's top edge (two grids 2*mbWide wide); written by the filter.
     let edgeStrengths: UnsafeMutablePointer<UInt8>
     /// The lower layer's vectors and carried-vector flags of the current instant, when the layer predicts
-    /// its vectors from them (``useLowerMotion``): the layout of ``motion8`` and ``hasMotion``.
-    let lowerMotion8: UnsafeMutablePointer<Int32>
-    let lowerHasMotion: UnsafeMutablePointer<UInt8>
+    /// its vectors from them (``useLowerMotion``): the layout of ``motion8`` and ``hasMotion``. They address
+    /// this state's own copy (``setLowerMotion(_:)``) or the lower layer's state itself
+    /// (``setLowerMotion(from:)``).
+    private(set) var lowerMotion8: UnsafePointer<Int32>
+    private(set) var lowerHasMotion: UnsafePointer<UInt8>
+    /// The copy ``setLowerMotion(_:)`` fills.
+    private let copiedLowerMotion8: UnsafeMutablePointer<Int32>
+    private let copiedLowerHasMotion: UnsafeMutablePointer<UInt8>
     /// True while coding a frame whose vectors are predicted from the lower layer's.
     private(set) var useLowerMotion = false
 
@@ -105,8 +110,9 @@ final class FrameSyntaxState {
         deblockingClass = .allocate(capacity: 4 * n)
         edgeStrengths = .allocate(capacity: 8 * n)
         edgeStrengths.initialize(repeating: 0, count: 8 * n)
-        lowerMotion8 = .allocate(capacity: 8 * n); lowerHasMotion = .allocate(capacity: n)
-        lowerMotion8.initialize(repeating: 0, count: 8 * n); lowerHasMotion.initialize(repeating: 0, count: n)
+        copiedLowerMotion8 = .allocate(capacity: 8 * n); copiedLowerHasMotion = .allocate(capacity: n)
+        copiedLowerMotion8.initialize(repeating: 0, count: 8 * n); copiedLowerHasMotion.initialize(repeating: 0, count: n)
+        lowerMotion8 = UnsafePointer(copiedLowerMotion8); lowerHasMotion = UnsafePointer(copiedLowerHasMotion)
         reset()
     }
 
@@ -115,8 +121,17 @@ final class FrameSyntaxState {
         guard let field else { useLowerMotion = false; return }
         let n = mbWide * mbHigh
         precondition(field.macroblocksWide == mbWide && field.macroblocksHigh == mbHigh, "lower motion field of another size")
-        field.vectors.withUnsafeBufferPointer { lowerMotion8.update(from: $0.baseAddress!, count: 8 * n) }
-        field.carriesVector.withUnsafeBufferPointer { lowerHasMotion.update(from: $0.baseAddress!, count: n) }
+        field.vectors.withUnsafeBufferPointer { copiedLowerMotion8.update(from: $0.baseAddress!, count: 8 * n) }
+        field.carriesVector.withUnsafeBufferPointer { copiedLowerHasMotion.update(from: $0.baseAddress!, count: n) }
+        lowerMotion8 = UnsafePointer(copiedLowerMotion8); lowerHasMotion = UnsafePointer(copiedLowerHasMotion)
+        useLowerMotion = true
+    }
+
+    /// Sets the lower layer's motion for the next frame to what `lower` (a layer of this grid) holds
+    /// after coding the same instant, read in place: `lower` must stay unchanged until this frame is coded.
+    func setLowerMotion(from lower: FrameSyntaxState) {
+        precondition(lower.mbWide == mbWide && lower.mbHigh == mbHigh, "lower motion field of another size")
+        lowerMotion8 = UnsafePointer(lower.motion8); lowerHasMotion = UnsafePointer(lower.hasMotion)
         useLowerMotion = true
     }
 
@@ -134,7 +149,7 @@ final class FrameSyntaxState {
         skip.deallocate(); mode.deallocate(); transform8x8.deallocate(); cbpChroma.deallocate(); hasMotion.deallocate()
         mvdMagnitude.deallocate(); cbp8.deallocate(); nonzeroLuma.deallocate()
         nonzeroChroma.0.deallocate(); nonzeroChroma.1.deallocate(); deblockingClass.deallocate(); edgeStrengths.deallocate()
-        lowerMotion8.deallocate(); lowerHasMotion.deallocate()
+        copiedLowerMotion8.deallocate(); copiedLowerHasMotion.deallocate()
     }
 
     func reset() {

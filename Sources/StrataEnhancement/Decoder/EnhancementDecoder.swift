@@ -43,16 +43,37 @@ public final class EnhancementDecoder {
     public var motionField: MotionField { syntax.motionField() }
 
     /// Starts a new segment: drops every reference, so the next frame is decoded without one.
-    public func beginSegment() { references.reset() }
+    public func beginSegment() {
+        references.reset()
+        framesInSegment = 0
+        lastPicture = nil
+        lastReference = nil
+        segmentLowerSource = nil
+    }
 
-    /// Decodes one frame. `lower` is the decoded picture of the layer below at the same instant;
+    /// Frames decoded since ``beginSegment()``.
+    private var framesInSegment = 0
+    /// The picture the last successful call decoded and the reference it predicted from.
+    private var lastPicture: Picture?
+    private var lastReference: Picture?
+    private var lastTemporalId = -1
+    /// How this segment's frames receive the lower layer: as frames, or from a lower decoder (one way per segment).
+    private var segmentLowerSource: LowerSource?
+    private enum LowerSource { case frames, decoder }
+
+    /// Decodes one frame and returns it. `lower` is the decoded picture of the layer below at the same instant;
     /// `lowerMotion` that layer's ``motionField`` after the same frame, required when the layer uses
     /// inter-layer motion and ignored otherwise; `temporalId` is the frame's id in the base's hierarchy. Call only for
     /// frames at or below the operating point's temporal id, in order.
     public func decode(payload: [UInt8], lower: Frame, lowerMotion: MotionField? = nil, temporalId: Int) throws(EnhancementError) -> Frame {
-        guard (0..<parameters.temporalLayers).contains(temporalId) else {
-            throw .invalidTemporalId(temporalId, temporalLayers: parameters.temporalLayers)
-        }
+        try decodeFrame(payload: payload, lower: lower, lowerMotion: lowerMotion, temporalId: temporalId)
+        return lastPicture!.frame(width: parameters.width, height: parameters.height)
+    }
+
+    /// ``decode(payload:lower:lowerMotion:temporalId:)`` without copying the picture out: it stays in the
+    /// decoder, for ``decodedFrame()`` or for the layer above (``decodeFrame(payload:over:temporalId:)``).
+    public func decodeFrame(payload: [UInt8], lower: Frame, lowerMotion: MotionField? = nil, temporalId: Int) throws(EnhancementError) {
+        try checkSource(.frames, temporalId: temporalId)
         syntax.setLowerMotion(try MotionField.checked(lowerMotion, for: parameters))
         guard lower.width == parameters.referenceWidth, lower.height == parameters.referenceHeight else {
             throw .sizeMismatch(picture: "lower layer", expectedWidth: parameters.referenceWidth,
@@ -61,48 +82,139 @@ public final class EnhancementDecoder {
         let reference = references.reference(forTemporalId: temporalId)
         reference?.prepareAsReference()
         let current = references.freePicture(in: pool)
-        let outcome: Result<Void, EnhancementError> = payload.withUnsafeBufferPointer { bytes in
-            do throws(EnhancementError) {
-                let header = try FrameHeader(payload: bytes, layerQP: parameters.qp)
-                guard header.hasReference == (reference != nil) else {
-                    throw .invalidSyntax(element: "reference_flag", macroblock: -1, offset: 0)
-                }
-                guard lowerInPlace else {
-                    current.deferredLower = nil
-                    upsampler.form(lower, into: current.upsampledLower!)
-                    try decodeMacroblocks(bytes, header: header, reference: reference, into: current,
-                                          interLayer: MacroblockTarget(current.upsampledLower!))
-                    return .success(())
-                }
-                // A lower layer of this layer's coded size is the inter-layer prediction as it is: read
-                // in place, copied into the picture only if a later picture references it.
-                current.deferredLower = lower
-                return lower.luma.withUnsafeBufferPointer { l in
-                    lower.cb.withUnsafeBufferPointer { cb in
-                        lower.cr.withUnsafeBufferPointer { cr in
-                            let source = MacroblockTarget(luma: UnsafeMutablePointer(mutating: l.baseAddress!),
-                                                          cb: UnsafeMutablePointer(mutating: cb.baseAddress!),
-                                                          cr: UnsafeMutablePointer(mutating: cr.baseAddress!),
-                                                          lumaStride: lower.luma.stride, chromaStride: lower.cb.stride)
-                            do throws(EnhancementError) {
-                                try decodeMacroblocks(bytes, header: header, reference: reference, into: current, interLayer: source)
-                                return .success(())
-                            } catch {
-                                return .failure(error)
-                            }
-                        }
+        current.lowerHeldBelow = false
+        guard lowerInPlace else {
+            current.deferredLower = nil
+            upsampler.form(lower, into: current.upsampledLower!)
+            try decodePicture(payload, reference: reference, lowerReference: reference?.upsampledLower, into: current,
+                              interLayer: MacroblockTarget(current.upsampledLower!))
+            finish(current, reference: reference, temporalId: temporalId)
+            return
+        }
+        // A lower layer of this layer's coded size is the inter-layer prediction as it is: read
+        // in place, copied into the picture only if a later picture references it.
+        current.deferredLower = lower
+        let outcome: Result<Void, EnhancementError> = lower.luma.withUnsafeBufferPointer { l in
+            lower.cb.withUnsafeBufferPointer { cb in
+                lower.cr.withUnsafeBufferPointer { cr in
+                    let source = MacroblockTarget(luma: UnsafeMutablePointer(mutating: l.baseAddress!),
+                                                  cb: UnsafeMutablePointer(mutating: cb.baseAddress!),
+                                                  cr: UnsafeMutablePointer(mutating: cr.baseAddress!),
+                                                  lumaStride: lower.luma.stride, chromaStride: lower.cb.stride)
+                    do throws(EnhancementError) {
+                        try decodePicture(payload, reference: reference, lowerReference: reference?.upsampledLower, into: current,
+                                          interLayer: source)
+                        return .success(())
+                    } catch {
+                        return .failure(error)
                     }
                 }
-            } catch {
-                return .failure(error)
             }
         }
         if case .failure(let error) = outcome { throw error }
+        finish(current, reference: reference, temporalId: temporalId)
+    }
+
+    /// Decodes one frame over the picture `lower`, the decoder of the layer below, decoded last (the
+    /// same instant), reading that picture, its vectors and its reference pictures where they are:
+    /// nothing is copied between the layers. Both decoders must see the same frames of a segment in
+    /// the same order, the lower one first; a decoder takes its lower layer either this way or as
+    /// frames for a whole segment. The picture stays in this decoder, as with
+    /// ``decodeFrame(payload:lower:lowerMotion:temporalId:)``.
+    ///
+    /// Throws ``EnhancementError/lowerLayerMismatch(reason:)`` when `lower` has not just decoded this
+    /// instant or is not the layer below (its size is not this layer's reference size).
+    public func decodeFrame(payload: [UInt8], over lower: EnhancementDecoder, temporalId: Int) throws(EnhancementError) {
+        try checkSource(.decoder, temporalId: temporalId)
+        guard lower !== self, lower.parameters.width == parameters.referenceWidth, lower.parameters.height == parameters.referenceHeight else {
+            throw .lowerLayerMismatch(reason: "the lower decoder's layer is \(lower.parameters.width)x\(lower.parameters.height), "
+                                      + "this layer predicts from \(parameters.referenceWidth)x\(parameters.referenceHeight)")
+        }
+        guard let lowerPicture = lower.lastPicture, lower.framesInSegment == framesInSegment + 1, lower.lastTemporalId == temporalId else {
+            throw .lowerLayerMismatch(reason: "the lower decoder has not decoded frame \(framesInSegment) of the segment "
+                                      + "(temporal id \(temporalId)) just before this layer")
+        }
+        if parameters.interLayerMotion {
+            guard LayerGeometry(width: lower.parameters.width, height: lower.parameters.height).macroblockCount == geometry.macroblockCount else {
+                throw .lowerMotionMismatch(reason: "the lower layer has another macroblock grid")
+            }
+            syntax.setLowerMotion(from: lower.syntax)
+        } else {
+            syntax.setLowerMotion(nil)
+        }
+        let reference = references.reference(forTemporalId: temporalId)
+        reference?.prepareAsReference()
+        let current = references.freePicture(in: pool)
+        current.deferredLower = nil
+        guard lowerInPlace else {
+            current.lowerHeldBelow = false
+            upsampler.form(lowerPicture, into: current.upsampledLower!)
+            try decodePicture(payload, reference: reference, lowerReference: reference?.upsampledLower, into: current,
+                              interLayer: MacroblockTarget(current.upsampledLower!))
+            finish(current, reference: reference, temporalId: temporalId)
+            return
+        }
+        // The lower picture of the reference's instant is the lower decoder's reference of this frame
+        // (both follow the same temporal hierarchy), kept by it with its margins filled.
+        var lowerReference: Picture?
+        if let reference {
+            guard let held = lower.lastReference, held.instant == reference.instant else {
+                throw .lowerLayerMismatch(reason: "the lower decoder's reference is not the picture of frame \(reference.instant)")
+            }
+            held.prepareAsReference()
+            lowerReference = held
+        }
+        current.lowerHeldBelow = true
+        try decodePicture(payload, reference: reference, lowerReference: lowerReference, into: current,
+                          interLayer: MacroblockTarget(lowerPicture))
+        finish(current, reference: reference, temporalId: temporalId)
+    }
+
+    /// The picture the last call decoded, copied out at the layer's size; nil when none was decoded
+    /// since ``beginSegment()`` (or the last call failed).
+    public func decodedFrame() -> Frame? {
+        lastPicture?.frame(width: parameters.width, height: parameters.height)
+    }
+
+    /// Checks the temporal id and that the segment keeps one way of receiving the lower layer.
+    private func checkSource(_ source: LowerSource, temporalId: Int) throws(EnhancementError) {
+        lastPicture = nil
+        lastReference = nil
+        guard (0..<parameters.temporalLayers).contains(temporalId) else {
+            throw .invalidTemporalId(temporalId, temporalLayers: parameters.temporalLayers)
+        }
+        if let segmentLowerSource, segmentLowerSource != source {
+            throw .lowerLayerMismatch(reason: segmentLowerSource == .frames
+                                      ? "this segment's earlier frames took the lower layer as frames, not from its decoder"
+                                      : "this segment's earlier frames took the lower layer from its decoder, not as frames")
+        }
+        segmentLowerSource = source
+    }
+
+    /// Parses the header and decodes the macroblocks of `payload` into `current`.
+    private func decodePicture(_ payload: [UInt8], reference: Picture?, lowerReference: Picture?, into current: Picture,
+                               interLayer: MacroblockTarget) throws(EnhancementError) {
+        try payload.withUnsafeBufferPointer { (bytes) throws(EnhancementError) in
+            let header = try FrameHeader(payload: bytes, layerQP: parameters.qp)
+            guard header.hasReference == (reference != nil) else {
+                throw .invalidSyntax(element: "reference_flag", macroblock: -1, offset: 0)
+            }
+            try decodeMacroblocks(bytes, header: header, reference: reference, lowerReference: lowerReference,
+                                  into: current, interLayer: interLayer)
+        }
+    }
+
+    /// Records a decoded picture as the newest reference and the decoder's output.
+    private func finish(_ current: Picture, reference: Picture?, temporalId: Int) {
         current.samplesChanged()
+        current.instant = framesInSegment
         references.insert(current, temporalId: temporalId)
         // A picture no slot holds any more is never a reference again: let go of its lower frame.
         for picture in pool where picture !== current && !references.holds(picture) { picture.deferredLower = nil }
-        return current.frame(width: parameters.width, height: parameters.height)
+        framesInSegment += 1
+        lastPicture = current
+        lastReference = reference
+        lastTemporalId = temporalId
     }
 
     /// Whether the lower layer has exactly this layer's coded size, so that it is read in place
@@ -114,7 +226,7 @@ public final class EnhancementDecoder {
 
     /// Decodes and reconstructs every macroblock into `current`; `interLayer` addresses the upsampled
     /// lower layer of this instant (``MacroblockTarget/init(_:)`` or the lower frame read in place).
-    private func decodeMacroblocks(_ bytes: UnsafeBufferPointer<UInt8>, header: FrameHeader, reference: Picture?,
+    private func decodeMacroblocks(_ bytes: UnsafeBufferPointer<UInt8>, header: FrameHeader, reference: Picture?, lowerReference: Picture?,
                                    into current: Picture, interLayer interLayerSource: MacroblockTarget) throws(EnhancementError) {
         let qp = parameters.qp + header.qpDelta
         if let reference {
@@ -130,7 +242,7 @@ public final class EnhancementDecoder {
         let currentTarget = MacroblockTarget(current)
         // Held in locals for the loop, so that each macroblock does not retain and release them again.
         let prediction = self.prediction, reconstructor = self.reconstructor, compensator = self.compensator
-        let syntax = self.syntax, levels = self.levels, lowerReference = reference?.upsampledLower
+        let syntax = self.syntax, levels = self.levels
         // Non-optional, so that no macroblock binds (retains and releases) it again; only read when hasReference.
         let referencePicture = reference ?? current
         for mby in 0..<geometry.macroblocksHigh {

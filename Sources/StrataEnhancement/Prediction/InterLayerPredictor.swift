@@ -16,12 +16,25 @@ final class InterLayerPredictor {
 
     func form(_ lower: Frame, into out: Picture) {
         for i in 0..<3 {
-            let dst = out.plane(i), src = lower[plane: i]
-            let w = i == 0 ? width : width / 2, h = i == 0 ? height : height / 2
-            let upsampler = i == 0 ? luma : chroma
-            src.withUnsafeBufferPointer { s in upsampler.upsample(s.baseAddress!, src.stride, dst.origin, dst.stride) }
-            dst.padRight(visibleWidth: w, rows: h)
-            dst.padBelow(visibleHeight: h)
+            let src = lower[plane: i]
+            src.withUnsafeBufferPointer { s in form(plane: i, from: s.baseAddress!, stride: src.stride, into: out) }
         }
+    }
+
+    /// ``form(_:into:)`` from the lower layer's decoded picture, read in place (its top-left
+    /// `referenceWidth x referenceHeight` samples).
+    func form(_ lower: Picture, into out: Picture) {
+        for i in 0..<3 {
+            let src = lower.plane(i)
+            form(plane: i, from: UnsafePointer(src.origin), stride: src.stride, into: out)
+        }
+    }
+
+    private func form(plane i: Int, from src: UnsafePointer<UInt8>, stride: Int, into out: Picture) {
+        let dst = out.plane(i)
+        let w = i == 0 ? width : width / 2, h = i == 0 ? height : height / 2
+        (i == 0 ? luma : chroma).upsample(src, stride, dst.origin, dst.stride)
+        dst.padRight(visibleWidth: w, rows: h)
+        dst.padBelow(visibleHeight: h)
     }
 }

@@ -135,6 +135,15 @@ final class Picture {
 
     deinit { motion.deallocate() }
 
+    /// Position of the picture in its segment (0 for the first frame), set when it is decoded: a
+    /// decoder reading the lower layer's pictures in place checks that the two layers' references agree.
+    var instant = -1
+
+    /// Whether the picture was decoded over a lower decoder's picture of its own size read in place
+    /// (``EnhancementDecoder/decodeFrame(payload:over:temporalId:)``): that picture, not
+    /// ``upsampledLower``, is the picture's inter-layer prediction, and the lower decoder keeps it.
+    var lowerHeldBelow = false
+
     /// The decoded lower layer when it is this layer's size and ``upsampledLower`` does not hold it yet:
     /// the decoder reads such a lower layer in place and copies it only when the picture becomes a
     /// reference (``prepareAsReference()``), so pictures nothing references never copy it.
@@ -168,7 +177,7 @@ final class Picture {
             deferredLower = nil
         }
         extendBorders()
-        upsampledLower?.extendBorders()
+        if !lowerHeldBelow { upsampledLower?.extendBorders() }
         bordersExtended = true
     }
 
