@@ -28,6 +28,8 @@ public enum EnhancementKernels {
         var outInts = [Int32](repeating: 0, count: 64)
         var scratch = [Int32](repeating: 0, count: 64)
         var temp = [Int16](repeating: 0, count: 32 * 32)
+        let upsampler = Upsampler(inWidth: 32, inHeight: 16, outWidth: 64, outHeight: 32)
+        var picture = [UInt8](repeating: 0, count: 64 * 32)
         var sink = 0
 
         var round = 0
@@ -64,14 +66,10 @@ public enum EnhancementKernels {
                      { Reconstruction.residualSIMD(src, stride, base + round, stride, &outShorts, 16, 16, 16) })
                 pair("add and clip 8x8", { Reconstruction.addClipScalar(src, stride, residual, 16, &outBytes, 16, 8, 8) },
                      { Reconstruction.addClipSIMD(src, stride, residual, 16, &outBytes, 16, 8, 8) })
-                pair("2x upsampling row of 640", {
-                    temp.withUnsafeMutableBufferPointer { t in
-                        for r in 0..<40 { Upsampler.horizontal2xScalar(src + (r % 8) * 16, t.baseAddress! + (r % 2) * 32, 16) }
-                    }
+                pair("2x upsampling 32x16 -> 64x32", {
+                    picture.withUnsafeMutableBufferPointer { upsampler.upsample(src, stride, $0.baseAddress!, 64, vectorized: false) }
                 }, {
-                    temp.withUnsafeMutableBufferPointer { t in
-                        for r in 0..<40 { Upsampler.horizontal2xSIMD(src + (r % 8) * 16, t.baseAddress! + (r % 2) * 32, 16) }
-                    }
+                    picture.withUnsafeMutableBufferPointer { upsampler.upsample(src, stride, $0.baseAddress!, 64, vectorized: true) }
                 })
             }
         }

@@ -104,3 +104,33 @@ extension SIMD8 where Scalar == Int32 {
         return replacing(with: zero, where: self .< zero).replacing(with: top, where: self .> top)
     }
 }
+
+/// Lane interleaves (SSE2's unpack instructions): `low(a, b)` takes lanes 0, 1, ... of `a` and `b`
+/// alternately, `high(a, b)` the upper halves' lanes the same way. Written lane by lane, which the
+/// compiler turns into one shuffle; the building blocks of small transposes.
+enum Interleave {
+    @inline(__always) static func low(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
+        SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+    }
+
+    @inline(__always) static func low(_ a: SIMD8<UInt16>, _ b: SIMD8<UInt16>) -> SIMD8<UInt16> {
+        SIMD8(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3])
+    }
+
+    @inline(__always) static func high(_ a: SIMD8<UInt16>, _ b: SIMD8<UInt16>) -> SIMD8<UInt16> {
+        SIMD8(a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+    }
+
+    @inline(__always) static func low(_ a: SIMD4<UInt32>, _ b: SIMD4<UInt32>) -> SIMD4<UInt32> {
+        SIMD4(a[0], b[0], a[1], b[1])
+    }
+
+    @inline(__always) static func high(_ a: SIMD4<UInt32>, _ b: SIMD4<UInt32>) -> SIMD4<UInt32> {
+        SIMD4(a[2], b[2], a[3], b[3])
+    }
+
+    /// `a` and `b` as 16-bit lanes, alternating: a[0], b[0], ... a[7], b[7].
+    @inline(__always) static func both(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD16<Int16> {
+        SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+    }
+}

@@ -165,11 +165,7 @@ final class Upsampler {
             let m2 = load(i - 2), m1 = load(i - 1), c0 = load(i), p1 = load(i + 1), p2 = load(i + 2)
             let even = (m1 &* 14 &+ c0 &* 56 &- m2 &* 2 &- p1 &* 4 &+ r) &>> 6
             let odd = (c0 &* 56 &+ p1 &* 14 &- m1 &* 4 &- p2 &* 2 &+ r) &>> 6
-            // Interleave: each 32-bit lane holds an even output in its low half and the odd one in its high half.
-            let pairs = SIMD8<UInt32>(truncatingIfNeeded: SIMD8<UInt16>(truncatingIfNeeded: even))
-                | (SIMD8<UInt32>(truncatingIfNeeded: SIMD8<UInt16>(truncatingIfNeeded: odd)) &<< 16)
-            let woven = unsafeBitCast(pairs, to: SIMD16<Int16>.self)
-            UnsafeMutableRawPointer(out + 2 * i).storeBytes(of: woven, as: SIMD16<Int16>.self)
+            UnsafeMutableRawPointer(out + 2 * i).storeBytes(of: Interleave.both(even, odd), as: SIMD16<Int16>.self)
             i += 8
         }
         while i < inWidth {

@@ -170,23 +170,37 @@ enum DeblockingFilter {
     }
 
     /// SIMD twin of ``filterLuma(_:_:_:_:_:_:)`` for a vertical edge (`across` = 1, `along` = the
-    /// row stride): each line's eight samples p3...q3 are read as one 64-bit word, the six the filter
-    /// reads are spread into lanes (line n in lane n), and p1...q1 of each line go back as one 32-bit word.
+    /// row stride): the 8x8 samples p3...q3 of the eight lines are transposed with byte, word and
+    /// doubleword interleaves (line n in lane n of each column), and p1...q1 interleaved back into
+    /// one 32-bit word per line.
     @inline(__always)
     static func filterLumaColumnsSIMD(_ q0: UnsafeMutablePointer<UInt8>, _ stride: Int, _ alpha: Int32, _ beta: Int32, _ tc0: Int32) {
-        var words = SIMD8<UInt64>()
-        for line in 0..<8 {
-            words[line] = UInt64(littleEndian: UnsafeRawPointer(q0 - 4 + line &* stride).loadUnaligned(as: UInt64.self))
+        @inline(__always) func line(_ n: Int) -> SIMD16<UInt8> {
+            SIMD16(lowHalf: UnsafeRawPointer(q0 - 4 + n &* stride).loadUnaligned(as: SIMD8<UInt8>.self), highHalf: SIMD8())
         }
-        @inline(__always) func column(_ k: UInt64) -> SIMD8<Int16> {
-            SIMD8<Int16>(truncatingIfNeeded: (words &>> (8 &* k)) & 0xFF)
+        @inline(__always) func pairs(_ a: Int) -> SIMD8<UInt16> {
+            unsafeBitCast(Interleave.low(line(a), line(a + 1)), to: SIMD8<UInt16>.self)
         }
-        guard let (p1, p0, q0v, q1) = lumaEdgeSIMD(column(1), column(2), column(3), column(4), column(5), column(6),
+        let l01 = pairs(0), l23 = pairs(2), l45 = pairs(4), l67 = pairs(6)
+        @inline(__always) func words(_ v: SIMD8<UInt16>) -> SIMD4<UInt32> { unsafeBitCast(v, to: SIMD4<UInt32>.self) }
+        // Columns 0-3 and 4-7 of lines 0-3 and of lines 4-7.
+        let lowTop = words(Interleave.low(l01, l23)), highTop = words(Interleave.high(l01, l23))
+        let lowBottom = words(Interleave.low(l45, l67)), highBottom = words(Interleave.high(l45, l67))
+        @inline(__always) func columns(_ v: SIMD4<UInt32>) -> SIMD16<UInt8> { unsafeBitCast(v, to: SIMD16<UInt8>.self) }
+        let c01 = columns(Interleave.low(lowTop, lowBottom)), c23 = columns(Interleave.high(lowTop, lowBottom))
+        let c45 = columns(Interleave.low(highTop, highBottom)), c67 = columns(Interleave.high(highTop, highBottom))
+        guard let (p1, p0, q0v, q1) = lumaEdgeSIMD(SIMD8<Int16>(lanes: c01.highHalf), SIMD8<Int16>(lanes: c23.lowHalf),
+                                                  SIMD8<Int16>(lanes: c23.highHalf), SIMD8<Int16>(lanes: c45.lowHalf),
+                                                  SIMD8<Int16>(lanes: c45.highHalf), SIMD8<Int16>(lanes: c67.lowHalf),
                                                   alpha, beta, tc0) else { return }
-        let packed = SIMD8<UInt32>(truncatingIfNeeded: p1) | (SIMD8<UInt32>(truncatingIfNeeded: p0) &<< 8)
-            | (SIMD8<UInt32>(truncatingIfNeeded: q0v) &<< 16) | (SIMD8<UInt32>(truncatingIfNeeded: q1) &<< 24)
-        for line in 0..<8 {
-            UnsafeMutableRawPointer(q0 - 2 + line &* stride).storeBytes(of: UInt32(littleEndian: packed[line]), as: UInt32.self)
+        let inner = unsafeBitCast(Interleave.low(SIMD16(lowHalf: p1, highHalf: SIMD8()), SIMD16(lowHalf: p0, highHalf: SIMD8())),
+                                  to: SIMD8<UInt16>.self)
+        let outer = unsafeBitCast(Interleave.low(SIMD16(lowHalf: q0v, highHalf: SIMD8()), SIMD16(lowHalf: q1, highHalf: SIMD8())),
+                                  to: SIMD8<UInt16>.self)
+        let top = words(Interleave.low(inner, outer)), bottom = words(Interleave.high(inner, outer))
+        for n in 0..<4 {
+            UnsafeMutableRawPointer(q0 - 2 + n &* stride).storeBytes(of: UInt32(littleEndian: top[n]), as: UInt32.self)
+            UnsafeMutableRawPointer(q0 - 2 + (n + 4) &* stride).storeBytes(of: UInt32(littleEndian: bottom[n]), as: UInt32.self)
         }
     }
 
@@ -230,21 +244,29 @@ enum DeblockingFilter {
         UnsafeMutableRawPointer(q0).storeBytes(of: q0v, as: SIMD8<UInt8>.self)
     }
 
-    /// SIMD twin of ``filterChroma(_:_:_:_:_:_:)`` for a vertical edge: each line's p1...q1 read as
-    /// one 32-bit word and spread into lanes; p0 and q0 of each line go back as one 16-bit word.
+    /// SIMD twin of ``filterChroma(_:_:_:_:_:_:)`` for a vertical edge: the 8x4 samples p1...q1 of
+    /// the eight lines transposed as in ``filterLumaColumnsSIMD(_:_:_:_:_:)``; p0 and q0 of each line
+    /// go back as one 16-bit word.
     @inline(__always)
     static func filterChromaColumnsSIMD(_ q0: UnsafeMutablePointer<UInt8>, _ stride: Int, _ alpha: Int32, _ beta: Int32, _ tc: Int32) {
-        var words = SIMD8<UInt32>()
-        for line in 0..<8 {
-            words[line] = UInt32(littleEndian: UnsafeRawPointer(q0 - 2 + line &* stride).loadUnaligned(as: UInt32.self))
+        @inline(__always) func line(_ n: Int) -> SIMD16<UInt8> {
+            let word = UnsafeRawPointer(q0 - 2 + n &* stride).loadUnaligned(as: SIMD4<UInt8>.self)
+            return SIMD16(lowHalf: SIMD8(lowHalf: word, highHalf: SIMD4()), highHalf: SIMD8())
         }
-        @inline(__always) func column(_ k: UInt32) -> SIMD8<Int16> {
-            SIMD8<Int16>(truncatingIfNeeded: (words &>> (8 &* k)) & 0xFF)
+        @inline(__always) func pairs(_ a: Int) -> SIMD8<UInt16> {
+            unsafeBitCast(Interleave.low(line(a), line(a + 1)), to: SIMD8<UInt16>.self)
         }
-        guard let (p0, q0v) = chromaEdgeSIMD(column(0), column(1), column(2), column(3), alpha, beta, tc) else { return }
-        let packed = SIMD8<UInt16>(truncatingIfNeeded: p0) | (SIMD8<UInt16>(truncatingIfNeeded: q0v) &<< 8)
-        for line in 0..<8 {
-            UnsafeMutableRawPointer(q0 - 1 + line &* stride).storeBytes(of: UInt16(littleEndian: packed[line]), as: UInt16.self)
+        @inline(__always) func words(_ v: SIMD8<UInt16>) -> SIMD4<UInt32> { unsafeBitCast(v, to: SIMD4<UInt32>.self) }
+        let top = words(Interleave.low(pairs(0), pairs(2))), bottom = words(Interleave.low(pairs(4), pairs(6)))
+        let c01 = unsafeBitCast(Interleave.low(top, bottom), to: SIMD16<UInt8>.self)
+        let c23 = unsafeBitCast(Interleave.high(top, bottom), to: SIMD16<UInt8>.self)
+        guard let (p0, q0v) = chromaEdgeSIMD(SIMD8<Int16>(lanes: c01.lowHalf), SIMD8<Int16>(lanes: c01.highHalf),
+                                             SIMD8<Int16>(lanes: c23.lowHalf), SIMD8<Int16>(lanes: c23.highHalf),
+                                             alpha, beta, tc) else { return }
+        let packed = unsafeBitCast(Interleave.low(SIMD16(lowHalf: p0, highHalf: SIMD8()), SIMD16(lowHalf: q0v, highHalf: SIMD8())),
+                                   to: SIMD8<UInt16>.self)
+        for n in 0..<8 {
+            UnsafeMutableRawPointer(q0 - 1 + n &* stride).storeBytes(of: UInt16(littleEndian: packed[n]), as: UInt16.self)
         }
     }
 
