@@ -92,17 +92,13 @@ enum Interpolation {
             let odd = o0 &* hw.0 &+ e1 &* hw.1 &+ o1 &* hw.2 &+ e2 &* hw.3 &+ o2 &* hw.4 &+ e3 &* hw.5
             return (even, odd)
         }
-        @inline(__always) func store(_ even: SIMD8<Int16>, _ odd: SIMD8<Int16>, _ at: UnsafeMutablePointer<UInt8>) {
-            let e = unsafeBitCast(even.clampedToByte(), to: SIMD8<UInt16>.self), o = unsafeBitCast(odd.clampedToByte(), to: SIMD8<UInt16>.self)
-            UnsafeMutableRawPointer(at).storeBytes(of: unsafeBitCast(e | (o &<< 8), to: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
-        }
         if fy == 0 {
             var s = src, d = dst
             for _ in 0..<height {
                 var x = 0
                 while x < width {
                     let (even, odd) = horizontal(s + x)
-                    store((even &+ r) &>> 6, (odd &+ r) &>> 6, d + x)
+                    Interpolation.storeWoven((even &+ r) &>> 6, (odd &+ r) &>> 6, d + x)
                     x &+= 16
                 }
                 s += srcStride; d += dstStride
@@ -117,7 +113,7 @@ enum Interpolation {
                     let (e5, o5) = split(s + 3 &* srcStride)
                     let even = e0 &* vw.0 &+ e1 &* vw.1 &+ e2 &* vw.2 &+ e3 &* vw.3 &+ e4 &* vw.4 &+ e5 &* vw.5
                     let odd = o0 &* vw.0 &+ o1 &* vw.1 &+ o2 &* vw.2 &+ o3 &* vw.3 &+ o4 &* vw.4 &+ o5 &* vw.5
-                    store((even &+ r) &>> 6, (odd &+ r) &>> 6, d)
+                    Interpolation.storeWoven((even &+ r) &>> 6, (odd &+ r) &>> 6, d)
                     (e0, e1, e2, e3, e4) = (e1, e2, e3, e4, e5)
                     (o0, o1, o2, o3, o4) = (o1, o2, o3, o4, o5)
                     s += srcStride; d += dstStride
@@ -137,7 +133,7 @@ enum Interpolation {
                     let (e5, o5) = row()
                     let even = e0 &* vw.0 &+ e1 &* vw.1 &+ e2 &* vw.2 &+ e3 &* vw.3 &+ e4 &* vw.4 &+ e5 &* vw.5
                     let odd = o0 &* vw.0 &+ o1 &* vw.1 &+ o2 &* vw.2 &+ o3 &* vw.3 &+ o4 &* vw.4 &+ o5 &* vw.5
-                    store((even &+ r) &>> 6, (odd &+ r) &>> 6, d)
+                    Interpolation.storeWoven((even &+ r) &>> 6, (odd &+ r) &>> 6, d)
                     (e0, e1, e2, e3, e4) = (e1, e2, e3, e4, e5)
                     (o0, o1, o2, o3, o4) = (o1, o2, o3, o4, o5)
                     d += dstStride
@@ -145,6 +141,13 @@ enum Interpolation {
                 x &+= 16
             }
         }
+    }
+
+    /// Stores 16 samples: `even` and `odd` clipped to bytes and interleaved (even lanes first).
+    @_transparent
+    static func storeWoven(_ even: SIMD8<Int16>, _ odd: SIMD8<Int16>, _ at: UnsafeMutablePointer<UInt8>) {
+        let e = unsafeBitCast(even.clampedToByte(), to: SIMD8<UInt16>.self), o = unsafeBitCast(odd.clampedToByte(), to: SIMD8<UInt16>.self)
+        UnsafeMutableRawPointer(at).storeBytes(of: unsafeBitCast(e | (o &<< 8), to: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
     }
 
     /// ``lumaSIMD(_:_:_:_:_:_:_:_:_:)`` for 8-wide blocks (split-macroblock quadrants): one output per
