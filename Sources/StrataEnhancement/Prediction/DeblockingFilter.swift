@@ -317,7 +317,7 @@ enum DeblockingFilter {
     /// Lanes clipped to 0...255 and narrowed to bytes.
     @inline(__always)
     static func lanesToBytes(_ v: SIMD8<Int16>) -> SIMD8<UInt8> {
-        SIMD8<UInt8>(truncatingIfNeeded: lanesClamp(v, SIMD8(repeating: 0), SIMD8(repeating: 255)))
+        SIMD8<UInt8>(lanes: v.clampedToByte())
     }
 
     /// Lane-wise minimum for values whose differences fit 16 bits (all the filter's are within
