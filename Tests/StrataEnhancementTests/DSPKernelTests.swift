@@ -106,7 +106,7 @@ import Testing
             #expect(a == b, "\(inW)x\(inH) -> \(outW)x\(outH)")
         }
         // The 2x horizontal kernel against its scalar reference, odd widths and edges included.
-        for width in [8, 13, 20, 37, 64] {
+        for width in [8, 13, 20, 37, 64, 161] {
             let src = Self.bytes(width + 16, &random)
             var a = [Int16](repeating: 0, count: 2 * width + 16), b = [Int16](repeating: 0, count: 2 * width + 16)
             Upsampler.horizontal2xScalar(src, &a, width)

@@ -99,13 +99,19 @@ enum MacroblockReader {
     }
 
     /// Reads one residual block; false when a level exceeds ``levelLimit``.
-    static func readBlock(_ r: inout ArithmeticBinReader, _ block: UnsafeMutablePointer<Int32>, _ scan: UnsafePointer<UInt8>,
+    static func readBlock(_ reader: inout ArithmeticBinReader, _ block: UnsafeMutablePointer<Int32>, _ scan: UnsafePointer<UInt8>,
                           _ n: Int, _ base: Int) -> Bool {
+        // A local copy of the reader, written back at the end: the coder's range and code then stay
+        // in registers instead of being stored after every bin (the context states it writes could,
+        // for all the compiler knows, alias the caller's reader).
+        var r = reader
+        defer { reader = r }
         var last = n - 1
+        let significance = base &+ ContextIndex.sigOffset, lastFlags = base &+ ContextIndex.lastOffset
         for i in 0..<(n - 1) {
-            if r.bin(base + ContextIndex.sigOffset + MacroblockWriter.positionContext(i, n)) == 1 {
+            if r.bin(significance &+ MacroblockWriter.positionContext(i, n)) == 1 {
                 block[Int(scan[i])] = 1
-                if r.bin(base + ContextIndex.lastOffset + MacroblockWriter.positionContext(i, n)) == 1 {
+                if r.bin(lastFlags &+ MacroblockWriter.positionContext(i, n)) == 1 {
                     last = i
                     break
                 }

@@ -28,8 +28,9 @@ public enum EnhancementKernels {
         var outInts = [Int32](repeating: 0, count: 64)
         var scratch = [Int32](repeating: 0, count: 64)
         var temp = [Int16](repeating: 0, count: 32 * 32)
-        let upsampler = Upsampler(inWidth: 32, inHeight: 16, outWidth: 64, outHeight: 32)
-        var picture = [UInt8](repeating: 0, count: 64 * 32)
+        let upsampler = Upsampler(inWidth: 160, inHeight: 24, outWidth: 320, outHeight: 48)
+        let small = (0..<(160 * 24)).map { _ in next() }
+        var picture = [UInt8](repeating: 0, count: 320 * 48)
         var sink = 0
 
         var round = 0
@@ -66,12 +67,14 @@ public enum EnhancementKernels {
                      { Reconstruction.residualSIMD(src, stride, base + round, stride, &outShorts, 16, 16, 16) })
                 pair("add and clip 8x8", { Reconstruction.addClipScalar(src, stride, residual, 16, &outBytes, 16, 8, 8) },
                      { Reconstruction.addClipSIMD(src, stride, residual, 16, &outBytes, 16, 8, 8) })
-                pair("2x upsampling 32x16 -> 64x32", {
-                    picture.withUnsafeMutableBufferPointer { upsampler.upsample(src, stride, $0.baseAddress!, 64, vectorized: false) }
-                }, {
-                    picture.withUnsafeMutableBufferPointer { upsampler.upsample(src, stride, $0.baseAddress!, 64, vectorized: true) }
-                })
             }
+        }
+        small.withUnsafeBufferPointer { p in
+            pair("2x upsampling 160x24 -> 320x48", {
+                picture.withUnsafeMutableBufferPointer { upsampler.upsample(p.baseAddress!, 160, $0.baseAddress!, 320, vectorized: false) }
+            }, {
+                picture.withUnsafeMutableBufferPointer { upsampler.upsample(p.baseAddress!, 160, $0.baseAddress!, 320, vectorized: true) }
+            })
         }
         pair("inverse 4x4", { Transform.inverse4x4Scalar(coefficients, &outShorts, 16) },
              { Transform.inverse4x4SIMD(coefficients, &outShorts, 16) })

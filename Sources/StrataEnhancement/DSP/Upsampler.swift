@@ -150,28 +150,46 @@ final class Upsampler {
         }
     }
 
-    /// SIMD twin of ``horizontal2xScalar(_:_:_:)``: eight even and eight odd outputs per step, interleaved.
+    /// SIMD twin of ``horizontal2xScalar(_:_:_:)``, sixteen inputs (32 outputs) per step. Three
+    /// 16-byte loads at i-2, i and i+2, each split into its even and odd samples (`lane & 0xFF`,
+    /// `lane >> 8` of 16-bit lanes), hold every tap of the 32 outputs as whole vectors, so no
+    /// shifted or partial loads are needed; the four result vectors are woven back in output order.
     static func horizontal2xSIMD(_ src: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Int16>, _ inWidth: Int) {
         @inline(__always) func s(_ i: Int) -> Int32 { Int32(src[min(max(i, 0), inWidth - 1)]) }
+        @inline(__always) func one(_ i: Int) {
+            out[2 * i] = Int16((-2 * s(i - 2) + 14 * s(i - 1) + 56 * s(i) - 4 * s(i + 1) + 32) >> 6)
+            out[2 * i + 1] = Int16((-4 * s(i - 1) + 56 * s(i) + 14 * s(i + 1) - 2 * s(i + 2) + 32) >> 6)
+        }
         var i = 0
-        while i < min(2, inWidth) {
-            out[2 * i] = Int16((-2 * s(i - 2) + 14 * s(i - 1) + 56 * s(i) - 4 * s(i + 1) + 32) >> 6)
-            out[2 * i + 1] = Int16((-4 * s(i - 1) + 56 * s(i) + 14 * s(i + 1) - 2 * s(i + 2) + 32) >> 6)
-            i += 1
+        while i < min(2, inWidth) { one(i); i += 1 }
+        let raw = UnsafeRawPointer(src), r = SIMD8<Int16>(repeating: 32), low = SIMD8<UInt16>(repeating: 0xFF)
+        @inline(__always) func split(_ k: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
+            let lanes = raw.loadUnaligned(fromByteOffset: k, as: SIMD8<UInt16>.self)
+            return (unsafeBitCast(lanes & low, to: SIMD8<Int16>.self), unsafeBitCast(lanes &>> 8, to: SIMD8<Int16>.self))
         }
-        let raw = UnsafeRawPointer(src), r = SIMD8<Int16>(repeating: 32)
-        @inline(__always) func load(_ k: Int) -> SIMD8<Int16> { SIMD8<Int16>(lanes: raw.loadUnaligned(fromByteOffset: k, as: SIMD8<UInt8>.self)) }
-        while i + 10 <= inWidth {
-            let m2 = load(i - 2), m1 = load(i - 1), c0 = load(i), p1 = load(i + 1), p2 = load(i + 2)
-            let even = (m1 &* 14 &+ c0 &* 56 &- m2 &* 2 &- p1 &* 4 &+ r) &>> 6
-            let odd = (c0 &* 56 &+ p1 &* 14 &- m1 &* 4 &- p2 &* 2 &+ r) &>> 6
-            UnsafeMutableRawPointer(out + 2 * i).storeBytes(of: Interleave.both(even, odd), as: SIMD16<Int16>.self)
-            i += 8
+        @inline(__always) func even(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>, _ c: SIMD8<Int16>, _ d: SIMD8<Int16>) -> SIMD8<Int16> {
+            (b &* 14 &+ c &* 56 &- a &* 2 &- d &* 4 &+ r) &>> 6
         }
-        while i < inWidth {
-            out[2 * i] = Int16((-2 * s(i - 2) + 14 * s(i - 1) + 56 * s(i) - 4 * s(i + 1) + 32) >> 6)
-            out[2 * i + 1] = Int16((-4 * s(i - 1) + 56 * s(i) + 14 * s(i + 1) - 2 * s(i + 2) + 32) >> 6)
-            i += 1
+        @inline(__always) func odd(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>, _ c: SIMD8<Int16>, _ d: SIMD8<Int16>) -> SIMD8<Int16> {
+            (b &* 56 &+ c &* 14 &- a &* 4 &- d &* 2 &+ r) &>> 6
         }
+        @inline(__always) func words(_ v: SIMD8<Int16>) -> SIMD8<UInt16> { unsafeBitCast(v, to: SIMD8<UInt16>.self) }
+        while i + 18 <= inWidth {
+            // Samples i-2+2k (e_m2), i-1+2k (o_m2), i+2k (e0), i+1+2k (o0), i+2+2k (e2), i+3+2k (o2).
+            let (em2, om2) = split(i - 2), (e0, o0) = split(i), (e2, o2) = split(i + 2)
+            // Outputs 2j and 2j+1 of the even inputs j = i+2k, and of the odd inputs j = i+2k+1.
+            let evenOfEven = even(em2, om2, e0, o0), oddOfEven = odd(om2, e0, o0, e2)
+            let evenOfOdd = even(om2, e0, o0, e2), oddOfOdd = odd(e0, o0, e2, o2)
+            let first = Interleave.low(words(evenOfEven), words(oddOfEven)), second = Interleave.high(words(evenOfEven), words(oddOfEven))
+            let third = Interleave.low(words(evenOfOdd), words(oddOfOdd)), fourth = Interleave.high(words(evenOfOdd), words(oddOfOdd))
+            @inline(__always) func pairs(_ v: SIMD8<UInt16>) -> SIMD4<UInt32> { unsafeBitCast(v, to: SIMD4<UInt32>.self) }
+            let o = UnsafeMutableRawPointer(out + 2 * i)
+            o.storeBytes(of: Interleave.low(pairs(first), pairs(third)), as: SIMD4<UInt32>.self)
+            o.storeBytes(of: Interleave.high(pairs(first), pairs(third)), toByteOffset: 16, as: SIMD4<UInt32>.self)
+            o.storeBytes(of: Interleave.low(pairs(second), pairs(fourth)), toByteOffset: 32, as: SIMD4<UInt32>.self)
+            o.storeBytes(of: Interleave.high(pairs(second), pairs(fourth)), toByteOffset: 48, as: SIMD4<UInt32>.self)
+            i += 16
+        }
+        while i < inWidth { one(i); i += 1 }
     }
 }

@@ -13,17 +13,19 @@ struct ContextStates: Sendable {
     init() { states = [UInt32](repeating: Self.initialState, count: ContextIndex.count) }
 
     /// P(bin = 0) in 1/32768 units of a packed state.
-    @inline(__always) static func probabilityOfZero(_ s: UInt32) -> UInt32 { ((s & 0xFFFF) + (s >> 16)) >> 1 }
+    @inline(__always) static func probabilityOfZero(_ s: UInt32) -> UInt32 { ((s & 0xFFFF) &+ (s >> 16)) >> 1 }
 
     /// The state after coding `bin` in state `s`.
     @inline(__always) static func updated(_ s: UInt32, bin: Int) -> UInt32 {
+        // Both estimates stay within 0...32768, so wrapping arithmetic never wraps (and leaves out
+        // the overflow checks, a branch each, from every bin).
         var fast = s & 0xFFFF, slow = s >> 16
         if bin == 0 {
-            fast += (32768 - fast) >> 4
-            slow += (32768 - slow) >> 7
+            fast &+= (32768 &- fast) >> 4
+            slow &+= (32768 &- slow) >> 7
         } else {
-            fast -= fast >> 4
-            slow -= slow >> 7
+            fast &-= fast >> 4
+            slow &-= slow >> 7
         }
         return slow << 16 | fast
     }
