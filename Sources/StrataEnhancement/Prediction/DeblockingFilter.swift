@@ -27,17 +27,13 @@ enum DeblockingFilter {
         let luma = picture.luma, ls = luma.stride
         // Vertical edges, left to right, then horizontal edges, top to bottom.
         for by in 0..<gridH {
-            for bx in 1..<max(gridW, 1) {
-                let s = Int32(vertical[by * gridW + bx])
-                guard s > 0 else { continue }
+            forEachStrength(vertical + by * gridW, from: 1, to: gridW) { bx, s in
                 let q0 = luma.origin + by * 8 * ls + bx * 8, tc0 = (b * s + 4) >> 3
                 if vectorized { filterLumaColumnsSIMD(q0, ls, a, b, tc0) } else { filterLuma(q0, 1, ls, a, b, tc0) }
             }
         }
         for by in 1..<max(gridH, 1) {
-            for bx in 0..<gridW {
-                let s = Int32(horizontal[by * gridW + bx])
-                guard s > 0 else { continue }
+            forEachStrength(horizontal + by * gridW, from: 0, to: gridW) { bx, s in
                 let q0 = luma.origin + by * 8 * ls + bx * 8, tc0 = (b * s + 4) >> 3
                 if vectorized { filterLumaRowsSIMD(q0, ls, a, b, tc0) } else { filterLuma(q0, ls, 1, a, b, tc0) }
             }
@@ -60,6 +56,21 @@ enum DeblockingFilter {
                     if vectorized { filterChromaRowsSIMD(q0, cs, a, b, tc) } else { filterChroma(q0, cs, 1, a, b, tc) }
                 }
             }
+        }
+    }
+
+    /// Calls `body(bx, strength)` for every nonzero strength of `row[from..<to]`, in order, passing
+    /// over eight zero strengths at a time (in the upper layers most edges need no filtering).
+    @inline(__always)
+    static func forEachStrength(_ row: UnsafePointer<UInt8>, from: Int, to: Int, _ body: (Int, Int32) -> Void) {
+        var bx = from
+        while bx < to {
+            if bx + 8 <= to && UnsafeRawPointer(row + bx).loadUnaligned(as: UInt64.self) == 0 {
+                bx += 8
+                continue
+            }
+            if row[bx] != 0 { body(bx, Int32(row[bx])) }
+            bx += 1
         }
     }
 
