@@ -222,23 +222,29 @@ enum Interpolation {
             Reconstruction.copyBlock(src, srcStride, dst, dstStride, width, height)
             return
         }
-        let left = Int16(8 - fx), right = Int16(fx), top = Int16(8 - fy), bottom = Int16(fy)
-        let raw = UnsafeRawPointer(src), r = SIMD8<Int16>(repeating: 32)
-        @inline(__always) func horizontal(_ row: Int) -> SIMD8<Int16> {
-            let o = row &* srcStride
-            return SIMD8<Int16>(lanes: raw.loadUnaligned(fromByteOffset: o, as: SIMD8<UInt8>.self)) &* left
-                &+ SIMD8<Int16>(lanes: raw.loadUnaligned(fromByteOffset: o + 1, as: SIMD8<UInt8>.self)) &* right
+        let left = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: 8 &- fx)), right = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: fx))
+        let top = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: 8 &- fy)), bottom = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: fy))
+        let r = SIMD8<Int16>(repeating: 32)
+        var s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+        @inline(__always) func horizontal(_ p: UnsafeRawPointer) -> SIMD8<Int16> {
+            SIMD8<Int16>(lanes: p.loadUnaligned(as: SIMD8<UInt8>.self)) &* left
+                &+ SIMD8<Int16>(lanes: p.loadUnaligned(fromByteOffset: 1, as: SIMD8<UInt8>.self)) &* right
         }
-        var above = horizontal(0)
-        for y in 0..<height {
-            let below = horizontal(y + 1)
-            let bytes = SIMD8<UInt8>(lanes: (above &* top &+ below &* bottom &+ r) &>> 6)
-            if width == 8 {
-                UnsafeMutableRawPointer(dst + y * dstStride).storeBytes(of: bytes, as: SIMD8<UInt8>.self)
-            } else {
-                UnsafeMutableRawPointer(dst + y * dstStride).storeBytes(of: bytes.lowHalf, as: SIMD4<UInt8>.self)
+        @inline(__always) func rows(_ store: (SIMD8<UInt8>, UnsafeMutableRawPointer) -> Void) {
+            var above = horizontal(s)
+            for _ in 0..<height {
+                s += srcStride
+                let below = horizontal(s)
+                store(SIMD8<UInt8>(lanes: (above &* top &+ below &* bottom &+ r) &>> 6), d)
+                d += dstStride
+                above = below
             }
-            above = below
+        }
+        // The width is tested once, not per row.
+        if width == 8 {
+            rows { bytes, at in at.storeBytes(of: bytes, as: SIMD8<UInt8>.self) }
+        } else {
+            rows { bytes, at in at.storeBytes(of: bytes.lowHalf, as: SIMD4<UInt8>.self) }
         }
     }
 }
