@@ -69,7 +69,10 @@ enum Interpolation {
     /// shuffles; the even and odd results are recombined the same way before the store. Vertical
     /// filtering walks down each 16-column strip with the last six rows (source rows, or the rounded
     /// horizontal results when both phases are fractional) held in registers, so each row is loaded
-    /// and filtered horizontally once; `temp` is not needed.
+    /// and filtered horizontally once; `temp` is not needed. Each phase is a type (``LumaPhase``), so
+    /// the kernels are compiled with their taps as constants: no registers hold tap vectors (with
+    /// both phases fractional, twelve of them left too few registers for the six rows), and
+    /// symmetric taps share one product.
     static func lumaSIMD(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
                          _ width: Int, _ height: Int, _ fx: Int, _ fy: Int, _ temp: UnsafeMutablePointer<Int16>) {
         if fx == 0 && fy == 0 {
@@ -80,66 +83,17 @@ enum Interpolation {
             luma8SIMD(src, srcStride, dst, dstStride, height, fx, fy)
             return
         }
-        let hw = lumaWeights(fx), vw = lumaWeights(fy)
-        let low = SIMD8<UInt16>(repeating: 0xFF), r = SIMD8<Int16>(repeating: 32)
-        @inline(__always) func split(_ p: UnsafePointer<UInt8>) -> (SIMD8<Int16>, SIMD8<Int16>) {
-            let lanes = unsafeBitCast(UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt8>.self), to: SIMD8<UInt16>.self)
-            return (unsafeBitCast(lanes & low, to: SIMD8<Int16>.self), unsafeBitCast(lanes &>> 8, to: SIMD8<Int16>.self))
-        }
-        @inline(__always) func horizontal(_ p: UnsafePointer<UInt8>) -> (SIMD8<Int16>, SIMD8<Int16>) {
-            let (e0, o0) = split(p - 2), (e1, o1) = split(p), (e2, o2) = split(p + 2), (e3, _) = split(p + 4)
-            let even = e0 &* hw.0 &+ o0 &* hw.1 &+ e1 &* hw.2 &+ o1 &* hw.3 &+ e2 &* hw.4 &+ o2 &* hw.5
-            let odd = o0 &* hw.0 &+ e1 &* hw.1 &+ o1 &* hw.2 &+ e2 &* hw.3 &+ o2 &* hw.4 &+ e3 &* hw.5
-            return (even, odd)
-        }
-        if fy == 0 {
-            var s = src, d = dst
-            for _ in 0..<height {
-                var x = 0
-                while x < width {
-                    let (even, odd) = horizontal(s + x)
-                    Interpolation.storeWoven((even &+ r) &>> 6, (odd &+ r) &>> 6, d + x)
-                    x &+= 16
-                }
-                s += srcStride; d += dstStride
-            }
-        } else if fx == 0 {
-            var x = 0
-            while x < width {
-                var s = src + x, d = dst + x
-                var (e0, o0) = split(s - 2 &* srcStride), (e1, o1) = split(s - srcStride), (e2, o2) = split(s)
-                var (e3, o3) = split(s + srcStride), (e4, o4) = split(s + 2 &* srcStride)
-                for _ in 0..<height {
-                    let (e5, o5) = split(s + 3 &* srcStride)
-                    let even = e0 &* vw.0 &+ e1 &* vw.1 &+ e2 &* vw.2 &+ e3 &* vw.3 &+ e4 &* vw.4 &+ e5 &* vw.5
-                    let odd = o0 &* vw.0 &+ o1 &* vw.1 &+ o2 &* vw.2 &+ o3 &* vw.3 &+ o4 &* vw.4 &+ o5 &* vw.5
-                    Interpolation.storeWoven((even &+ r) &>> 6, (odd &+ r) &>> 6, d)
-                    (e0, e1, e2, e3, e4) = (e1, e2, e3, e4, e5)
-                    (o0, o1, o2, o3, o4) = (o1, o2, o3, o4, o5)
-                    s += srcStride; d += dstStride
-                }
-                x &+= 16
-            }
-        } else {
-            var x = 0
-            while x < width {
-                var s = src + x - 2 &* srcStride, d = dst + x
-                @inline(__always) func row() -> (SIMD8<Int16>, SIMD8<Int16>) {
-                    let (e, o) = horizontal(s); s += srcStride
-                    return ((e &+ r) &>> 6, (o &+ r) &>> 6)
-                }
-                var (e0, o0) = row(), (e1, o1) = row(), (e2, o2) = row(), (e3, o3) = row(), (e4, o4) = row()
-                for _ in 0..<height {
-                    let (e5, o5) = row()
-                    let even = e0 &* vw.0 &+ e1 &* vw.1 &+ e2 &* vw.2 &+ e3 &* vw.3 &+ e4 &* vw.4 &+ e5 &* vw.5
-                    let odd = o0 &* vw.0 &+ o1 &* vw.1 &+ o2 &* vw.2 &+ o3 &* vw.3 &+ o4 &* vw.4 &+ o5 &* vw.5
-                    Interpolation.storeWoven((even &+ r) &>> 6, (odd &+ r) &>> 6, d)
-                    (e0, e1, e2, e3, e4) = (e1, e2, e3, e4, e5)
-                    (o0, o1, o2, o3, o4) = (o1, o2, o3, o4, o5)
-                    d += dstStride
-                }
-                x &+= 16
-            }
+        let block = LumaBlock(src: src, srcStride: srcStride, dst: dst, dstStride: dstStride, width: width, height: height)
+        switch (fx, fy) {
+        case (1, 0): block.horizontal(LumaQuarter.self)
+        case (2, 0): block.horizontal(LumaHalf.self)
+        case (3, 0): block.horizontal(LumaThreeQuarter.self)
+        case (0, 1): block.vertical(LumaQuarter.self)
+        case (0, 2): block.vertical(LumaHalf.self)
+        case (0, 3): block.vertical(LumaThreeQuarter.self)
+        case (1, _): block.both(LumaQuarter.self, fy)
+        case (2, _): block.both(LumaHalf.self, fy)
+        default: block.both(LumaThreeQuarter.self, fy)
         }
     }
 
@@ -245,6 +199,122 @@ enum Interpolation {
             rows { bytes, at in at.storeBytes(of: bytes, as: SIMD8<UInt8>.self) }
         } else {
             rows { bytes, at in at.storeBytes(of: bytes.lowHalf, as: SIMD4<UInt8>.self) }
+        }
+    }
+}
+
+/// A fractional quarter phase (1, 2 or 3) of the 6-tap luma filter (``Interpolation/lumaTaps``): the
+/// unrounded sum of six samples. The products wrap in 16 bits, as the filter's sums fit them.
+protocol LumaPhase {
+    static func filter(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>, _ c: SIMD8<Int16>, _ d: SIMD8<Int16>, _ e: SIMD8<Int16>,
+                       _ f: SIMD8<Int16>) -> SIMD8<Int16>
+}
+
+/// Phase 1: taps 2, -9, 57, 18, -6, 2.
+enum LumaQuarter: LumaPhase {
+    @inline(__always)
+    static func filter(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>, _ c: SIMD8<Int16>, _ d: SIMD8<Int16>, _ e: SIMD8<Int16>,
+                       _ f: SIMD8<Int16>) -> SIMD8<Int16> {
+        ((a &+ f) &<< 1) &- b &* 9 &+ c &* 57 &+ d &* 18 &- e &* 6
+    }
+}
+
+/// Phase 2: taps 2, -10, 40, 40, -10, 2.
+enum LumaHalf: LumaPhase {
+    @inline(__always)
+    static func filter(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>, _ c: SIMD8<Int16>, _ d: SIMD8<Int16>, _ e: SIMD8<Int16>,
+                       _ f: SIMD8<Int16>) -> SIMD8<Int16> {
+        ((a &+ f) &<< 1) &+ (c &+ d) &* 40 &- (b &+ e) &* 10
+    }
+}
+
+/// Phase 3: taps 2, -6, 18, 57, -9, 2.
+enum LumaThreeQuarter: LumaPhase {
+    @inline(__always)
+    static func filter(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>, _ c: SIMD8<Int16>, _ d: SIMD8<Int16>, _ e: SIMD8<Int16>,
+                       _ f: SIMD8<Int16>) -> SIMD8<Int16> {
+        ((a &+ f) &<< 1) &- b &* 6 &+ c &* 18 &+ d &* 57 &- e &* 9
+    }
+}
+
+/// One luma block of ``Interpolation/lumaSIMD(_:_:_:_:_:_:_:_:_:)`` (a width that is a multiple of 16),
+/// filtered by phase types, each combination compiled on its own.
+struct LumaBlock {
+    let src: UnsafePointer<UInt8>, srcStride: Int, dst: UnsafeMutablePointer<UInt8>, dstStride: Int
+    let width: Int, height: Int
+
+    /// Sixteen samples as their even and odd samples in 16-bit lanes.
+    @inline(__always) static func split(_ p: UnsafePointer<UInt8>) -> (SIMD8<Int16>, SIMD8<Int16>) {
+        let lanes = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt16>.self)
+        return (unsafeBitCast(lanes & 0xFF, to: SIMD8<Int16>.self), unsafeBitCast(lanes &>> 8, to: SIMD8<Int16>.self))
+    }
+
+    /// The unrounded horizontal sums of the sixteen samples from `p` on, even and odd outputs.
+    @inline(__always) static func horizontal<H: LumaPhase>(_: H.Type, _ p: UnsafePointer<UInt8>) -> (SIMD8<Int16>, SIMD8<Int16>) {
+        let (e0, o0) = split(p - 2), (e1, o1) = split(p), (e2, o2) = split(p + 2), (e3, _) = split(p + 4)
+        return (H.filter(e0, o0, e1, o1, e2, o2), H.filter(o0, e1, o1, e2, o2, e3))
+    }
+
+    @inline(__always) static func rounded(_ v: SIMD8<Int16>) -> SIMD8<Int16> { (v &+ 32) &>> 6 }
+
+    func horizontal<H: LumaPhase>(_ phase: H.Type) {
+        var s = src, d = dst
+        for _ in 0..<height {
+            var x = 0
+            while x < width {
+                let (even, odd) = LumaBlock.horizontal(phase, s + x)
+                Interpolation.storeWoven(LumaBlock.rounded(even), LumaBlock.rounded(odd), d + x)
+                x &+= 16
+            }
+            s += srcStride; d += dstStride
+        }
+    }
+
+    func vertical<V: LumaPhase>(_: V.Type) {
+        var x = 0
+        while x < width {
+            var s = src + x, d = dst + x
+            var (e0, o0) = LumaBlock.split(s - 2 &* srcStride), (e1, o1) = LumaBlock.split(s - srcStride), (e2, o2) = LumaBlock.split(s)
+            var (e3, o3) = LumaBlock.split(s + srcStride), (e4, o4) = LumaBlock.split(s + 2 &* srcStride)
+            for _ in 0..<height {
+                let (e5, o5) = LumaBlock.split(s + 3 &* srcStride)
+                Interpolation.storeWoven(LumaBlock.rounded(V.filter(e0, e1, e2, e3, e4, e5)),
+                                         LumaBlock.rounded(V.filter(o0, o1, o2, o3, o4, o5)), d)
+                (e0, e1, e2, e3, e4) = (e1, e2, e3, e4, e5)
+                (o0, o1, o2, o3, o4) = (o1, o2, o3, o4, o5)
+                s += srcStride; d += dstStride
+            }
+            x &+= 16
+        }
+    }
+
+    /// Both phases fractional: the vertical phase `fy` (1...3) selects the second type.
+    func both<H: LumaPhase>(_ phase: H.Type, _ fy: Int) {
+        switch fy {
+        case 1: both(phase, LumaQuarter.self)
+        case 2: both(phase, LumaHalf.self)
+        default: both(phase, LumaThreeQuarter.self)
+        }
+    }
+
+    func both<H: LumaPhase, V: LumaPhase>(_ phase: H.Type, _: V.Type) {
+        var x = 0
+        while x < width {
+            var s = src + x - 2 &* srcStride, d = dst + x
+            @inline(__always) func row() -> (SIMD8<Int16>, SIMD8<Int16>) {
+                let (e, o) = LumaBlock.horizontal(phase, s); s += srcStride
+                return (LumaBlock.rounded(e), LumaBlock.rounded(o))
+            }
+            var (e0, o0) = row(), (e1, o1) = row(), (e2, o2) = row(), (e3, o3) = row(), (e4, o4) = row()
+            for _ in 0..<height {
+                let (e5, o5) = row()
+                Interpolation.storeWoven(LumaBlock.rounded(V.filter(e0, e1, e2, e3, e4, e5)),
+                                         LumaBlock.rounded(V.filter(o0, o1, o2, o3, o4, o5)), d)
+                (e0, e1, e2, e3, e4) = (e1, e2, e3, e4, e5)
+                (o0, o1, o2, o3, o4) = (o1, o2, o3, o4, o5)
+                d += dstStride
+            }
+            x &+= 16
         }
     }
 }
