@@ -245,28 +245,43 @@ struct LumaBlock {
 
     /// Sixteen samples as their even and odd samples in 16-bit lanes.
     @inline(__always) static func split(_ p: UnsafePointer<UInt8>) -> (SIMD8<Int16>, SIMD8<Int16>) {
-        let lanes = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt16>.self)
+        split(UnsafeRawPointer(p), 0)
+    }
+
+    @inline(__always) static func split(_ base: UnsafeRawPointer, _ offset: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
+        let lanes = base.loadUnaligned(fromByteOffset: offset, as: SIMD8<UInt16>.self)
         return (unsafeBitCast(lanes & 0xFF, to: SIMD8<Int16>.self), unsafeBitCast(lanes &>> 8, to: SIMD8<Int16>.self))
     }
 
-    /// The unrounded horizontal sums of the sixteen samples from `p` on, even and odd outputs.
-    @inline(__always) static func horizontal<H: LumaPhase>(_: H.Type, _ p: UnsafePointer<UInt8>) -> (SIMD8<Int16>, SIMD8<Int16>) {
-        let (e0, o0) = split(p - 2), (e1, o1) = split(p), (e2, o2) = split(p + 2), (e3, _) = split(p + 4)
+    /// The block's samples 2 before, at, 2 and 4 after each position, as pointers the optimizer cannot
+    /// relate (``Opaque``), so that the four overlapping loads of a horizontal step stay plain loads.
+    var taps: (UnsafeRawPointer, UnsafeRawPointer, UnsafeRawPointer, UnsafeRawPointer) {
+        let p = UnsafeRawPointer(src)
+        return (Opaque.pointer(p - 2), Opaque.pointer(p), Opaque.pointer(p + 2), Opaque.pointer(p + 4))
+    }
+
+    /// The unrounded horizontal sums of the sixteen samples at `offset` from the block's origin, even and odd outputs.
+    @inline(__always)
+    static func horizontal<H: LumaPhase>(_: H.Type, _ taps: (UnsafeRawPointer, UnsafeRawPointer, UnsafeRawPointer, UnsafeRawPointer),
+                                         _ offset: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
+        let (e0, o0) = split(taps.0, offset), (e1, o1) = split(taps.1, offset), (e2, o2) = split(taps.2, offset)
+        let (e3, _) = split(taps.3, offset)
         return (H.filter(e0, o0, e1, o1, e2, o2), H.filter(o0, e1, o1, e2, o2, e3))
     }
 
     @inline(__always) static func rounded(_ v: SIMD8<Int16>) -> SIMD8<Int16> { (v &+ 32) &>> 6 }
 
     func horizontal<H: LumaPhase>(_ phase: H.Type) {
-        var s = src, d = dst
+        let taps = self.taps
+        var row = 0, d = dst
         for _ in 0..<height {
             var x = 0
             while x < width {
-                let (even, odd) = LumaBlock.horizontal(phase, s + x)
+                let (even, odd) = LumaBlock.horizontal(phase, taps, row &+ x)
                 Interpolation.storeWoven(LumaBlock.rounded(even), LumaBlock.rounded(odd), d + x)
                 x &+= 16
             }
-            s += srcStride; d += dstStride
+            row &+= srcStride; d += dstStride
         }
     }
 
@@ -298,11 +313,12 @@ struct LumaBlock {
     }
 
     func both<H: LumaPhase, V: LumaPhase>(_ phase: H.Type, _: V.Type) {
+        let taps = self.taps
         var x = 0
         while x < width {
-            var s = src + x - 2 &* srcStride, d = dst + x
+            var offset = x &- 2 &* srcStride, d = dst + x
             @inline(__always) func row() -> (SIMD8<Int16>, SIMD8<Int16>) {
-                let (e, o) = LumaBlock.horizontal(phase, s); s += srcStride
+                let (e, o) = LumaBlock.horizontal(phase, taps, offset); offset &+= srcStride
                 return (LumaBlock.rounded(e), LumaBlock.rounded(o))
             }
             var (e0, o0) = row(), (e1, o1) = row(), (e2, o2) = row(), (e3, o3) = row(), (e4, o4) = row()

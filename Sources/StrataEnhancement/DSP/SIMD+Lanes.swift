@@ -143,3 +143,13 @@ enum Interleave {
         SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
     }
 }
+
+/// Hides where a pointer came from. Seeing several loads at small distances from one pointer, the
+/// optimizer may rebuild some of them from another with lane shifts and scalar inserts, which on
+/// SSE2 costs about twice as many instructions as the plain loads; loads through pointers it cannot
+/// relate stay plain loads. Used by kernels whose filter taps overlap (2x upsampling, luma interpolation).
+enum Opaque {
+    /// `p` itself, through a function the optimizer does not look into.
+    @_optimize(none) @inline(never)
+    static func pointer(_ p: UnsafeRawPointer) -> UnsafeRawPointer { p }
+}

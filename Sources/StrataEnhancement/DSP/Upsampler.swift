@@ -154,10 +154,6 @@ final class Upsampler {
     /// 16-byte loads at i-2, i and i+2, each split into its even and odd samples (`lane & 0xFF`,
     /// `lane >> 8` of 16-bit lanes), hold every tap of the 32 outputs as whole vectors, so no
     /// shifted or partial loads are needed; the four result vectors are woven back in output order.
-    /// `p` itself, through a function the optimizer does not look into.
-    @_optimize(none) @inline(never)
-    static func unrelated(_ p: UnsafeRawPointer) -> UnsafeRawPointer { p }
-
     static func horizontal2xSIMD(_ src: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Int16>, _ inWidth: Int) {
         @inline(__always) func s(_ i: Int) -> Int32 { Int32(src[min(max(i, 0), inWidth - 1)]) }
         @inline(__always) func one(_ i: Int) {
@@ -171,8 +167,8 @@ final class Upsampler {
         // lane shifts and scalar inserts, about twice the instructions of three plain loads. Addressed
         // through pointers it cannot relate, they stay plain loads (2x upsampling 160x24 in the kernel
         // table: 6284 -> 5562 ns even with a call per load).
-        let before = Upsampler.unrelated(UnsafeRawPointer(src) - 2), at = Upsampler.unrelated(UnsafeRawPointer(src))
-        let after = Upsampler.unrelated(UnsafeRawPointer(src) + 2)
+        let before = Opaque.pointer(UnsafeRawPointer(src) - 2), at = Opaque.pointer(UnsafeRawPointer(src))
+        let after = Opaque.pointer(UnsafeRawPointer(src) + 2)
         @inline(__always) func split(_ base: UnsafeRawPointer, _ k: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
             let lanes = base.loadUnaligned(fromByteOffset: k, as: SIMD8<UInt16>.self)
             return (unsafeBitCast(lanes & low, to: SIMD8<Int16>.self), unsafeBitCast(lanes &>> 8, to: SIMD8<Int16>.self))
