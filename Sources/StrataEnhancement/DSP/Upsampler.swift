@@ -75,9 +75,14 @@ final class Upsampler {
                             @inline(__always) func row(_ r: Int32) -> UnsafePointer<Int16> {
                                 UnsafePointer(t.baseAddress! + (Int(r) % ring) * mid)
                             }
-                            for y in 0..<outHeight {
+                            let pairs = vectorized && outHeight == 2 * inHeight
+                            var y = 0
+                            while y < outHeight {
                                 let r = ri.baseAddress! + y * 4, c = rt.baseAddress! + y * 4
-                                while filtered <= Int(r[3]) {
+                                // At exactly 2x, rows 2i and 2i+1 read five consecutive (clamped) input
+                                // rows: filtered together, they share loads and a product.
+                                let rowsNeeded = pairs ? Int(r[7]) : Int(r[3])
+                                while filtered <= rowsNeeded {
                                     let out = t.baseAddress! + (filtered % ring) * mid
                                     if vectorized && outWidth == 2 * inWidth {
                                         Upsampler.horizontal2xSIMD(src + filtered * srcStride, out, inWidth)
@@ -86,12 +91,19 @@ final class Upsampler {
                                     }
                                     filtered += 1
                                 }
+                                if pairs {
+                                    Upsampler.vertical2xPairSIMD((row(r[0]), row(r[1]), row(r[2]), row(r[3]), row(r[7])),
+                                                                 dst + y * dstStride, dst + (y + 1) * dstStride, w)
+                                    y += 2
+                                    continue
+                                }
                                 let rows = (row(r[0]), row(r[1]), row(r[2]), row(r[3]))
                                 if vectorized {
                                     Upsampler.verticalSIMD(rows, (c[0], c[1], c[2], c[3]), dst + y * dstStride, w)
                                 } else {
                                     Upsampler.verticalScalar(rows, (c[0], c[1], c[2], c[3]), dst + y * dstStride, w)
                                 }
+                                y += 1
                             }
                         }
                     }
@@ -136,6 +148,35 @@ final class Upsampler {
         while x < width {
             let s = taps.0 * Int32(rows.0[x]) + taps.1 * Int32(rows.1[x]) + taps.2 * Int32(rows.2[x]) + taps.3 * Int32(rows.3[x])
             dst[x] = UInt8(clamping: (s + 32) >> 6)
+            x += 1
+        }
+    }
+
+    /// The vertical pass of output rows 2i and 2i+1 at exactly 2x, which read input rows i-2...i+1
+    /// (phase 12: taps -2, 14, 56, -4) and i-1...i+2 (phase 4: -4, 56, 14, -2), clamped: `rows` holds
+    /// the five. The same sums as two ``verticalSIMD(_:_:_:_:)`` calls, with the taps as constants and
+    /// the product of the middle row shared. Rows must be readable up to a multiple of 8 columns.
+    static func vertical2xPairSIMD(_ rows: (UnsafePointer<Int16>, UnsafePointer<Int16>, UnsafePointer<Int16>, UnsafePointer<Int16>,
+                                            UnsafePointer<Int16>),
+                                   _ even: UnsafeMutablePointer<UInt8>, _ odd: UnsafeMutablePointer<UInt8>, _ width: Int) {
+        let r = SIMD8<Int16>(repeating: 32)
+        var x = 0
+        @inline(__always) func load(_ p: UnsafePointer<Int16>) -> SIMD8<Int16> { UnsafeRawPointer(p + x).loadUnaligned(as: SIMD8<Int16>.self) }
+        while x + 8 <= width {
+            let a = load(rows.0), b = load(rows.1), c = load(rows.2), d = load(rows.3), e = load(rows.4)
+            let middle = c &* 56 &+ r
+            let first = middle &+ b &* 14 &- (a &<< 1) &- (d &<< 2)
+            let second = middle &+ d &* 14 &- (b &<< 2) &- (e &<< 1)
+            UnsafeMutableRawPointer(even + x).storeBytes(of: SIMD8<UInt8>(lanes: (first &>> 6).clampedToByte()), as: SIMD8<UInt8>.self)
+            UnsafeMutableRawPointer(odd + x).storeBytes(of: SIMD8<UInt8>(lanes: (second &>> 6).clampedToByte()), as: SIMD8<UInt8>.self)
+            x += 8
+        }
+        while x < width {
+            @inline(__always) func s(_ p: UnsafePointer<Int16>) -> Int32 { Int32(p[x]) }
+            let first = -2 * s(rows.0) + 14 * s(rows.1) + 56 * s(rows.2) - 4 * s(rows.3)
+            let second = -4 * s(rows.1) + 56 * s(rows.2) + 14 * s(rows.3) - 2 * s(rows.4)
+            even[x] = UInt8(clamping: (first + 32) >> 6)
+            odd[x] = UInt8(clamping: (second + 32) >> 6)
             x += 1
         }
     }
