@@ -50,48 +50,45 @@ enum MacroblockReader {
         let categoryBase = mb.mode == .interLayer ? 3 : 0
         let lumaWidth = state.mbWide * 4
         var ok = true
-        Quantization.zigzag4.withUnsafeBufferPointer { scan4 in
-            Quantization.zigzag8.withUnsafeBufferPointer { scan8 in
-                for q in 0..<4 {
-                    let coded = (mb.cbpLuma >> q) & 1 != 0
-                    // Only blocks the reconstruction reads are cleared: those of coded quadrants.
-                    if coded { (levels + q * 64).update(repeating: 0, count: 64) }
-                    for s in 0..<4 {
-                        let b = q * 4 + s
-                        let (ox, oy) = CoefficientLayout.luma4x4Origin(b)
-                        let gx = x * 4 + ox / 4, gy = y * 4 + oy / 4
-                        var flag: UInt8 = 0
-                        if coded && !mb.transform8x8 {
-                            let base = MacroblockWriter.residualContext(categoryBase)
-                            if r.bin(base + ContextIndex.cbfOffset + state.lumaBlockContext(gx, gy)) == 1 {
-                                ok = ok && readBlock(&r, levels + CoefficientLayout.luma4x4(b), scan4.baseAddress!, 16, base)
-                                flag = 1
-                            }
-                        } else if coded {
-                            flag = 1
-                        }
-                        state.nonzeroLuma[gy * lumaWidth + gx] = flag
+        let scan4 = Quantization.zigzag4Scan, scan8 = Quantization.zigzag8Scan
+        for q in 0..<4 {
+            let coded = (mb.cbpLuma >> q) & 1 != 0
+            // Only blocks the reconstruction reads are cleared: those of coded quadrants.
+            if coded { (levels + q * 64).update(repeating: 0, count: 64) }
+            for s in 0..<4 {
+                let b = q * 4 + s
+                let (ox, oy) = CoefficientLayout.luma4x4Origin(b)
+                let gx = x * 4 + ox / 4, gy = y * 4 + oy / 4
+                var flag: UInt8 = 0
+                if coded && !mb.transform8x8 {
+                    let base = MacroblockWriter.residualContext(categoryBase)
+                    if r.bin(base + ContextIndex.cbfOffset + state.lumaBlockContext(gx, gy)) == 1 {
+                        ok = ok && readBlock(&r, levels + CoefficientLayout.luma4x4(b), scan4, 16, base)
+                        flag = 1
                     }
-                    if coded && mb.transform8x8 {
-                        ok = ok && readBlock(&r, levels + CoefficientLayout.luma8x8(q), scan8.baseAddress!, 64,
-                                             MacroblockWriter.residualContext(categoryBase + 1))
-                    }
+                } else if coded {
+                    flag = 1
                 }
-                for c in 0..<2 {
-                    let grid = c == 0 ? state.nonzeroChroma.0 : state.nonzeroChroma.1
-                    let coded = (mb.cbpChroma >> c) & 1 != 0
-                    if coded { (levels + CoefficientLayout.chroma(c, 0)).update(repeating: 0, count: 64) }
-                    let base = MacroblockWriter.residualContext(categoryBase + 2)
-                    for k in 0..<4 {
-                        let gx = x * 2 + (k & 1), gy = y * 2 + (k >> 1)
-                        var flag: UInt8 = 0
-                        if coded && r.bin(base + ContextIndex.cbfOffset + state.chromaBlockContext(grid, gx, gy)) == 1 {
-                            ok = ok && readBlock(&r, levels + CoefficientLayout.chroma(c, k), scan4.baseAddress!, 16, base)
-                            flag = 1
-                        }
-                        grid[gy * gridWidth + gx] = flag
-                    }
+                state.nonzeroLuma[gy * lumaWidth + gx] = flag
+            }
+            if coded && mb.transform8x8 {
+                ok = ok && readBlock(&r, levels + CoefficientLayout.luma8x8(q), scan8, 64,
+                                     MacroblockWriter.residualContext(categoryBase + 1))
+            }
+        }
+        for c in 0..<2 {
+            let grid = c == 0 ? state.nonzeroChroma.0 : state.nonzeroChroma.1
+            let coded = (mb.cbpChroma >> c) & 1 != 0
+            if coded { (levels + CoefficientLayout.chroma(c, 0)).update(repeating: 0, count: 64) }
+            let base = MacroblockWriter.residualContext(categoryBase + 2)
+            for k in 0..<4 {
+                let gx = x * 2 + (k & 1), gy = y * 2 + (k >> 1)
+                var flag: UInt8 = 0
+                if coded && r.bin(base + ContextIndex.cbfOffset + state.chromaBlockContext(grid, gx, gy)) == 1 {
+                    ok = ok && readBlock(&r, levels + CoefficientLayout.chroma(c, k), scan4, 16, base)
+                    flag = 1
                 }
+                grid[gy * gridWidth + gx] = flag
             }
         }
         guard ok else { throw .invalidSyntax(element: "coeff_abs_level", macroblock: index, offset: r.decoder.position) }

@@ -200,6 +200,16 @@ enum Quantization {
     /// Zigzag scan orders (scan index -> raster index).
     static let zigzag4: [UInt8] = zigzag(4)
     static let zigzag8: [UInt8] = zigzag(8)
+    /// ``zigzag4`` and ``zigzag8`` in memory that lives as long as the process: the syntax reader's
+    /// loops read them through plain pointers rather than inside the arrays' buffer closures.
+    nonisolated(unsafe) static let zigzag4Scan: UnsafePointer<UInt8> = permanent(zigzag4)
+    nonisolated(unsafe) static let zigzag8Scan: UnsafePointer<UInt8> = permanent(zigzag8)
+
+    private static func permanent(_ values: [UInt8]) -> UnsafePointer<UInt8> {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: values.count)
+        table.initialize(from: values, count: values.count)
+        return UnsafePointer(table)
+    }
 
     private static func zigzag(_ n: Int) -> [UInt8] {
         var order: [UInt8] = []
