@@ -49,6 +49,12 @@ enum MacroblockReader {
         if mb.cbpLuma != 0 { mb.transform8x8 = r.bin(ContextIndex.transform8x8 + state.transformContext(x, y)) == 1 }
         let categoryBase = mb.mode == .interLayer ? 3 : 0
         let lumaWidth = state.mbWide * 4
+        guard mb.cbpLuma != 0 || mb.cbpChroma != 0 else {
+            // No residual (most coded macroblocks of the upper layers): every block's flag is 0.
+            state.clearBlockFlags(x, y)
+            state.record(x, y, mb, hasReference: hasReference)
+            return
+        }
         var ok = true
         let scan4 = Quantization.zigzag4Scan, scan8 = Quantization.zigzag8Scan
         for q in 0..<4 {

@@ -302,6 +302,17 @@ final class FrameSyntaxState {
         for r in 0..<4 { UnsafeMutableRawPointer(nonzeroLuma + (y * 4 + r) * lw + x * 4).storeBytes(of: 0, as: UInt32.self) }
     }
 
+    /// Clears the coded-block flags of every luma and chroma 4x4 block of macroblock (x, y).
+    @inline(__always) func clearBlockFlags(_ x: Int, _ y: Int) {
+        let w = mbWide * 2, lw = mbWide * 4
+        for r in 0..<2 {
+            let u = (y * 2 + r) * w + x * 2
+            UnsafeMutableRawPointer(nonzeroChroma.0 + u).storeBytes(of: 0, as: UInt16.self)
+            UnsafeMutableRawPointer(nonzeroChroma.1 + u).storeBytes(of: 0, as: UInt16.self)
+        }
+        for r in 0..<4 { UnsafeMutableRawPointer(nonzeroLuma + (y * 4 + r) * lw + x * 4).storeBytes(of: 0, as: UInt32.self) }
+    }
+
     /// Records the macroblock-level outcome of (x, y) once it is coded.
     @inline(__always) func record(_ x: Int, _ y: Int, _ mb: MacroblockData, hasReference: Bool) {
         let i = y * mbWide + x
