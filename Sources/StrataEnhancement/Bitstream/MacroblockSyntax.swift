@@ -288,7 +288,7 @@ final class FrameSyntaxState {
         split[i] = 0
         mvdMagnitude[2 * i] = 0
         mvdMagnitude[2 * i + 1] = 0
-        let w = mbWide * 2, lw = mbWide * 4
+        let w = mbWide * 2
         let vector = hasReference ? SIMD4<Int32>(mvx, mvy, mvx, mvy) : SIMD4<Int32>()
         let deblocking: UInt8 = hasReference ? 0 : 255
         for r in 0..<2 {
@@ -296,10 +296,8 @@ final class FrameSyntaxState {
             UnsafeMutableRawPointer(motion8 + 2 * u).storeBytes(of: vector, as: SIMD4<Int32>.self)
             UnsafeMutableRawPointer(cbp8 + u).storeBytes(of: 0, as: UInt16.self)
             UnsafeMutableRawPointer(deblockingClass + u).storeBytes(of: UInt16(deblocking) * 0x101, as: UInt16.self)
-            UnsafeMutableRawPointer(nonzeroChroma.0 + u).storeBytes(of: 0, as: UInt16.self)
-            UnsafeMutableRawPointer(nonzeroChroma.1 + u).storeBytes(of: 0, as: UInt16.self)
         }
-        for r in 0..<4 { UnsafeMutableRawPointer(nonzeroLuma + (y * 4 + r) * lw + x * 4).storeBytes(of: 0, as: UInt32.self) }
+        clearBlockFlags(x, y)
     }
 
     /// Clears the coded-block flags of every luma and chroma 4x4 block of macroblock (x, y).

@@ -82,17 +82,14 @@ public final class EnhancementDecoder {
         let reference = references.reference(forTemporalId: temporalId)
         reference?.prepareAsReference()
         let current = references.freePicture(in: pool)
-        current.lowerHeldBelow = false
         guard lowerInPlace else {
-            current.deferredLower = nil
             upsampler.form(lower, into: current.upsampledLower!)
-            try decodePicture(payload, reference: reference, lowerReference: reference?.upsampledLower, into: current,
-                              interLayer: MacroblockTarget(current.upsampledLower!))
-            finish(current, reference: reference, temporalId: temporalId)
+            try decodeOverUpsampledLower(payload, reference: reference, into: current, temporalId: temporalId)
             return
         }
         // A lower layer of this layer's coded size is the inter-layer prediction as it is: read
         // in place, copied into the picture only if a later picture references it.
+        current.lowerHeldBelow = false
         current.deferredLower = lower
         let outcome: Result<Void, EnhancementError> = lower.luma.withUnsafeBufferPointer { l in
             lower.cb.withUnsafeBufferPointer { cb in
@@ -145,13 +142,9 @@ public final class EnhancementDecoder {
         let reference = references.reference(forTemporalId: temporalId)
         reference?.prepareAsReference()
         let current = references.freePicture(in: pool)
-        current.deferredLower = nil
         guard lowerInPlace else {
-            current.lowerHeldBelow = false
             upsampler.form(lowerPicture, into: current.upsampledLower!)
-            try decodePicture(payload, reference: reference, lowerReference: reference?.upsampledLower, into: current,
-                              interLayer: MacroblockTarget(current.upsampledLower!))
-            finish(current, reference: reference, temporalId: temporalId)
+            try decodeOverUpsampledLower(payload, reference: reference, into: current, temporalId: temporalId)
             return
         }
         // The lower picture of the reference's instant is the lower decoder's reference of this frame
@@ -164,6 +157,7 @@ public final class EnhancementDecoder {
             held.prepareAsReference()
             lowerReference = held
         }
+        current.deferredLower = nil
         current.lowerHeldBelow = true
         try decodePicture(payload, reference: reference, lowerReference: lowerReference, into: current,
                           interLayer: MacroblockTarget(lowerPicture))
@@ -189,6 +183,17 @@ public final class EnhancementDecoder {
                                       : "this segment's earlier frames took the lower layer from its decoder, not as frames")
         }
         segmentLowerSource = source
+    }
+
+    /// Decodes `payload` into `current` over its upsampled lower layer, which the caller has just
+    /// formed (from a frame or from the lower decoder's picture), and records the picture.
+    private func decodeOverUpsampledLower(_ payload: [UInt8], reference: Picture?, into current: Picture,
+                                          temporalId: Int) throws(EnhancementError) {
+        current.deferredLower = nil
+        current.lowerHeldBelow = false
+        try decodePicture(payload, reference: reference, lowerReference: reference?.upsampledLower, into: current,
+                          interLayer: MacroblockTarget(current.upsampledLower!))
+        finish(current, reference: reference, temporalId: temporalId)
     }
 
     /// Parses the header and decodes the macroblocks of `payload` into `current`.
