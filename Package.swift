@@ -32,7 +32,9 @@ let package = Package(
         // OpenH264 base layer, x264 reference encoder, NAL units and Annex B.
         .target(name: "StrataBase", dependencies: ["StrataCore", "COpenH264", "CX264"]),
         // Strata's own enhancement-layer codec.
-        .target(name: "StrataEnhancement", dependencies: ["StrataCore"]),
+        .target(name: "StrataEnhancement", dependencies: ["StrataCore", "CStrataPrefetch"]),
+        // Cache prefetch hints (inline C: Swift has no prefetch of its own).
+        .target(name: "CStrataPrefetch"),
         // ISO BMFF / CMAF fragments, manifest.json, DASH MPD, HLS playlist.
         .target(name: "StrataContainer", dependencies: ["StrataCore"]),
         // The public API other packages link.

@@ -250,8 +250,22 @@ public final class EnhancementDecoder {
         let syntax = self.syntax, levels = self.levels
         // Non-optional, so that no macroblock binds (retains and releases) it again; only read when hasReference.
         let referencePicture = reference ?? current
+        let referenceTarget = MacroblockTarget(referencePicture)
         for mby in 0..<geometry.macroblocksHigh {
             for mbx in 0..<geometry.macroblocksWide {
+                // Every fourth macroblock, the cache lines of the pictures the loop reads and writes are
+                // requested for the four macroblocks that start eight ahead (at the end of a row, in the
+                // next): at 720p the pictures of a layer stack do not fit a core's cache, and the loop had
+                // waited for them. (Four ahead gained 1-2 % less; sixteen no more.)
+                if mbx & 3 == 0 {
+                    let ahead = mbx + 8, wide = geometry.macroblocksWide
+                    let (ax, ay) = ahead < wide ? (ahead, mby) : (min(ahead - wide, wide - 1), mby + 1)
+                    if ay < geometry.macroblocksHigh {
+                        if hasReference { referenceTarget.prefetch(ax, ay) }
+                        interLayerSource.prefetch(ax, ay)
+                        currentTarget.prefetch(ax, ay, forWriting: true)
+                    }
+                }
                 try MacroblockReader.read(&reader, &mb, levels, syntax, mbx, mby, hasReference: hasReference)
                 if reader.decoder.overrun { throw .truncatedPayload(offset: bytes.count) }
                 if mb.cbpLuma == 0 && mb.cbpChroma == 0 && (mb.mode == .skip || mb.mode == .inter || mb.mode == .interLayer) {

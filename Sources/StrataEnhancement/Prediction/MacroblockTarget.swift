@@ -1,3 +1,5 @@
+internal import CStrataPrefetch
+
 /// Where a macroblock's prediction is formed: its 16x16 luma and 8x8 chroma blocks and their row strides,
 /// either a ``MacroblockPrediction``'s buffers or the macroblock's place in a picture.
 struct MacroblockTarget {
@@ -24,6 +26,23 @@ struct MacroblockTarget {
          lumaStride: Int, chromaStride: Int) {
         self.luma = luma; self.cb = cb; self.cr = cr
         self.lumaStride = lumaStride; self.chromaStride = chromaStride
+    }
+
+    /// Asks the processor to bring into cache, for reading or writing soon, the cache line holding the
+    /// first sample of each of the 16 luma and 2 x 8 chroma rows of macroblock (mbx, mby) (64 bytes:
+    /// the luma of up to four macroblocks). A hint only: nothing is read or changed.
+    @inline(__always) func prefetch(_ mbx: Int, _ mby: Int, forWriting: Bool = false) {
+        let m = macroblock(mbx, mby)
+        for r in 0..<16 {
+            if forWriting { strata_prefetch_write(m.luma + r &* lumaStride) } else { strata_prefetch_read(m.luma + r &* lumaStride) }
+        }
+        for r in 0..<8 {
+            if forWriting {
+                strata_prefetch_write(m.cb + r &* chromaStride); strata_prefetch_write(m.cr + r &* chromaStride)
+            } else {
+                strata_prefetch_read(m.cb + r &* chromaStride); strata_prefetch_read(m.cr + r &* chromaStride)
+            }
+        }
     }
 
     @inline(__always) func plane(_ i: Int) -> UnsafeMutablePointer<UInt8> { i == 0 ? luma : (i == 1 ? cb : cr) }
