@@ -249,4 +249,43 @@ import Testing
         #expect(clearedButNonzero == 0, "the bound must never clear a block with a nonzero level")
         #expect(cleared > zeroTotal / 5, "the bound clears a useful share of the empty blocks (\(cleared) of \(zeroTotal))")
     }
+
+    @Test("an 8x8 block the zero bound clears really quantizes to zero, also for single samples and basis-shaped residuals")
+    func zeroBlockBound8x8IsSound() {
+        var random = SplitMix64(seed: 808)
+        var residual = [Int16](repeating: 0, count: 64), coefficients = [Int32](repeating: 0, count: 64)
+        var levels = [Int32](repeating: 0, count: 64), scratch = [Int32](repeating: 0, count: 64)
+        var cleared = 0, clearedButNonzero = 0, zeroTotal = 0
+        for round in 0..<20000 {
+            let qp = Int(random.next() % 52), spread = 1 + Int(random.next() % UInt64(1 + round % 24))
+            if round % 4 == 0 {
+                // The signs of one basis function, scaled: the residuals that load one coefficient most.
+                let k = Int(random.next() % 8), j = Int(random.next() % 8)
+                let rk = Transform.basisRow(k), rj = Transform.basisRow(j)
+                for n in 0..<64 { residual[n] = Int16((rk[n / 8] < 0) == (rj[n % 8] < 0) ? spread : -spread) }
+            } else if round % 4 == 1 {
+                // One sample: the bound is reached where two basis rows both have their largest weight.
+                residual = [Int16](repeating: 0, count: 64)
+                residual[Int(random.next() % 64)] = Int16(Int(random.next() % 401) - 200)
+            } else {
+                for n in 0..<64 { residual[n] = Int16(Int(random.next() % UInt64(2 * spread + 1)) - spread) }
+            }
+            let magnitude = residual.reduce(0) { $0 + Int($1.magnitude) }
+            residual.withUnsafeBufferPointer { r in
+                coefficients.withUnsafeMutableBufferPointer { c in
+                    scratch.withUnsafeMutableBufferPointer { Transform.forward8x8Scalar(r.baseAddress!, 8, c.baseAddress!, $0.baseAddress!) }
+                }
+            }
+            let nonzero = coefficients.withUnsafeBufferPointer { c in
+                levels.withUnsafeMutableBufferPointer { Quantization.quantizeScalar(c.baseAddress!, $0.baseAddress!, 64, qp, MacroblockEncoder.deadZone) }
+            }
+            if nonzero == 0 { zeroTotal += 1 }
+            if Quantization.quantizesToZero8x8(sumOfMagnitudes: magnitude, qp: qp, deadZone: MacroblockEncoder.deadZone) {
+                cleared += 1
+                if nonzero != 0 { clearedButNonzero += 1 }
+            }
+        }
+        #expect(clearedButNonzero == 0, "the bound must never clear a block with a nonzero level")
+        #expect(cleared > zeroTotal / 10, "the bound clears a useful share of the empty blocks (\(cleared) of \(zeroTotal))")
+    }
 }

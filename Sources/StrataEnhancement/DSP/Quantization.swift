@@ -116,6 +116,32 @@ enum Quantization {
         return Int64(sumOfMagnitudes) * zeroBound4[qp % 6] + rounding < Int64(1) << bits
     }
 
+    /// Per `qp % 6`: for each product `r_k * r_j` of the forward 8x8 basis bounds `r` = (8, 12, 8, 12,
+    /// 8, 12, 8, 12) (the largest magnitude in each basis row), the largest multiplier among the
+    /// positions with that product, as (product, multiplier) pairs.
+    static let zeroBound8: [[(product: Int64, multiplier: Int64)]] = (0..<6).map { r in
+        let rows: [Int64] = [8, 12, 8, 12, 8, 12, 8, 12]
+        var largest: [Int64: Int64] = [:]
+        for k in 0..<64 {
+            let product = rows[k / 8] * rows[k % 8]
+            largest[product] = max(largest[product] ?? 0, Int64(quant8[r * 64 + k]))
+        }
+        return largest.sorted { $0.key < $1.key }.map { (product: $0.key, multiplier: $0.value) }
+    }
+
+    /// Whether an 8x8 residual block with this sum of absolute values certainly quantizes to zero with
+    /// the 8x8 transform: each coefficient is `(s + 32) >> 6` with `|s| <= r_k r_j sum |x|`, so its
+    /// magnitude is at most `(r_k r_j sum |x| + 32) >> 6`.
+    @inline(__always)
+    static func quantizesToZero8x8(sumOfMagnitudes: Int, qp: Int, deadZone: Int32) -> Bool {
+        let bits = quantShift + qp / 6
+        let rounding = Int64(deadZone) << (bits - 8), limit = Int64(1) << bits
+        for bound in zeroBound8[qp % 6] where ((bound.product * Int64(sumOfMagnitudes) + 32) >> 6) * bound.multiplier + rounding >= limit {
+            return false
+        }
+        return true
+    }
+
     /// Scalar reference dequantization of `count` (16 or 64) levels.
     static func dequantizeScalar(_ levels: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Int32>, _ count: Int, _ qp: Int) {
         let shift = Int32(qp / 6)

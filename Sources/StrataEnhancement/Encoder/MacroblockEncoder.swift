@@ -293,7 +293,7 @@ final class MacroblockEncoder {
                     let src = srcLuma + qy * ls + qx, pred = p.luma + qy * 16 + qx
                     let zeroDistortion = BlockMetrics.sseSIMD(src, ls, pred, 16, 8, 8)
                     // 4x4 transforms.
-                    let (rate4, any4) = codeQuad4x4(residual: residual + qy * 16 + qx, residualStride: 16, prediction: pred,
+                    let (rate4, any4, magnitude) = codeQuad4x4(residual: residual + qy * 16 + qx, residualStride: 16, prediction: pred,
                                                     levels: levels4 + q * 64, qp: qp, context: base4, scan: scan4.baseAddress!,
                                                     contexts: contexts, lambda: lambda)
                     if let coded4 = codedDistortion(any: any4, rate: rate4, source: src, stride: ls, zeroDistortion: zeroDistortion, lambda: lambda) {
@@ -303,8 +303,13 @@ final class MacroblockEncoder {
                         distortion4 += zeroDistortion
                         (levels4 + q * 64).update(repeating: 0, count: 64)
                     }
-                    // 8x8 transform.
+                    // 8x8 transform, unless the quadrant certainly quantizes to zero with it.
                     let lv8 = levels8 + q * 64
+                    if Quantization.quantizesToZero8x8(sumOfMagnitudes: magnitude, qp: qp, deadZone: MacroblockEncoder.deadZone) {
+                        lv8.update(repeating: 0, count: 64)
+                        distortion8 += zeroDistortion
+                        continue
+                    }
                     Transform.forward8x8SIMD(residual + qy * 16 + qx, 16, coefficients, scratch)
                     let refined = Quantization.quantizeSIMD(coefficients, lv8, 64, qp, MacroblockEncoder.deadZone) > 0
                         ? RateDistortionQuantizer.refine(coefficients, lv8, count: 64, qp: qp, scan: scan8.baseAddress!,
@@ -340,7 +345,7 @@ final class MacroblockEncoder {
                 let res = residual + 256 + c * 64
                 Reconstruction.residualSIMD(src, cs, pred, 16, res, 8, 8, 8)
                 let zeroDistortion = BlockMetrics.sseSIMD(src, cs, pred, 16, 8, 8)
-                let (rate, any) = codeQuad4x4(residual: res, residualStride: 8, prediction: pred,
+                let (rate, any, _) = codeQuad4x4(residual: res, residualStride: 8, prediction: pred,
                                               levels: candidateLevels + CoefficientLayout.chroma(c, 0), qp: cqp, context: baseC,
                                               scan: scan4.baseAddress!, contexts: contexts, lambda: lambda)
                 if let coded = codedDistortion(any: any, rate: rate, source: src, stride: cs, zeroDistortion: zeroDistortion, lambda: lambda) {
@@ -380,11 +385,11 @@ final class MacroblockEncoder {
     /// Codes the four 4x4 blocks of one 8x8 area (a luma quadrant or a chroma component; levels
     /// 16 per block, raster order): transform, quantize, price each block with its coded-block
     /// flag, and reconstruct the area into ``reconstructed`` (8 wide). Returns the rate in 1/256
-    /// bit and whether any block has coefficients.
+    /// bit, whether any block has coefficients and the sum of the area's residual magnitudes.
     private func codeQuad4x4(residual res: UnsafePointer<Int16>, residualStride: Int, prediction pred: UnsafePointer<UInt8>,
                              levels: UnsafeMutablePointer<Int32>, qp: Int, context: Int, scan: UnsafePointer<UInt8>,
-                             contexts: UnsafeMutablePointer<UInt32>, lambda: Double) -> (rate: Int, any: Bool) {
-        var rate = 0, any = false
+                             contexts: UnsafeMutablePointer<UInt32>, lambda: Double) -> (rate: Int, any: Bool, magnitude: Int) {
+        var rate = 0, any = false, total = 0
         for k in 0..<4 {
             let kx = (k & 1) * 4, ky = (k >> 1) * 4
             let lv = levels + k * 16, block = res + ky * residualStride + kx
@@ -394,6 +399,7 @@ final class MacroblockEncoder {
                 let row = block + r * residualStride
                 magnitude += Int(row[0].magnitude) + Int(row[1].magnitude) + Int(row[2].magnitude) + Int(row[3].magnitude)
             }
+            total += magnitude
             // A block that certainly quantizes to zero skips the transform and the quantizer.
             let certainlyZero = Quantization.quantizesToZero4x4(sumOfMagnitudes: magnitude, qp: qp, deadZone: MacroblockEncoder.deadZone)
             if certainlyZero {
@@ -415,7 +421,7 @@ final class MacroblockEncoder {
             rate += estimator.cost
             reconstructor.reconstruct4x4(lv, qp, pred + ky * 16 + kx, 16, reconstructed + ky * 8 + kx, 8)
         }
-        return (rate, any)
+        return (rate, any, total)
     }
 
     /// The distortion of an 8x8 area as reconstructed in ``reconstructed`` when coding its
