@@ -23,4 +23,47 @@ import Testing
             #expect(wrong == 0, "\(width)x\(height), margin \(margin)")
         }
     }
+
+    /// The decoder's pictures have a narrower margin than the encoder's: a block reaching beyond it is
+    /// gathered with clamped coordinates, and must predict exactly what the wide margin gives, for
+    /// vectors as far out as the encoder's search goes, every phase, luma and chroma.
+    @Test func narrowMarginPredictsAsTheWideOne() {
+        var random = SplitMix64(seed: 77)
+        let geometry = LayerGeometry(width: 64, height: 48)
+        let wide = Picture(geometry: geometry, margin: EnhancementCodec.referenceMargin)
+        let narrow = Picture(geometry: geometry, margin: EnhancementCodec.decoderMargin)
+        for i in 0..<3 {
+            let a = wide.plane(i), b = narrow.plane(i)
+            for y in 0..<a.height {
+                for x in 0..<a.width {
+                    let v = UInt8(truncatingIfNeeded: random.next())
+                    a.origin[y * a.stride + x] = v
+                    b.origin[y * b.stride + x] = v
+                }
+            }
+        }
+        wide.extendBorders()
+        narrow.extendBorders()
+        let compensator = MotionCompensator()
+        let expected = MacroblockPrediction(), actual = MacroblockPrediction()
+        var gathered = 0, differing = 0
+        for _ in 0..<400 {
+            let mbx = Int(random.next() % 4), mby = Int(random.next() % 3)
+            let reach = Int32(4 * (EnhancementCodec.referenceMargin - 12))
+            let mvx = Int32(Int(random.next() % UInt64(2 * reach + 1))) - reach
+            let mvy = Int32(Int(random.next() % UInt64(2 * reach + 1))) - reach
+            expected.formMotion(compensator, wide, mbx, mby, mvx, mvy)
+            actual.formMotion(compensator, narrow, mbx, mby, mvx, mvy)
+            let ix = mbx * 16 + Int(mvx >> 2), iy = mby * 16 + Int(mvy >> 2), m = EnhancementCodec.decoderMargin
+            if ix - 2 < -m || iy - 2 < -m || ix + 20 > 64 + m || iy + 19 > 48 + m { gathered += 1 }
+            for i in 0..<3 {
+                let size = i == 0 ? 16 : 8
+                for y in 0..<size {
+                    for x in 0..<size where expected.plane(i)[y * 16 + x] != actual.plane(i)[y * 16 + x] { differing += 1 }
+                }
+            }
+        }
+        #expect(differing == 0)
+        #expect(gathered > 100, "most vectors reach beyond the narrow margin (\(gathered) of 400)")
+    }
 }
