@@ -89,14 +89,16 @@ final class MacroblockEncoder {
         let (px, py) = syntax.predictedMotion(mbx, mby)
         var bestCost = Double.infinity, winner = 2
 
-        func consider(_ mb: MacroblockData, _ index: Int) {
+        /// `skipDistortion`: the skip prediction's SSE when the caller has it already.
+        func consider(_ mb: MacroblockData, _ index: Int, skipDistortion: Int? = nil) {
             var candidate = mb
             let cost: Double
             if mb.mode == .skip {
                 candidateLevels.update(repeating: 0, count: CoefficientLayout.count)
                 var estimator = RateEstimator(states: contexts)
                 MacroblockWriter.write(&estimator, candidate, candidateLevels, syntax, mbx, mby, hasReference: hasReference)
-                cost = Double(distortion(source, predictions[index], mbx, mby)) + lambda * Double(estimator.cost) / 256
+                let sse = skipDistortion ?? distortion(source, predictions[index], mbx, mby)
+                cost = Double(sse) + lambda * Double(estimator.cost) / 256
             } else {
                 cost = codeResidual(&candidate, qp: qp, lambda: lambda, source: source, prediction: predictions[index],
                                     syntax: syntax, contexts: contexts, mbx: mbx, mby: mby, hasReference: hasReference)
@@ -118,18 +120,22 @@ final class MacroblockEncoder {
             predictions[0].formMotion(compensator, reference, mbx, mby, sx, sy)
             var skip = MacroblockData()
             skip.mvx = sx; skip.mvy = sy
-            consider(skip, 0)
-            if Double(distortion(source, predictions[0], mbx, mby)) < lambda * MacroblockEncoder.earlySkipBits {
+            let skipDistortion = distortion(source, predictions[0], mbx, mby)
+            consider(skip, 0, skipDistortion: skipDistortion)
+            if Double(skipDistortion) < lambda * MacroblockEncoder.earlySkipBits {
                 return winner
             }
             // Early skip, second test: every 4x4 block of the skip's residual quantizes to zero, and the
             // skip predicts at least as well as the lower layer (by SATD), so neither a residual nor
             // another vector of the same area is likely to pay (a looser test, without the lower layer's
             // check, cost 0.9 % of the rate on a clip where inter-layer prediction often wins).
+            // (The inter-layer SATD is kept for the choice below.)
+            var interLayerSATD: Int?
             if residualQuantizesToZero(source, predictions[0], mbx, mby, qp: qp) {
                 let ls = source.luma.stride
-                if BlockMetrics.satdSIMD(src, ls, predictions[0].luma, 16, 16, 16)
-                    <= BlockMetrics.satdSIMD(src, ls, predictions[2].luma, 16, 16, 16) {
+                let satd = BlockMetrics.satdSIMD(src, ls, predictions[2].luma, 16, 16, 16)
+                interLayerSATD = satd
+                if BlockMetrics.satdSIMD(src, ls, predictions[0].luma, 16, 16, 16) <= satd {
                     return winner
                 }
             }
@@ -161,7 +167,7 @@ final class MacroblockEncoder {
             let ls = source.luma.stride
             let vectorCost = Int(lambda.squareRoot() * Double(MotionSearch.vectorBits(mvx, mvy, px, py)))
             let satdInter = BlockMetrics.satdSIMD(src, ls, predictions[1].luma, 16, 16, 16) + vectorCost
-            let satdInterLayer = BlockMetrics.satdSIMD(src, ls, predictions[2].luma, 16, 16, 16)
+            let satdInterLayer = interLayerSATD ?? BlockMetrics.satdSIMD(src, ls, predictions[2].luma, 16, 16, 16)
             let satdBi = BlockMetrics.satdSIMD(src, ls, predictions[3].luma, 16, 16, 16) + vectorCost
             let satdDifferential = BlockMetrics.satdSIMD(src, ls, predictions[4].luma, 16, 16, 16) + vectorCost
             // Split inter: each quadrant searched around the macroblock's vector, predicted in order;
