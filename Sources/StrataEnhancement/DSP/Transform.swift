@@ -122,33 +122,73 @@ enum Transform {
         v = (f0 &+ f7, f2 &+ f5, f4 &+ f3, f6 &+ f1, f6 &- f1, f4 &- f3, f2 &- f5, f0 &- f7)
     }
 
-    /// SIMD twin of ``inverse8x8Scalar(_:_:_:_:)``: the butterfly runs on eight SIMD8 vectors,
-    /// with a transpose through `scratch` between the passes.
+    /// Eight vectors of eight 32-bit lanes, an 8x8 block.
+    typealias Block32 = (SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>)
+    /// Eight vectors of eight 16-bit lanes, an 8x8 block.
+    typealias Block16 = (SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>)
+
+    /// The 4x4 transpose of rows `a`...`d`, by 32-bit and 64-bit interleaves.
+    @inline(__always) static func transpose4(_ a: SIMD4<Int32>, _ b: SIMD4<Int32>, _ c: SIMD4<Int32>, _ d: SIMD4<Int32>)
+        -> (SIMD4<Int32>, SIMD4<Int32>, SIMD4<Int32>, SIMD4<Int32>) {
+        let ab0 = SIMD4(a[0], b[0], a[1], b[1]), ab1 = SIMD4(a[2], b[2], a[3], b[3])
+        let cd0 = SIMD4(c[0], d[0], c[1], d[1]), cd1 = SIMD4(c[2], d[2], c[3], d[3])
+        return (SIMD4(ab0[0], ab0[1], cd0[0], cd0[1]), SIMD4(ab0[2], ab0[3], cd0[2], cd0[3]),
+                SIMD4(ab1[0], ab1[1], cd1[0], cd1[1]), SIMD4(ab1[2], ab1[3], cd1[2], cd1[3]))
+    }
+
+    /// The transpose of an 8x8 block of 32-bit lanes (row vectors become column vectors), as four 4x4 transposes.
+    @inline(__always) static func transpose(_ r: Block32) -> Block32 {
+        let (a0, a1, a2, a3) = transpose4(r.0.lowHalf, r.1.lowHalf, r.2.lowHalf, r.3.lowHalf)
+        let (b0, b1, b2, b3) = transpose4(r.4.lowHalf, r.5.lowHalf, r.6.lowHalf, r.7.lowHalf)
+        let (c0, c1, c2, c3) = transpose4(r.0.highHalf, r.1.highHalf, r.2.highHalf, r.3.highHalf)
+        let (d0, d1, d2, d3) = transpose4(r.4.highHalf, r.5.highHalf, r.6.highHalf, r.7.highHalf)
+        return (SIMD8(lowHalf: a0, highHalf: b0), SIMD8(lowHalf: a1, highHalf: b1), SIMD8(lowHalf: a2, highHalf: b2),
+                SIMD8(lowHalf: a3, highHalf: b3), SIMD8(lowHalf: c0, highHalf: d0), SIMD8(lowHalf: c1, highHalf: d1),
+                SIMD8(lowHalf: c2, highHalf: d2), SIMD8(lowHalf: c3, highHalf: d3))
+    }
+
+    /// The transpose of an 8x8 block of 16-bit lanes, by 16-, 32- and 64-bit interleaves.
+    @inline(__always) static func transpose(_ r: Block16) -> Block16 {
+        @inline(__always) func u16(_ v: SIMD8<Int16>) -> SIMD8<UInt16> { unsafeBitCast(v, to: SIMD8<UInt16>.self) }
+        @inline(__always) func u32(_ v: SIMD8<UInt16>) -> SIMD4<UInt32> { unsafeBitCast(v, to: SIMD4<UInt32>.self) }
+        @inline(__always) func low64(_ a: SIMD4<UInt32>, _ b: SIMD4<UInt32>) -> SIMD8<Int16> {
+            unsafeBitCast(SIMD4(a[0], a[1], b[0], b[1]), to: SIMD8<Int16>.self)
+        }
+        @inline(__always) func high64(_ a: SIMD4<UInt32>, _ b: SIMD4<UInt32>) -> SIMD8<Int16> {
+            unsafeBitCast(SIMD4(a[2], a[3], b[2], b[3]), to: SIMD8<Int16>.self)
+        }
+        // Pairs of rows, columns 0-3 and 4-7.
+        let a0 = u32(Interleave.low(u16(r.0), u16(r.1))), a1 = u32(Interleave.high(u16(r.0), u16(r.1)))
+        let a2 = u32(Interleave.low(u16(r.2), u16(r.3))), a3 = u32(Interleave.high(u16(r.2), u16(r.3)))
+        let a4 = u32(Interleave.low(u16(r.4), u16(r.5))), a5 = u32(Interleave.high(u16(r.4), u16(r.5)))
+        let a6 = u32(Interleave.low(u16(r.6), u16(r.7))), a7 = u32(Interleave.high(u16(r.6), u16(r.7)))
+        // Rows 0-3 and 4-7 of two columns each.
+        let b0 = Interleave.low(a0, a2), b1 = Interleave.high(a0, a2), b2 = Interleave.low(a1, a3), b3 = Interleave.high(a1, a3)
+        let b4 = Interleave.low(a4, a6), b5 = Interleave.high(a4, a6), b6 = Interleave.low(a5, a7), b7 = Interleave.high(a5, a7)
+        return (low64(b0, b4), high64(b0, b4), low64(b1, b5), high64(b1, b5), low64(b2, b6), high64(b2, b6),
+                low64(b3, b7), high64(b3, b7))
+    }
+
+    /// SIMD twin of ``inverse8x8Scalar(_:_:_:_:)``: the butterfly runs on eight SIMD8 vectors, the
+    /// block transposed in registers before the horizontal pass and back before the vertical one.
+    /// (`scratch` is not used; the signature is the scalar reference's.)
     static func inverse8x8SIMD(_ c: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Int16>, _ outStride: Int,
                                _ scratch: UnsafeMutablePointer<Int32>) {
-        // Transpose on load so vector k holds column k of every row (horizontal pass first).
-        for i in 0..<8 { for j in 0..<8 { scratch[j * 8 + i] = c[i * 8 + j] } }
-        let s = UnsafeMutableRawPointer(scratch)
-        @inline(__always) func load(_ k: Int) -> SIMD8<Int32> { s.loadUnaligned(fromByteOffset: k * 32, as: SIMD8<Int32>.self) }
-        var v = (load(0), load(1), load(2), load(3), load(4), load(5), load(6), load(7))
+        let p = UnsafeRawPointer(c)
+        @inline(__always) func load(_ i: Int) -> SIMD8<Int32> { p.loadUnaligned(fromByteOffset: i &* 32, as: SIMD8<Int32>.self) }
+        // Column k of every row in vector k: the horizontal pass.
+        var v = transpose((load(0), load(1), load(2), load(3), load(4), load(5), load(6), load(7)))
         inverse8Vectors(&v)
-        // v.k[i] = row i, column k; transpose back so vectors are rows for the vertical pass.
-        withUnsafeBytes(of: v) { raw in
-            let m = raw.baseAddress!.assumingMemoryBound(to: Int32.self)
-            for k in 0..<8 { for i in 0..<8 { scratch[i * 8 + k] = m[k * 8 + i] } }
-        }
-        var w = (load(0), load(1), load(2), load(3), load(4), load(5), load(6), load(7))
+        // Back to rows for the vertical pass.
+        var w = transpose(v)
         inverse8Vectors(&w)
         let rounding = SIMD8<Int32>(repeating: 32)
         let o = UnsafeMutableRawPointer(out)
-        o.storeBytes(of: SIMD8<Int16>(lanes: (w.0 &+ rounding) &>> 6), toByteOffset: 0, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(lanes: (w.1 &+ rounding) &>> 6), toByteOffset: 2 * outStride, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(lanes: (w.2 &+ rounding) &>> 6), toByteOffset: 4 * outStride, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(lanes: (w.3 &+ rounding) &>> 6), toByteOffset: 6 * outStride, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(lanes: (w.4 &+ rounding) &>> 6), toByteOffset: 8 * outStride, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(lanes: (w.5 &+ rounding) &>> 6), toByteOffset: 10 * outStride, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(lanes: (w.6 &+ rounding) &>> 6), toByteOffset: 12 * outStride, as: SIMD8<Int16>.self)
-        o.storeBytes(of: SIMD8<Int16>(lanes: (w.7 &+ rounding) &>> 6), toByteOffset: 14 * outStride, as: SIMD8<Int16>.self)
+        @inline(__always) func store(_ row: SIMD8<Int32>, _ i: Int) {
+            o.storeBytes(of: SIMD8<Int16>(lanes: (row &+ rounding) &>> 6), toByteOffset: 2 &* i &* outStride, as: SIMD8<Int16>.self)
+        }
+        store(w.0, 0); store(w.1, 1); store(w.2, 2); store(w.3, 3)
+        store(w.4, 4); store(w.5, 5); store(w.6, 6); store(w.7, 7)
     }
 
     /// Rows of the 8x8 basis scaled by 8 (the inverse transform of a unit coefficient times 8).
@@ -199,34 +239,64 @@ enum Transform {
         }
     }
 
-    /// SIMD twin of ``forward8x8Scalar(_:_:_:_:)``: the first pass multiplies rows by the basis
-    /// transposed (column vectors), the second combines whole rows.
+    /// One-dimensional forward 8x8 projection on ``basis8`` of vectors `x.0`...`x.7` (lane-wise), as a
+    /// butterfly: the even basis rows act on `x_n + x_(7-n)`, the odd rows on `x_n - x_(7-n)`, and the
+    /// products by 12, 10, 6, 4 and 3 are shifts and adds. Exact: the same integers as the matrix product.
+    /// In 16-bit lanes for the first pass (``forward8Vectors(_:)-(Block32)`` is the same in 32-bit
+    /// lanes: the generic form of the two was compiled lane by lane).
+    @inline(__always) static func forward8Vectors(_ x: Block16) -> Block16 {
+        typealias V = SIMD8<Int16>
+        let s0 = x.0 &+ x.7, s1 = x.1 &+ x.6, s2 = x.2 &+ x.5, s3 = x.3 &+ x.4
+        let d0 = x.0 &- x.7, d1 = x.1 &- x.6, d2 = x.2 &- x.5, d3 = x.3 &- x.4
+        let e0 = s0 &+ s3, e1 = s1 &+ s2, e2 = s0 &- s3, e3 = s1 &- s2
+        let one = V(repeating: 1), two = V(repeating: 2), three = V(repeating: 3)
+        @inline(__always) func times3(_ v: V) -> V { (v &<< one) &+ v }
+        @inline(__always) func times6(_ v: V) -> V { (v &<< two) &+ (v &<< one) }
+        @inline(__always) func times10(_ v: V) -> V { (v &<< three) &+ (v &<< one) }
+        @inline(__always) func times12(_ v: V) -> V { (v &<< three) &+ (v &<< two) }
+        return ((e0 &+ e1) &<< three, times12(d0) &+ times10(d1) &+ times6(d2) &+ times3(d3),
+                (e2 &<< three) &+ (e3 &<< two), times10(d0) &- times3(d1) &- times12(d2) &- times6(d3),
+                (e0 &- e1) &<< three, times6(d0) &- times12(d1) &+ times3(d2) &+ times10(d3),
+                (e2 &<< two) &- (e3 &<< three), times3(d0) &- times6(d1) &+ times10(d2) &- times12(d3))
+    }
+
+    /// ``forward8Vectors(_:)-(Block16)`` in 32-bit lanes, for the second pass.
+    @inline(__always) static func forward8Vectors(_ x: Block32) -> Block32 {
+        typealias V = SIMD8<Int32>
+        let s0 = x.0 &+ x.7, s1 = x.1 &+ x.6, s2 = x.2 &+ x.5, s3 = x.3 &+ x.4
+        let d0 = x.0 &- x.7, d1 = x.1 &- x.6, d2 = x.2 &- x.5, d3 = x.3 &- x.4
+        let e0 = s0 &+ s3, e1 = s1 &+ s2, e2 = s0 &- s3, e3 = s1 &- s2
+        let one = V(repeating: 1), two = V(repeating: 2), three = V(repeating: 3)
+        @inline(__always) func times3(_ v: V) -> V { (v &<< one) &+ v }
+        @inline(__always) func times6(_ v: V) -> V { (v &<< two) &+ (v &<< one) }
+        @inline(__always) func times10(_ v: V) -> V { (v &<< three) &+ (v &<< one) }
+        @inline(__always) func times12(_ v: V) -> V { (v &<< three) &+ (v &<< two) }
+        return ((e0 &+ e1) &<< three, times12(d0) &+ times10(d1) &+ times6(d2) &+ times3(d3),
+                (e2 &<< three) &+ (e3 &<< two), times10(d0) &- times3(d1) &- times12(d2) &- times6(d3),
+                (e0 &- e1) &<< three, times6(d0) &- times12(d1) &+ times3(d2) &+ times10(d3),
+                (e2 &<< two) &- (e3 &<< three), times3(d0) &- times6(d1) &+ times10(d2) &- times12(d3))
+    }
+
+    /// SIMD twin of ``forward8x8Scalar(_:_:_:_:)`` for residuals of 8-bit samples (|x| <= 255): the
+    /// block is transposed in 16-bit lanes, projected horizontally in 16-bit lanes (sums up to
+    /// 31 * 510 fit), transposed back, widened and projected vertically in 32-bit lanes. The
+    /// projection is exact integer arithmetic, so the order of the passes does not change the result.
+    /// (`scratch` is not used; the signature is the scalar reference's.)
     static func forward8x8SIMD(_ x: UnsafePointer<Int16>, _ inStride: Int, _ c: UnsafeMutablePointer<Int32>,
                                _ scratch: UnsafeMutablePointer<Int32>) {
-        // Column n of the basis: lane k = basis8[k][n].
-        let b0 = basisRow(0), b1 = basisRow(1), b2 = basisRow(2), b3 = basisRow(3)
-        let b4 = basisRow(4), b5 = basisRow(5), b6 = basisRow(6), b7 = basisRow(7)
-        @inline(__always) func column(_ n: Int) -> SIMD8<Int32> { SIMD8(b0[n], b1[n], b2[n], b3[n], b4[n], b5[n], b6[n], b7[n]) }
-        let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)
-        let c4 = column(4), c5 = column(5), c6 = column(6), c7 = column(7)
-        let s = UnsafeMutableRawPointer(scratch)
-        for i in 0..<8 {
-            let r = SIMD8<Int32>(lanes: UnsafeRawPointer(x + i * inStride).loadUnaligned(as: SIMD8<Int16>.self))
-            var t = c0 &* r[0]
-            t &+= c1 &* r[1]; t &+= c2 &* r[2]; t &+= c3 &* r[3]
-            t &+= c4 &* r[4]; t &+= c5 &* r[5]; t &+= c6 &* r[6]; t &+= c7 &* r[7]
-            s.storeBytes(of: t, toByteOffset: i * 32, as: SIMD8<Int32>.self)
-        }
-        @inline(__always) func row(_ n: Int) -> SIMD8<Int32> { s.loadUnaligned(fromByteOffset: n * 32, as: SIMD8<Int32>.self) }
-        let t0 = row(0), t1 = row(1), t2 = row(2), t3 = row(3), t4 = row(4), t5 = row(5), t6 = row(6), t7 = row(7)
+        let p = UnsafeRawPointer(x)
+        @inline(__always) func load(_ i: Int) -> SIMD8<Int16> { p.loadUnaligned(fromByteOffset: 2 &* i &* inStride, as: SIMD8<Int16>.self) }
+        // Columns as vectors (lane = row): the horizontal projection, then rows again.
+        let rows = transpose(forward8Vectors(transpose((load(0), load(1), load(2), load(3), load(4), load(5), load(6), load(7)))))
+        @inline(__always) func wide(_ v: SIMD8<Int16>) -> SIMD8<Int32> { SIMD8<Int32>(lanes: v) }
+        let v = forward8Vectors((wide(rows.0), wide(rows.1), wide(rows.2), wide(rows.3), wide(rows.4), wide(rows.5),
+                                 wide(rows.6), wide(rows.7)))
         let rounding = SIMD8<Int32>(repeating: 32)
         let out = UnsafeMutableRawPointer(c)
-        for k in 0..<8 {
-            let b = basisRow(k)
-            var v = t0 &* b[0]
-            v &+= t1 &* b[1]; v &+= t2 &* b[2]; v &+= t3 &* b[3]
-            v &+= t4 &* b[4]; v &+= t5 &* b[5]; v &+= t6 &* b[6]; v &+= t7 &* b[7]
-            out.storeBytes(of: (v &+ rounding) &>> 6, toByteOffset: k * 32, as: SIMD8<Int32>.self)
+        @inline(__always) func store(_ row: SIMD8<Int32>, _ k: Int) {
+            out.storeBytes(of: (row &+ rounding) &>> 6, toByteOffset: k &* 32, as: SIMD8<Int32>.self)
         }
+        store(v.0, 0); store(v.1, 1); store(v.2, 2); store(v.3, 3)
+        store(v.4, 4); store(v.5, 5); store(v.6, 6); store(v.7, 7)
     }
 }
