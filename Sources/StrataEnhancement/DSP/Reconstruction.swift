@@ -36,8 +36,8 @@ enum Reconstruction {
         for _ in 0..<height {
             var x = 0
             while x < width {
-                let d = SIMD8<Int16>(truncatingIfNeeded: s.loadUnaligned(fromByteOffset: x, as: SIMD8<UInt8>.self))
-                    &- SIMD8<Int16>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: x, as: SIMD8<UInt8>.self))
+                let d = SIMD8<Int16>(lanes: s.loadUnaligned(fromByteOffset: x, as: SIMD8<UInt8>.self))
+                    &- SIMD8<Int16>(lanes: p.loadUnaligned(fromByteOffset: x, as: SIMD8<UInt8>.self))
                 o.storeBytes(of: d, toByteOffset: x &* 2, as: SIMD8<Int16>.self)
                 x &+= 8
             }
