@@ -124,8 +124,6 @@ enum Transform {
 
     /// Eight vectors of eight 32-bit lanes, an 8x8 block.
     typealias Block32 = (SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>)
-    /// Eight vectors of eight 16-bit lanes, an 8x8 block.
-    typealias Block16 = (SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>)
 
     /// The 4x4 transpose of rows `a`...`d`, by 32-bit and 64-bit interleaves.
     @inline(__always) static func transpose4(_ a: SIMD4<Int32>, _ b: SIMD4<Int32>, _ c: SIMD4<Int32>, _ d: SIMD4<Int32>)
@@ -145,28 +143,6 @@ enum Transform {
         return (SIMD8(lowHalf: a0, highHalf: b0), SIMD8(lowHalf: a1, highHalf: b1), SIMD8(lowHalf: a2, highHalf: b2),
                 SIMD8(lowHalf: a3, highHalf: b3), SIMD8(lowHalf: c0, highHalf: d0), SIMD8(lowHalf: c1, highHalf: d1),
                 SIMD8(lowHalf: c2, highHalf: d2), SIMD8(lowHalf: c3, highHalf: d3))
-    }
-
-    /// The transpose of an 8x8 block of 16-bit lanes, by 16-, 32- and 64-bit interleaves.
-    @inline(__always) static func transpose(_ r: Block16) -> Block16 {
-        @inline(__always) func u16(_ v: SIMD8<Int16>) -> SIMD8<UInt16> { unsafeBitCast(v, to: SIMD8<UInt16>.self) }
-        @inline(__always) func u32(_ v: SIMD8<UInt16>) -> SIMD4<UInt32> { unsafeBitCast(v, to: SIMD4<UInt32>.self) }
-        @inline(__always) func low64(_ a: SIMD4<UInt32>, _ b: SIMD4<UInt32>) -> SIMD8<Int16> {
-            unsafeBitCast(SIMD4(a[0], a[1], b[0], b[1]), to: SIMD8<Int16>.self)
-        }
-        @inline(__always) func high64(_ a: SIMD4<UInt32>, _ b: SIMD4<UInt32>) -> SIMD8<Int16> {
-            unsafeBitCast(SIMD4(a[2], a[3], b[2], b[3]), to: SIMD8<Int16>.self)
-        }
-        // Pairs of rows, columns 0-3 and 4-7.
-        let a0 = u32(Interleave.low(u16(r.0), u16(r.1))), a1 = u32(Interleave.high(u16(r.0), u16(r.1)))
-        let a2 = u32(Interleave.low(u16(r.2), u16(r.3))), a3 = u32(Interleave.high(u16(r.2), u16(r.3)))
-        let a4 = u32(Interleave.low(u16(r.4), u16(r.5))), a5 = u32(Interleave.high(u16(r.4), u16(r.5)))
-        let a6 = u32(Interleave.low(u16(r.6), u16(r.7))), a7 = u32(Interleave.high(u16(r.6), u16(r.7)))
-        // Rows 0-3 and 4-7 of two columns each.
-        let b0 = Interleave.low(a0, a2), b1 = Interleave.high(a0, a2), b2 = Interleave.low(a1, a3), b3 = Interleave.high(a1, a3)
-        let b4 = Interleave.low(a4, a6), b5 = Interleave.high(a4, a6), b6 = Interleave.low(a5, a7), b7 = Interleave.high(a5, a7)
-        return (low64(b0, b4), high64(b0, b4), low64(b1, b5), high64(b1, b5), low64(b2, b6), high64(b2, b6),
-                low64(b3, b7), high64(b3, b7))
     }
 
     /// SIMD twin of ``inverse8x8Scalar(_:_:_:_:)``: the butterfly runs on eight SIMD8 vectors, the
@@ -241,26 +217,8 @@ enum Transform {
 
     /// One-dimensional forward 8x8 projection on ``basis8`` of vectors `x.0`...`x.7` (lane-wise), as a
     /// butterfly: the even basis rows act on `x_n + x_(7-n)`, the odd rows on `x_n - x_(7-n)`, and the
-    /// products by 12, 10, 6, 4 and 3 are shifts and adds. Exact: the same integers as the matrix product.
-    /// In 16-bit lanes for the first pass (``forward8Vectors(_:)-(Block32)`` is the same in 32-bit
-    /// lanes: the generic form of the two was compiled lane by lane).
-    @inline(__always) static func forward8Vectors(_ x: Block16) -> Block16 {
-        typealias V = SIMD8<Int16>
-        let s0 = x.0 &+ x.7, s1 = x.1 &+ x.6, s2 = x.2 &+ x.5, s3 = x.3 &+ x.4
-        let d0 = x.0 &- x.7, d1 = x.1 &- x.6, d2 = x.2 &- x.5, d3 = x.3 &- x.4
-        let e0 = s0 &+ s3, e1 = s1 &+ s2, e2 = s0 &- s3, e3 = s1 &- s2
-        let one = V(repeating: 1), two = V(repeating: 2), three = V(repeating: 3)
-        @inline(__always) func times3(_ v: V) -> V { (v &<< one) &+ v }
-        @inline(__always) func times6(_ v: V) -> V { (v &<< two) &+ (v &<< one) }
-        @inline(__always) func times10(_ v: V) -> V { (v &<< three) &+ (v &<< one) }
-        @inline(__always) func times12(_ v: V) -> V { (v &<< three) &+ (v &<< two) }
-        return ((e0 &+ e1) &<< three, times12(d0) &+ times10(d1) &+ times6(d2) &+ times3(d3),
-                (e2 &<< three) &+ (e3 &<< two), times10(d0) &- times3(d1) &- times12(d2) &- times6(d3),
-                (e0 &- e1) &<< three, times6(d0) &- times12(d1) &+ times3(d2) &+ times10(d3),
-                (e2 &<< two) &- (e3 &<< three), times3(d0) &- times6(d1) &+ times10(d2) &- times12(d3))
-    }
-
-    /// ``forward8Vectors(_:)-(Block16)`` in 32-bit lanes, for the second pass.
+    /// products by 12, 10, 6, 4 and 3 are shifts and adds (SSE2 has no 32-bit multiply). Exact: the
+    /// same integers as the matrix product.
     @inline(__always) static func forward8Vectors(_ x: Block32) -> Block32 {
         typealias V = SIMD8<Int32>
         let s0 = x.0 &+ x.7, s1 = x.1 &+ x.6, s2 = x.2 &+ x.5, s3 = x.3 &+ x.4
@@ -277,20 +235,18 @@ enum Transform {
                 (e2 &<< two) &- (e3 &<< three), times3(d0) &- times6(d1) &+ times10(d2) &- times12(d3))
     }
 
-    /// SIMD twin of ``forward8x8Scalar(_:_:_:_:)`` for residuals of 8-bit samples (|x| <= 255): the
-    /// block is transposed in 16-bit lanes, projected horizontally in 16-bit lanes (sums up to
-    /// 31 * 510 fit), transposed back, widened and projected vertically in 32-bit lanes. The
-    /// projection is exact integer arithmetic, so the order of the passes does not change the result.
-    /// (`scratch` is not used; the signature is the scalar reference's.)
+    /// SIMD twin of ``forward8x8Scalar(_:_:_:_:)``: the rows, widened to 32-bit lanes, are transposed
+    /// in registers and projected horizontally (``forward8Vectors(_:)``), then transposed back and
+    /// projected vertically. (`scratch` is not used; the signature is the scalar reference's.)
     static func forward8x8SIMD(_ x: UnsafePointer<Int16>, _ inStride: Int, _ c: UnsafeMutablePointer<Int32>,
                                _ scratch: UnsafeMutablePointer<Int32>) {
         let p = UnsafeRawPointer(x)
-        @inline(__always) func load(_ i: Int) -> SIMD8<Int16> { p.loadUnaligned(fromByteOffset: 2 &* i &* inStride, as: SIMD8<Int16>.self) }
-        // Columns as vectors (lane = row): the horizontal projection, then rows again.
-        let rows = transpose(forward8Vectors(transpose((load(0), load(1), load(2), load(3), load(4), load(5), load(6), load(7)))))
-        @inline(__always) func wide(_ v: SIMD8<Int16>) -> SIMD8<Int32> { SIMD8<Int32>(lanes: v) }
-        let v = forward8Vectors((wide(rows.0), wide(rows.1), wide(rows.2), wide(rows.3), wide(rows.4), wide(rows.5),
-                                 wide(rows.6), wide(rows.7)))
+        @inline(__always) func load(_ i: Int) -> SIMD8<Int32> {
+            SIMD8<Int32>(lanes: p.loadUnaligned(fromByteOffset: 2 &* i &* inStride, as: SIMD8<Int16>.self))
+        }
+        // Columns as vectors (lane = row) for the horizontal pass, then rows again for the vertical one.
+        let v = forward8Vectors(transpose(forward8Vectors(transpose((load(0), load(1), load(2), load(3), load(4), load(5),
+                                                                       load(6), load(7))))))
         let rounding = SIMD8<Int32>(repeating: 32)
         let out = UnsafeMutableRawPointer(c)
         @inline(__always) func store(_ row: SIMD8<Int32>, _ k: Int) {
