@@ -226,65 +226,73 @@ import Testing
         }
     }
 
-    @Test("a 4x4 block the zero bound clears really quantizes to zero, and the bound clears small blocks")
-    func zeroBlockBoundIsSound() {
-        var random = SplitMix64(seed: 404)
-        var residual = [Int16](repeating: 0, count: 16), coefficients = [Int32](repeating: 0, count: 16)
-        var levels = [Int32](repeating: 0, count: 16)
+    /// Runs a zero bound over `rounds` residual blocks of `size` x `size` (QP and spread drawn per
+    /// round, spread up to `spreads`, samples from `fill`), transforming and quantizing each with the
+    /// scalar references. Counts the blocks the bound clears, those among them with a nonzero level,
+    /// and the blocks that quantize to zero.
+    private func zeroBoundTally(size: Int, seed: UInt64, spreads: Int, bound: (Int, Int) -> Bool,
+                                fill: (inout [Int16], Int, Int, inout SplitMix64) -> Void) -> (cleared: Int, clearedButNonzero: Int, zeroTotal: Int) {
+        let count = size * size
+        var random = SplitMix64(seed: seed)
+        var residual = [Int16](repeating: 0, count: count), coefficients = [Int32](repeating: 0, count: count)
+        var levels = [Int32](repeating: 0, count: count), scratch = [Int32](repeating: 0, count: 64)
         var cleared = 0, clearedButNonzero = 0, zeroTotal = 0
         for round in 0..<20000 {
-            let qp = Int(random.next() % 52), spread = 1 + Int(random.next() % UInt64(1 + round % 40))
-            for k in 0..<16 { residual[k] = Int16(Int(random.next() % UInt64(2 * spread + 1)) - spread) }
+            let qp = Int(random.next() % 52), spread = 1 + Int(random.next() % UInt64(1 + round % spreads))
+            fill(&residual, round, spread, &random)
             let magnitude = residual.reduce(0) { $0 + Int($1.magnitude) }
-            residual.withUnsafeBufferPointer { r in coefficients.withUnsafeMutableBufferPointer { Transform.forward4x4(r.baseAddress!, 4, $0.baseAddress!) } }
+            residual.withUnsafeBufferPointer { r in
+                coefficients.withUnsafeMutableBufferPointer { c in
+                    scratch.withUnsafeMutableBufferPointer {
+                        if size == 4 { Transform.forward4x4(r.baseAddress!, 4, c.baseAddress!) } else {
+                            Transform.forward8x8Scalar(r.baseAddress!, 8, c.baseAddress!, $0.baseAddress!)
+                        }
+                    }
+                }
+            }
             let nonzero = coefficients.withUnsafeBufferPointer { c in
-                levels.withUnsafeMutableBufferPointer { Quantization.quantizeScalar(c.baseAddress!, $0.baseAddress!, 16, qp, MacroblockEncoder.deadZone) }
+                levels.withUnsafeMutableBufferPointer { Quantization.quantizeScalar(c.baseAddress!, $0.baseAddress!, count, qp, MacroblockEncoder.deadZone) }
             }
             if nonzero == 0 { zeroTotal += 1 }
-            if Quantization.quantizesToZero4x4(sumOfMagnitudes: magnitude, qp: qp, deadZone: MacroblockEncoder.deadZone) {
+            if bound(magnitude, qp) {
                 cleared += 1
                 if nonzero != 0 { clearedButNonzero += 1 }
             }
         }
+        return (cleared, clearedButNonzero, zeroTotal)
+    }
+
+    @Test("a 4x4 block the zero bound clears really quantizes to zero, and the bound clears small blocks")
+    func zeroBlockBoundIsSound() {
+        let (cleared, clearedButNonzero, zeroTotal) = zeroBoundTally(
+            size: 4, seed: 404, spreads: 40,
+            bound: { Quantization.quantizesToZero4x4(sumOfMagnitudes: $0, qp: $1, deadZone: MacroblockEncoder.deadZone) },
+            fill: { residual, _, spread, random in
+                for k in 0..<16 { residual[k] = Int16(Int(random.next() % UInt64(2 * spread + 1)) - spread) }
+            })
         #expect(clearedButNonzero == 0, "the bound must never clear a block with a nonzero level")
         #expect(cleared > zeroTotal / 5, "the bound clears a useful share of the empty blocks (\(cleared) of \(zeroTotal))")
     }
 
     @Test("an 8x8 block the zero bound clears really quantizes to zero, also for single samples and basis-shaped residuals")
     func zeroBlockBound8x8IsSound() {
-        var random = SplitMix64(seed: 808)
-        var residual = [Int16](repeating: 0, count: 64), coefficients = [Int32](repeating: 0, count: 64)
-        var levels = [Int32](repeating: 0, count: 64), scratch = [Int32](repeating: 0, count: 64)
-        var cleared = 0, clearedButNonzero = 0, zeroTotal = 0
-        for round in 0..<20000 {
-            let qp = Int(random.next() % 52), spread = 1 + Int(random.next() % UInt64(1 + round % 24))
-            if round % 4 == 0 {
-                // The signs of one basis function, scaled: the residuals that load one coefficient most.
-                let k = Int(random.next() % 8), j = Int(random.next() % 8)
-                let rk = Transform.basisRow(k), rj = Transform.basisRow(j)
-                for n in 0..<64 { residual[n] = Int16((rk[n / 8] < 0) == (rj[n % 8] < 0) ? spread : -spread) }
-            } else if round % 4 == 1 {
-                // One sample: the bound is reached where two basis rows both have their largest weight.
-                residual = [Int16](repeating: 0, count: 64)
-                residual[Int(random.next() % 64)] = Int16(Int(random.next() % 401) - 200)
-            } else {
-                for n in 0..<64 { residual[n] = Int16(Int(random.next() % UInt64(2 * spread + 1)) - spread) }
-            }
-            let magnitude = residual.reduce(0) { $0 + Int($1.magnitude) }
-            residual.withUnsafeBufferPointer { r in
-                coefficients.withUnsafeMutableBufferPointer { c in
-                    scratch.withUnsafeMutableBufferPointer { Transform.forward8x8Scalar(r.baseAddress!, 8, c.baseAddress!, $0.baseAddress!) }
+        let (cleared, clearedButNonzero, zeroTotal) = zeroBoundTally(
+            size: 8, seed: 808, spreads: 24,
+            bound: { Quantization.quantizesToZero8x8(sumOfMagnitudes: $0, qp: $1, deadZone: MacroblockEncoder.deadZone) },
+            fill: { residual, round, spread, random in
+                if round % 4 == 0 {
+                    // The signs of one basis function, scaled: the residuals that load one coefficient most.
+                    let k = Int(random.next() % 8), j = Int(random.next() % 8)
+                    let rk = Transform.basisRow(k), rj = Transform.basisRow(j)
+                    for n in 0..<64 { residual[n] = Int16((rk[n / 8] < 0) == (rj[n % 8] < 0) ? spread : -spread) }
+                } else if round % 4 == 1 {
+                    // One sample: the bound is reached where two basis rows both have their largest weight.
+                    residual = [Int16](repeating: 0, count: 64)
+                    residual[Int(random.next() % 64)] = Int16(Int(random.next() % 401) - 200)
+                } else {
+                    for n in 0..<64 { residual[n] = Int16(Int(random.next() % UInt64(2 * spread + 1)) - spread) }
                 }
-            }
-            let nonzero = coefficients.withUnsafeBufferPointer { c in
-                levels.withUnsafeMutableBufferPointer { Quantization.quantizeScalar(c.baseAddress!, $0.baseAddress!, 64, qp, MacroblockEncoder.deadZone) }
-            }
-            if nonzero == 0 { zeroTotal += 1 }
-            if Quantization.quantizesToZero8x8(sumOfMagnitudes: magnitude, qp: qp, deadZone: MacroblockEncoder.deadZone) {
-                cleared += 1
-                if nonzero != 0 { clearedButNonzero += 1 }
-            }
-        }
+            })
         #expect(clearedButNonzero == 0, "the bound must never clear a block with a nonzero level")
         #expect(cleared > zeroTotal / 10, "the bound clears a useful share of the empty blocks (\(cleared) of \(zeroTotal))")
     }
