@@ -154,10 +154,15 @@ final class MacroblockEncoder {
                 (candidates[count], candidates[count + 1]) = syntax.macroblockMotion(nx, ny)
                 count += 2
             }
+            // Where the lower layer (of this size) carries a vector here, the predicted vector is the median
+            // of it and the neighbours', and the lower layer's own search has already found the motion: single-
+            // sample steps refine it (`strata bench` at equal quality 0.7559 -> 0.7552 on bigbuckbunny and
+            // 0.8941 -> 0.8925 on bikes; the 1x layers encode 6-8% faster; steps from 2 gained less).
+            let guided = syntax.useLowerMotion && syntax.lowerHasMotion[i] != 0
             let (mvx, mvy) = MotionSearch.search(source: src, sourceStride: source.luma.stride, reference: planes,
                                                  x: mbx * 16, y: mby * 16, predicted: (px, py),
                                                  candidates: UnsafeBufferPointer(start: candidates, count: count),
-                                                 lambda: lambda.squareRoot())
+                                                 lambda: lambda.squareRoot(), firstStep: guided ? 1 : 8)
             predictions[1].formMotion(compensator, reference, mbx, mby, mvx, mvy)
             predictions[3].copy(from: predictions[1])
             predictions[3].averageWith(interLayer, mbx, mby)
