@@ -17,11 +17,12 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     /// Number of temporal layers of the base's hierarchy (1...4); frames follow its reference rule.
     public var temporalLayers: Int
 
-    /// Bitstream version of the layer (configuration record and frame syntax): 1, 2 or 3 (version 2
-    /// adds split macroblocks, version 3 the deblocking offset). Encoders write ``bitstreamVersion``
-    /// unless told otherwise; decoders read all three.
+    /// Bitstream version of the layer (configuration record and frame syntax): 1...4 (version 2 adds
+    /// split macroblocks, version 3 the deblocking offset and inter-layer motion, version 4 context
+    /// states inherited within each temporal id). Encoders write ``bitstreamVersion`` unless told
+    /// otherwise; decoders read all four.
     public var version: UInt8
-    /// Shifts the QP that selects the deblocking filter's thresholds, -51...51 (version 3; 0 in
+    /// Shifts the QP that selects the deblocking filter's thresholds, -51...51 (from version 3; 0 in
     /// versions 1 and 2): negative values filter less, positive more.
     public var deblockingOffset: Int
     /// Version 3: the layer predicts each vector from the lower layer's vector of the same 8x8 unit at
@@ -30,10 +31,10 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     public var interLayerMotion: Bool
 
     /// The newest bitstream version, which this build writes by default.
-    public static let bitstreamVersion: UInt8 = 3
+    public static let bitstreamVersion: UInt8 = 4
     /// The bitstream versions this build reads and writes.
-    public static let supportedVersions: ClosedRange<UInt8> = 1...3
-    /// The deblocking offset encoders use by default in version 3. Measured with `strata bench` on
+    public static let supportedVersions: ClosedRange<UInt8> = 1...4
+    /// The deblocking offset encoders use by default from version 3 on. Measured with `strata bench` on
     /// real clips, filtering 3 QP steps less than the QP's thresholds gave the same VMAF for fewer bits
     /// (Specs/enhancement-bitstream.md, "Encoder notes").
     public static let defaultDeblockingOffset = -3
@@ -41,7 +42,7 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     public static let maximumDimension = 8192
 
     /// Creates a configuration; call ``validate()`` (the codec's initializers do) to check it.
-    /// `deblockingOffset` defaults to ``defaultDeblockingOffset`` in version 3 and to 0 before.
+    /// `deblockingOffset` defaults to ``defaultDeblockingOffset`` from version 3 on and to 0 before.
     public init(width: Int, height: Int, referenceWidth: Int, referenceHeight: Int, qp: Int, temporalLayers: Int,
                 version: UInt8 = EnhancementLayerParameters.bitstreamVersion, deblockingOffset: Int? = nil,
                 interLayerMotion: Bool = false) {
@@ -74,8 +75,8 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
         try check((1...4).contains(temporalLayers), "temporal layer count \(temporalLayers) outside 1...4")
         try check(Self.supportedVersions.contains(version), "bitstream version \(version) outside \(Self.supportedVersions)")
         try check((-51...51).contains(deblockingOffset), "deblocking offset \(deblockingOffset) outside -51...51")
-        try check(version >= 3 || deblockingOffset == 0, "deblocking offset \(deblockingOffset) needs bitstream version 3")
-        try check(!interLayerMotion || version >= 3, "inter-layer motion needs bitstream version 3")
+        try check(version >= 3 || deblockingOffset == 0, "deblocking offset \(deblockingOffset) needs bitstream version 3 or later")
+        try check(!interLayerMotion || version >= 3, "inter-layer motion needs bitstream version 3 or later")
         try check(!interLayerMotion || (referenceWidth == width && referenceHeight == height),
                   "inter-layer motion needs a lower layer of the layer's size")
     }
@@ -83,7 +84,7 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     /// Bytes of the layer configuration record of a version: 14, and 15 from version 3 on.
     public static func recordSize(version: UInt8) -> Int { version >= 3 ? 15 : 14 }
 
-    /// The layer configuration record, big-endian (see the spec): 14 bytes, 15 in version 3.
+    /// The layer configuration record, big-endian (see the spec): 14 bytes, 15 from version 3 on.
     public func serialized() -> [UInt8] {
         func be16(_ v: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)] }
         return [0x53, 0x45, version, UInt8(truncatingIfNeeded: temporalLayers)]

@@ -123,7 +123,7 @@ import Testing
         print("golden digest \(digest) payload digest \(MD5.hex(payloads.flatMap { $0 }))")
         #expect(digest == Self.goldenDigest)
     }
-    static let goldenDigest = "286a6ab93fd423b47a96b7e5e08590ac"
+    static let goldenDigest = "f439b5e2fcad9abd43fe6f05f4e840e1"
 
     @Test func truncatedPayloadsGiveTypedErrors() throws {
         let source = Fixtures.clip(width: 64, height: 48, frames: 2)
@@ -186,8 +186,8 @@ import Testing
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: badVersion) }
         var badQP = record; badQP[12] = 60
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: badQP) }
-        // Byte 13: the signed deblocking offset in version 3, reserved (0) before.
-        #expect(p.version == 3 && p.deblockingOffset == EnhancementLayerParameters.defaultDeblockingOffset)
+        // Byte 13: the signed deblocking offset from version 3 on, reserved (0) before.
+        #expect(p.version == 4 && p.deblockingOffset == EnhancementLayerParameters.defaultDeblockingOffset)
         #expect(record[13] == UInt8(bitPattern: Int8(EnhancementLayerParameters.defaultDeblockingOffset)))
         var offset = record; offset[13] = UInt8(bitPattern: -51)
         #expect(try EnhancementLayerParameters(serialized: offset).deblockingOffset == -51)

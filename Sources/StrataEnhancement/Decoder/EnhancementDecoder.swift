@@ -14,6 +14,7 @@ public final class EnhancementDecoder {
     private let syntax: FrameSyntaxState
     private let levels: UnsafeMutablePointer<Int32>
     private let contexts: UnsafeMutablePointer<UInt32>
+    private let contextInheritance: ContextInheritance
     private let compensator = MotionCompensator()
     private let prediction = MacroblockPrediction()
     private let reconstructor = MacroblockReconstructor()
@@ -32,6 +33,7 @@ public final class EnhancementDecoder {
         levels.initialize(repeating: 0, count: CoefficientLayout.count)
         contexts = .allocate(capacity: ContextIndex.count)
         contexts.initialize(repeating: ContextStates.initialState, count: ContextIndex.count)
+        contextInheritance = ContextInheritance(version: parameters.version)
     }
 
     deinit {
@@ -45,6 +47,7 @@ public final class EnhancementDecoder {
     /// Starts a new segment: drops every reference, so the next frame is decoded without one.
     public func beginSegment() {
         references.reset()
+        contextInheritance.reset()
         framesInSegment = 0
         lastPicture = nil
         lastReference = nil
@@ -99,7 +102,7 @@ public final class EnhancementDecoder {
                                                   cr: UnsafeMutablePointer(mutating: cr.baseAddress!),
                                                   lumaStride: lower.luma.stride, chromaStride: lower.cb.stride)
                     do throws(EnhancementError) {
-                        try decodePicture(payload, reference: reference, lowerReference: reference?.upsampledLower, into: current,
+                        try decodePicture(payload, temporalId: temporalId, reference: reference, lowerReference: reference?.upsampledLower, into: current,
                                           interLayer: source)
                         return .success(())
                     } catch {
@@ -159,7 +162,7 @@ public final class EnhancementDecoder {
         }
         current.deferredLower = nil
         current.lowerHeldBelow = true
-        try decodePicture(payload, reference: reference, lowerReference: lowerReference, into: current,
+        try decodePicture(payload, temporalId: temporalId, reference: reference, lowerReference: lowerReference, into: current,
                           interLayer: MacroblockTarget(lowerPicture))
         finish(current, reference: reference, temporalId: temporalId)
     }
@@ -191,20 +194,20 @@ public final class EnhancementDecoder {
                                           temporalId: Int) throws(EnhancementError) {
         current.deferredLower = nil
         current.lowerHeldBelow = false
-        try decodePicture(payload, reference: reference, lowerReference: reference?.upsampledLower, into: current,
+        try decodePicture(payload, temporalId: temporalId, reference: reference, lowerReference: reference?.upsampledLower, into: current,
                           interLayer: MacroblockTarget(current.upsampledLower!))
         finish(current, reference: reference, temporalId: temporalId)
     }
 
     /// Parses the header and decodes the macroblocks of `payload` into `current`.
-    private func decodePicture(_ payload: [UInt8], reference: Picture?, lowerReference: Picture?, into current: Picture,
+    private func decodePicture(_ payload: [UInt8], temporalId: Int, reference: Picture?, lowerReference: Picture?, into current: Picture,
                                interLayer: MacroblockTarget) throws(EnhancementError) {
         try payload.withUnsafeBufferPointer { (bytes) throws(EnhancementError) in
             let header = try FrameHeader(payload: bytes, layerQP: parameters.qp)
             guard header.hasReference == (reference != nil) else {
                 throw .invalidSyntax(element: "reference_flag", macroblock: -1, offset: 0)
             }
-            try decodeMacroblocks(bytes, header: header, reference: reference, lowerReference: lowerReference,
+            try decodeMacroblocks(bytes, header: header, temporalId: temporalId, reference: reference, lowerReference: lowerReference,
                                   into: current, interLayer: interLayer)
         }
     }
@@ -231,14 +234,10 @@ public final class EnhancementDecoder {
 
     /// Decodes and reconstructs every macroblock into `current`; `interLayer` addresses the upsampled
     /// lower layer of this instant (``MacroblockTarget/init(_:)`` or the lower frame read in place).
-    private func decodeMacroblocks(_ bytes: UnsafeBufferPointer<UInt8>, header: FrameHeader, reference: Picture?, lowerReference: Picture?,
+    private func decodeMacroblocks(_ bytes: UnsafeBufferPointer<UInt8>, header: FrameHeader, temporalId: Int, reference: Picture?, lowerReference: Picture?,
                                    into current: Picture, interLayer interLayerSource: MacroblockTarget) throws(EnhancementError) {
         let qp = parameters.qp + header.qpDelta
-        if let reference {
-            reference.contexts.states.withUnsafeBufferPointer { contexts.update(from: $0.baseAddress!, count: ContextIndex.count) }
-        } else {
-            contexts.update(repeating: ContextStates.initialState, count: ContextIndex.count)
-        }
+        contextInheritance.load(into: contexts, temporalId: temporalId, reference: reference)
         syntax.reset()
         var reader = ArithmeticBinReader(decoder: RangeDecoder(data: bytes.baseAddress!, count: bytes.count, start: FrameHeader.size),
                                          states: contexts)
@@ -299,6 +298,7 @@ public final class EnhancementDecoder {
             }
         }
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }
+        contextInheritance.record(contexts, temporalId: temporalId)
         DeblockingFilter.apply(current, syntax, qp: qp, offset: parameters.deblockingOffset)
     }
 }

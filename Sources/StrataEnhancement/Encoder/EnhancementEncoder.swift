@@ -33,6 +33,7 @@ public final class EnhancementEncoder {
     private var references = ReferenceSlots()
     private let syntax: FrameSyntaxState
     private let contexts: UnsafeMutablePointer<UInt32>
+    private let contextInheritance: ContextInheritance
     private let macroblockEncoder: MacroblockEncoder
     private var rangeEncoder = RangeEncoder(capacity: 1 << 16)
 
@@ -49,13 +50,17 @@ public final class EnhancementEncoder {
                                   splitAllowed: parameters.version >= 2)
         contexts = .allocate(capacity: ContextIndex.count)
         contexts.initialize(repeating: ContextStates.initialState, count: ContextIndex.count)
+        contextInheritance = ContextInheritance(version: parameters.version)
         macroblockEncoder = MacroblockEncoder(geometry: geometry, references: parameters.temporalLayers)
     }
 
     deinit { contexts.deallocate() }
 
     /// Starts a new segment: drops all references, so the next frame has no temporal reference.
-    public func beginSegment() { references.reset() }
+    public func beginSegment() {
+        references.reset()
+        contextInheritance.reset()
+    }
 
     /// Changes the layer's base quantizer from the next frame on (rate control picks one per segment).
     /// The configuration record keeps the QP it was created with; frames carry their difference to it.
@@ -95,11 +100,7 @@ public final class EnhancementEncoder {
         source.cr.load(frame.cr)
         let interLayer = current.upsampledLower!
         interLayerPredictor.form(lower, into: interLayer)
-        if let reference {
-            reference.contexts.states.withUnsafeBufferPointer { contexts.update(from: $0.baseAddress!, count: ContextIndex.count) }
-        } else {
-            contexts.update(repeating: ContextStates.initialState, count: ContextIndex.count)
-        }
+        contextInheritance.load(into: contexts, temporalId: temporalId, reference: reference)
         syntax.reset()
         syntax.setLowerMotion(lowerMotion)
         rangeEncoder.reset()
@@ -112,6 +113,7 @@ public final class EnhancementEncoder {
         let payload = header.serialized() + writer.encoder.bytes
         rangeEncoder = writer.encoder
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }
+        contextInheritance.record(contexts, temporalId: temporalId)
         DeblockingFilter.apply(current, syntax, qp: qp, offset: parameters.deblockingOffset)
         current.samplesChanged()
         references.insert(current, temporalId: temporalId)
