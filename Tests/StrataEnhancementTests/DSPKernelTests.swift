@@ -165,6 +165,23 @@ import Testing
         }
     }
 
+    /// The AC energy of an 8x8 area: the 4x4 Hadamard SATD against a zero block less the four DC
+    /// coefficients (the samples' sum); zero for flat areas.
+    @Test func hadamardACEnergyMatches() {
+        var random = SplitMix64(seed: 11)
+        let flat = [UInt8](repeating: 0, count: 64)
+        for _ in 0..<100 {
+            let a = Self.bytes(24 * 8, &random)
+            let expected = BlockMetrics.satdScalar(a, 24, flat, 8, 8, 8) - (0..<8).reduce(0) { s, y in s + a[(y * 24)..<(y * 24 + 8)].reduce(0) { $0 + Int($1) } }
+            #expect(BlockMetrics.hadamardACEnergy8x8(a, 24) == expected)
+        }
+        for value in [0, 17, 255] as [UInt8] {
+            #expect(BlockMetrics.hadamardACEnergy8x8([UInt8](repeating: value, count: 64), 8) == 0)
+        }
+        let checker = (0..<64).map { UInt8(($0 / 8 + $0 % 8) % 2 == 0 ? 255 : 0) }
+        #expect(BlockMetrics.hadamardACEnergy8x8(checker, 8) == BlockMetrics.satdScalar(checker, 8, flat, 8, 8, 8) - 255 * 32)
+    }
+
     @Test func reconstructionKernelsMatch() {
         var random = SplitMix64(seed: 7)
         for _ in 0..<100 {

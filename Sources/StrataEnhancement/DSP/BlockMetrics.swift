@@ -225,6 +225,17 @@ enum BlockMetrics {
         return Int(total.wrappedSum())
     }
 
+    /// AC energy of an 8x8 area: the sum of the absolute 4x4 Hadamard coefficients of its four
+    /// blocks without their DC coefficients (the SATD against a zero block, less each block's DC,
+    /// which for non-negative samples is the block's sum, so the four together are the SAD
+    /// against zero). The zero block is eight zero samples read with stride 0.
+    static func hadamardACEnergy8x8(_ a: UnsafePointer<UInt8>, _ stride: Int) -> Int {
+        withUnsafeBytes(of: UInt64(0)) { raw in
+            let zero = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            return satdSIMD(a, stride, zero, 0, 8, 8) - sadSIMD(a, stride, zero, 0, 8, 8)
+        }
+    }
+
     /// Sum of squared differences of a block.
     static func sseScalar(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
                           _ width: Int, _ height: Int) -> Int {
