@@ -1,3 +1,4 @@
+import StrataCore
 import StrataTestSupport
 import Testing
 @testable import StrataEnhancement
@@ -65,5 +66,31 @@ import Testing
         }
         #expect(differing == 0)
         #expect(gathered > 100, "most vectors reach beyond the narrow margin (\(gathered) of 400)")
+    }
+
+    /// The decoder forms inter-layer prediction a macroblock row at a time, in any order: each row,
+    /// padding included, is what forming the whole picture gives, at 2x and at other ratios, for
+    /// sizes that are not macroblock multiples, from frames and from pictures of the lower layer.
+    @Test func bandsOfInterLayerPredictionEqualTheWholePicture() {
+        for (w, h, lw, lh) in [(80, 48, 40, 24), (74, 42, 38, 22), (64, 36, 48, 30), (34, 18, 34, 18)] {
+            let p = EnhancementLayerParameters(width: w, height: h, referenceWidth: lw, referenceHeight: lh, qp: 30, temporalLayers: 1)
+            let predictor = InterLayerPredictor(p)
+            let lower = SyntheticClip(width: lw, height: lh, frameCount: 1, seed: UInt64(w), noise: 3).frames()[0]
+            let geometry = LayerGeometry(width: w, height: h)
+            let whole = Picture(geometry: geometry, margin: 16)
+            predictor.form(lower, into: whole)
+            let lowerPicture = Picture(geometry: LayerGeometry(width: lw, height: lh), margin: 0)
+            lowerPicture.luma.load(lower.luma); lowerPicture.cb.load(lower.cb); lowerPicture.cr.load(lower.cr)
+            for source in [LowerLayerSource.frame(lower), .picture(lowerPicture)] {
+                let banded = Picture(geometry: geometry, margin: 16)
+                for band in (0..<geometry.macroblocksHigh).reversed() { predictor.formBand(band, from: source, into: banded) }
+                var differing = 0
+                for i in 0..<3 {
+                    let a = whole.plane(i), b = banded.plane(i)
+                    for y in 0..<a.height { for x in 0..<a.width where a.origin[y * a.stride + x] != b.origin[y * b.stride + x] { differing += 1 } }
+                }
+                #expect(differing == 0, "\(w)x\(h) over \(lw)x\(lh)")
+            }
+        }
     }
 }

@@ -55,14 +55,17 @@ final class Upsampler {
         intermediate = [Int16](repeating: 0, count: intermediateStride * Upsampler.ringRows)
     }
 
-    /// Upsamples `src` (`inWidth x inHeight`, rows `srcStride`) into `dst` (`outWidth x outHeight`).
-    /// `vectorized` selects the SIMD vertical pass; both give identical bytes.
+    /// Upsamples `src` (`inWidth x inHeight`, rows `srcStride`) into `dst` (`outWidth x outHeight`),
+    /// or only the output rows `rows` (an even start at exactly 2x vertically), which are the same
+    /// bytes as in the whole picture. `vectorized` selects the SIMD vertical pass; both give identical bytes.
     func upsample(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
-                  vectorized: Bool = true) {
+                  rows: Range<Int>? = nil, vectorized: Bool = true) {
+        let rows = rows ?? 0..<outHeight
         if inWidth == outWidth && inHeight == outHeight {
-            for y in 0..<outHeight { (dst + y * dstStride).update(from: src + y * srcStride, count: outWidth) }
+            for y in rows { (dst + y * dstStride).update(from: src + y * srcStride, count: outWidth) }
             return
         }
+        guard !rows.isEmpty else { return }
         let w = outWidth, mid = intermediateStride, ring = Upsampler.ringRows
         intermediate.withUnsafeMutableBufferPointer { t in
             columnIndex.withUnsafeBufferPointer { ci in
@@ -71,13 +74,14 @@ final class Upsampler {
                         rowTaps.withUnsafeBufferPointer { rt in
                             // Input rows are filtered horizontally as the output rows first need them (the
                             // four rows of an output row are consecutive and never go back), into a ring.
-                            var filtered = 0
+                            // The first input row the first output row reads (the rows' taps never go back).
+                            var filtered = Int(ri[rows.lowerBound * 4])
                             @inline(__always) func row(_ r: Int32) -> UnsafePointer<Int16> {
                                 UnsafePointer(t.baseAddress! + (Int(r) % ring) * mid)
                             }
                             let pairs = vectorized && outHeight == 2 * inHeight
-                            var y = 0
-                            while y < outHeight {
+                            var y = rows.lowerBound
+                            while y < rows.upperBound {
                                 let r = ri.baseAddress! + y * 4, c = rt.baseAddress! + y * 4
                                 // At exactly 2x, rows 2i and 2i+1 read five consecutive (clamped) input
                                 // rows: filtered together, they share loads and a product.

@@ -86,12 +86,13 @@ public final class EnhancementDecoder {
         reference?.prepareAsReference()
         let current = references.freePicture(in: pool)
         guard lowerInPlace else {
-            upsampler.form(lower, into: current.upsampledLower!)
+            current.beginPendingLower(.frame(lower), bands: geometry.macroblocksHigh)
             try decodeOverUpsampledLower(payload, reference: reference, into: current, temporalId: temporalId)
             return
         }
         // A lower layer of this layer's coded size is the inter-layer prediction as it is: read
         // in place, copied into the picture only if a later picture references it.
+        current.pendingLower = nil
         current.lowerHeldBelow = false
         current.deferredLower = lower
         let outcome: Result<Void, EnhancementError> = lower.luma.withUnsafeBufferPointer { l in
@@ -146,10 +147,11 @@ public final class EnhancementDecoder {
         reference?.prepareAsReference()
         let current = references.freePicture(in: pool)
         guard lowerInPlace else {
-            upsampler.form(lowerPicture, into: current.upsampledLower!)
+            current.beginPendingLower(.picture(lowerPicture), bands: geometry.macroblocksHigh)
             try decodeOverUpsampledLower(payload, reference: reference, into: current, temporalId: temporalId)
             return
         }
+        current.pendingLower = nil
         // The lower picture of the reference's instant is the lower decoder's reference of this frame
         // (both follow the same temporal hierarchy), kept by it with its margins filled.
         var lowerReference: Picture?
@@ -218,7 +220,10 @@ public final class EnhancementDecoder {
         current.instant = framesInSegment
         references.insert(current, temporalId: temporalId)
         // A picture no slot holds any more is never a reference again: let go of its lower frame.
-        for picture in pool where picture !== current && !references.holds(picture) { picture.deferredLower = nil }
+        for picture in pool where picture !== current && !references.holds(picture) {
+            picture.deferredLower = nil
+            picture.pendingLower = nil
+        }
         framesInSegment += 1
         lastPicture = current
         lastReference = reference
@@ -250,6 +255,13 @@ public final class EnhancementDecoder {
         // Non-optional, so that no macroblock binds (retains and releases) it again; only read when hasReference.
         let referencePicture = reference ?? current
         let referenceTarget = MacroblockTarget(referencePicture)
+        // Inter-layer prediction formed a macroblock row at a time, as macroblocks first need it: the
+        // current picture's (INTER-LAYER, BI, DIFFERENTIAL and, without a reference, SKIP macroblocks
+        // read their row of it), and the reference's whole, with margins, once a DIFFERENTIAL macroblock
+        // motion-compensates it.
+        let formsLowerOnDemand = current.pendingLower != nil
+        let lowerReferenceOnDemand = reference.flatMap { $0.pendingLower != nil && lowerReference === $0.upsampledLower ? $0 : nil }
+        var lowerReferenceComplete = lowerReferenceOnDemand == nil
         for mby in 0..<geometry.macroblocksHigh {
             for mbx in 0..<geometry.macroblocksWide {
                 // Every fourth macroblock, the cache lines of the pictures the loop reads and writes are
@@ -267,6 +279,13 @@ public final class EnhancementDecoder {
                 }
                 try MacroblockReader.read(&reader, &mb, levels, syntax, mbx, mby, hasReference: hasReference)
                 if reader.decoder.overrun { throw .truncatedPayload(offset: bytes.count) }
+                if formsLowerOnDemand && !current.formedBands[mby] && (!hasReference || (mb.mode != .skip && mb.mode != .inter)) {
+                    formLowerBand(mby, of: current)
+                }
+                if !lowerReferenceComplete && mb.mode == .differential {
+                    completeLower(of: lowerReferenceOnDemand!)
+                    lowerReferenceComplete = true
+                }
                 if mb.cbpLuma == 0 && mb.cbpChroma == 0 && (mb.mode == .skip || mb.mode == .inter || mb.mode == .interLayer) {
                     // Without residual the prediction is the reconstruction: formed in place.
                     let target = currentTarget.macroblock(mbx, mby)
@@ -300,6 +319,22 @@ public final class EnhancementDecoder {
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }
         contextInheritance.record(contexts, temporalId: temporalId)
         DeblockingFilter.apply(current, syntax, qp: qp, offset: parameters.deblockingOffset)
+    }
+}
+
+extension EnhancementDecoder {
+    /// Forms macroblock row `band` of `picture`'s inter-layer prediction from its pending source.
+    private func formLowerBand(_ band: Int, of picture: Picture) {
+        upsampler.formBand(band, from: picture.pendingLower!, into: picture.upsampledLower!)
+        picture.markBandFormed(band)
+    }
+
+    /// Forms the rows of `picture`'s inter-layer prediction not formed yet and fills its margins: a
+    /// later picture motion-compensates it (DIFFERENTIAL prediction).
+    private func completeLower(of picture: Picture) {
+        for band in 0..<geometry.macroblocksHigh where !picture.formedBands[band] { formLowerBand(band, of: picture) }
+        picture.pendingLower = nil
+        picture.upsampledLower!.extendBorders()
     }
 }
 

@@ -84,9 +84,12 @@ final class PicturePlane {
     }
 
     /// Replicates column `visibleWidth - 1` into the remaining columns of the coded area, rows `0..<rows`.
-    func padRight(visibleWidth w: Int, rows: Int) {
+    func padRight(visibleWidth w: Int, rows: Int) { padRight(visibleWidth: w, rows: 0..<rows) }
+
+    /// Replicates column `visibleWidth - 1` into the remaining columns of the coded area, rows `rows`.
+    func padRight(visibleWidth w: Int, rows: Range<Int>) {
         guard w < width else { return }
-        for y in 0..<rows {
+        for y in rows {
             let row = origin + y * stride
             (row + w).update(repeating: row[w - 1], count: width - w)
         }
@@ -149,6 +152,24 @@ final class Picture {
     /// reference (``prepareAsReference()``), so pictures nothing references never copy it.
     var deferredLower: Frame?
 
+    /// Set while the decoder forms ``upsampledLower`` a macroblock row at a time, as macroblocks first
+    /// need it (``formedBands``), from this source; nil once it is whole, or when it was formed at once.
+    /// A picture nothing references, or whose references never read its inter-layer prediction
+    /// (DIFFERENTIAL macroblocks do), never forms the rows no macroblock of its own predicted from.
+    var pendingLower: LowerLayerSource?
+    /// Per macroblock row of ``upsampledLower``, whether it is formed (while ``pendingLower`` is set).
+    private(set) var formedBands: [Bool] = []
+
+    /// Starts forming ``upsampledLower`` on demand from `source` (`bands` macroblock rows).
+    func beginPendingLower(_ source: LowerLayerSource, bands: Int) {
+        pendingLower = source
+        if formedBands.count != bands { formedBands = [Bool](repeating: false, count: bands) }
+        for b in 0..<bands { formedBands[b] = false }
+    }
+
+    /// Records that macroblock row `band` of ``upsampledLower`` is formed.
+    func markBandFormed(_ band: Int) { formedBands[band] = true }
+
     /// Whether the margins hold the replicated edges of the current samples (of this picture and of
     /// ``upsampledLower``). Margins are filled only once a later frame predicts from the picture, so
     /// pictures no frame references (the top temporal layer's) never pay for it.
@@ -177,7 +198,8 @@ final class Picture {
             deferredLower = nil
         }
         extendBorders()
-        if !lowerHeldBelow { upsampledLower?.extendBorders() }
+        // An inter-layer prediction still formed on demand gets its margins when it is completed.
+        if !lowerHeldBelow && pendingLower == nil { upsampledLower?.extendBorders() }
         bordersExtended = true
     }
 
