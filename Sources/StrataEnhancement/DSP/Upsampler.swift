@@ -73,13 +73,14 @@ final class Upsampler {
                     rowIndex.withUnsafeBufferPointer { ri in
                         rowTaps.withUnsafeBufferPointer { rt in
                             // Input rows are filtered horizontally as the output rows first need them (the
-                            // four rows of an output row are consecutive and never go back), into a ring.
-                            // The first input row the first output row reads (the rows' taps never go back).
+                            // four rows of an output row are consecutive and never go back), into a ring,
+                            // from the first row the first output row reads.
                             var filtered = Int(ri[rows.lowerBound * 4])
                             @inline(__always) func row(_ r: Int32) -> UnsafePointer<Int16> {
                                 UnsafePointer(t.baseAddress! + (Int(r) % ring) * mid)
                             }
                             let pairs = vectorized && outHeight == 2 * inHeight
+                            assert(!pairs || rows.lowerBound % 2 == 0, "2x pairs start at even rows")
                             var y = rows.lowerBound
                             while y < rows.upperBound {
                                 let r = ri.baseAddress! + y * 4, c = rt.baseAddress! + y * 4

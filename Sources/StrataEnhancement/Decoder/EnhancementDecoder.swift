@@ -103,8 +103,8 @@ public final class EnhancementDecoder {
                                                   cr: UnsafeMutablePointer(mutating: cr.baseAddress!),
                                                   lumaStride: lower.luma.stride, chromaStride: lower.cb.stride)
                     do throws(EnhancementError) {
-                        try decodePicture(payload, temporalId: temporalId, reference: reference, lowerReference: reference?.upsampledLower, into: current,
-                                          interLayer: source)
+                        try decodePicture(payload, temporalId: temporalId, reference: reference,
+                                          lowerReference: reference?.upsampledLower, into: current, interLayer: source)
                         return .success(())
                     } catch {
                         return .failure(error)
@@ -164,8 +164,8 @@ public final class EnhancementDecoder {
         }
         current.deferredLower = nil
         current.lowerHeldBelow = true
-        try decodePicture(payload, temporalId: temporalId, reference: reference, lowerReference: lowerReference, into: current,
-                          interLayer: MacroblockTarget(lowerPicture))
+        try decodePicture(payload, temporalId: temporalId, reference: reference, lowerReference: lowerReference,
+                          into: current, interLayer: MacroblockTarget(lowerPicture))
         finish(current, reference: reference, temporalId: temporalId)
     }
 
@@ -196,21 +196,21 @@ public final class EnhancementDecoder {
                                           temporalId: Int) throws(EnhancementError) {
         current.deferredLower = nil
         current.lowerHeldBelow = false
-        try decodePicture(payload, temporalId: temporalId, reference: reference, lowerReference: reference?.upsampledLower, into: current,
-                          interLayer: MacroblockTarget(current.upsampledLower!))
+        try decodePicture(payload, temporalId: temporalId, reference: reference, lowerReference: reference?.upsampledLower,
+                          into: current, interLayer: MacroblockTarget(current.upsampledLower!))
         finish(current, reference: reference, temporalId: temporalId)
     }
 
     /// Parses the header and decodes the macroblocks of `payload` into `current`.
-    private func decodePicture(_ payload: [UInt8], temporalId: Int, reference: Picture?, lowerReference: Picture?, into current: Picture,
-                               interLayer: MacroblockTarget) throws(EnhancementError) {
+    private func decodePicture(_ payload: [UInt8], temporalId: Int, reference: Picture?, lowerReference: Picture?,
+                               into current: Picture, interLayer: MacroblockTarget) throws(EnhancementError) {
         try payload.withUnsafeBufferPointer { (bytes) throws(EnhancementError) in
             let header = try FrameHeader(payload: bytes, layerQP: parameters.qp)
             guard header.hasReference == (reference != nil) else {
                 throw .invalidSyntax(element: "reference_flag", macroblock: -1, offset: 0)
             }
-            try decodeMacroblocks(bytes, header: header, temporalId: temporalId, reference: reference, lowerReference: lowerReference,
-                                  into: current, interLayer: interLayer)
+            try decodeMacroblocks(bytes, header: header, temporalId: temporalId, reference: reference,
+                                  lowerReference: lowerReference, into: current, interLayer: interLayer)
         }
     }
 
@@ -239,8 +239,9 @@ public final class EnhancementDecoder {
 
     /// Decodes and reconstructs every macroblock into `current`; `interLayer` addresses the upsampled
     /// lower layer of this instant (``MacroblockTarget/init(_:)`` or the lower frame read in place).
-    private func decodeMacroblocks(_ bytes: UnsafeBufferPointer<UInt8>, header: FrameHeader, temporalId: Int, reference: Picture?, lowerReference: Picture?,
-                                   into current: Picture, interLayer interLayerSource: MacroblockTarget) throws(EnhancementError) {
+    private func decodeMacroblocks(_ bytes: UnsafeBufferPointer<UInt8>, header: FrameHeader, temporalId: Int, reference: Picture?,
+                                   lowerReference: Picture?, into current: Picture,
+                                   interLayer interLayerSource: MacroblockTarget) throws(EnhancementError) {
         let qp = parameters.qp + header.qpDelta
         contextInheritance.load(into: contexts, temporalId: temporalId, reference: reference)
         syntax.reset()

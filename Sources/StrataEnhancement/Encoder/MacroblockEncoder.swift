@@ -342,8 +342,8 @@ final class MacroblockEncoder {
                     let (rate4, any4, magnitude) = codeQuad4x4(residual: residual + qy * 16 + qx, residualStride: 16, prediction: pred,
                                                     levels: levels4 + q * 64, qp: qp, context: base4, scan: scan4.baseAddress!,
                                                     contexts: contexts, lambda: lambda)
-                    if let coded4 = codedDistortion(any: any4, rate: rate4, source: src, stride: ls, zeroDistortion: zeroDistortion, lambda: lambda,
-                                                    lumaQuadrant: q) {
+                    if let coded4 = codedDistortion(any: any4, rate: rate4, source: src, stride: ls, zeroDistortion: zeroDistortion,
+                                                    lambda: lambda, lumaQuadrant: q) {
                         pattern4 |= 1 << q
                         distortion4 += coded4
                     } else {
