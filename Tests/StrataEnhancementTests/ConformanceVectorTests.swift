@@ -10,7 +10,8 @@ import Testing
 @Suite struct ConformanceVectorTests {
     static let parameters = EnhancementLayerParameters(width: 48, height: 32, referenceWidth: 24, referenceHeight: 16, qp: 24, temporalLayers: 2,
                                                        version: 1)
-    static func lower() -> [Frame] { SyntheticClip(width: 24, height: 16, frameCount: 3, seed: 5, noise: 0).frames() }
+    /// The lower layer of the first `count` frames of every vector.
+    static func lower(_ count: Int) -> [Frame] { SyntheticClip(width: 24, height: 16, frameCount: count, seed: 5, noise: 0).frames() }
 
     static let payloads: [[UInt8]] = [
         [
@@ -186,7 +187,6 @@ import Testing
     /// second ended with, not from its reference's (the third).
     static let parametersVersion4 = EnhancementLayerParameters(width: 48, height: 32, referenceWidth: 24, referenceHeight: 16, qp: 24,
                                                                temporalLayers: 2, version: 4)
-    static func lowerVersion4() -> [Frame] { SyntheticClip(width: 24, height: 16, frameCount: 4, seed: 5, noise: 0).frames() }
     static let payloadsVersion4: [[UInt8]] = [
         [
             0x00, 0xfd, 0x7f, 0xa7, 0x5b, 0x1b, 0x1e, 0x46, 0x4b, 0xa6, 0x5d, 0x8f, 0x36, 0xf9, 0x04, 0xd4, 0xdd, 0x2c, 0x67, 0x58, 0x8d, 0x98, 0x1a, 0xe5,
@@ -246,61 +246,49 @@ import Testing
     /// The fourth picture when the payloads are decoded by the version 3 rule (from the reference's states).
     static let digestVersion3RuleFrame3 = "f3dbbcfd0e22eff72591631004bccdfa"
 
-    @Test func decoderReproducesTheVersion4Vector() throws {
-        let decoder = try EnhancementDecoder(parameters: Self.parametersVersion4)
-        let lower = Self.lowerVersion4()
-        for i in 0..<4 {
-            let frame = try decoder.decode(payload: Self.payloadsVersion4[i], lower: lower[i], temporalId: i % 2)
-            #expect(MD5.hex(frame.packedI420()) == Self.digestsVersion4[i], "frame \(i)")
-        }
-        // Temporal id 0 alone: the same pictures, as no frame of id 0 reads the states of id 1.
-        let base = try EnhancementDecoder(parameters: Self.parametersVersion4)
-        for i in [0, 2] {
-            let frame = try base.decode(payload: Self.payloadsVersion4[i], lower: lower[i], temporalId: 0)
-            #expect(MD5.hex(frame.packedI420()) == Self.digestsVersion4[i], "frame \(i) alone")
-        }
-    }
-
     /// The same payloads under a version 3 record: the first three frames start from the same states
     /// either way and decode alike; the fourth, whose states differ, does not.
     @Test func versionFourStartsEachFrameFromItsTemporalIdsStates() throws {
         var p = Self.parametersVersion4
         p.version = 3
-        let decoder = try EnhancementDecoder(parameters: p)
-        let lower = Self.lowerVersion4()
-        var digests: [String] = []
-        for i in 0..<4 {
-            digests.append(MD5.hex(try decoder.decode(payload: Self.payloadsVersion4[i], lower: lower[i], temporalId: i % 2).packedI420()))
-        }
+        let digests = try Self.decodedDigests(Self.payloadsVersion4, with: p, frames: Array(0..<4)) { $0 % 2 }
         #expect(Array(digests.prefix(3)) == Array(Self.digestsVersion4.prefix(3)))
         #expect(digests[3] == Self.digestVersion3RuleFrame3 && digests[3] != Self.digestsVersion4[3])
     }
 
     /// (parameters, payloads, digests) of the vector of a bitstream version.
     static func vector(_ version: UInt8) -> (EnhancementLayerParameters, [[UInt8]], [String]) {
-        version == 1 ? (parameters, payloads, digests) : (parametersVersion2, payloadsVersion2, digestsVersion2)
+        switch version {
+        case 1: (parameters, payloads, digests)
+        case 2: (parametersVersion2, payloadsVersion2, digestsVersion2)
+        default: (parametersVersion4, payloadsVersion4, digestsVersion4)
+        }
     }
 
-    @Test(arguments: [UInt8(1), 2])
+    /// The MD5 of each picture one decoder gives for `payloads[i]`, i in `frames` in order, each with
+    /// temporal id `temporalId(i)`, over the vectors' lower layer.
+    static func decodedDigests(_ payloads: [[UInt8]], with parameters: EnhancementLayerParameters, frames: [Int],
+                               temporalId: (Int) -> Int) throws -> [String] {
+        let decoder = try EnhancementDecoder(parameters: parameters)
+        let lower = Self.lower(payloads.count)
+        return try frames.map { i in
+            MD5.hex(try decoder.decode(payload: payloads[i], lower: lower[i], temporalId: temporalId(i)).packedI420())
+        }
+    }
+
+    @Test(arguments: [UInt8(1), 2, 4])
     func decoderReproducesTheCommittedVector(version: UInt8) throws {
         let (parameters, payloads, digests) = Self.vector(version)
-        let decoder = try EnhancementDecoder(parameters: parameters)
-        let lower = Self.lower()
-        for i in 0..<3 {
-            let frame = try decoder.decode(payload: payloads[i], lower: lower[i], temporalId: i % 2)
-            #expect(MD5.hex(frame.packedI420()) == digests[i], "version \(version), frame \(i)")
-        }
+        #expect(try Self.decodedDigests(payloads, with: parameters, frames: Array(payloads.indices)) { $0 % 2 } == digests)
     }
 
-    @Test(arguments: [UInt8(1), 2])
+    /// Temporal id 0 alone decodes to the same pictures (in version 4 too: no frame of id 0 reads
+    /// the context states of id 1).
+    @Test(arguments: [UInt8(1), 2, 4])
     func temporalLayerZeroAloneDecodesToTheSamePictures(version: UInt8) throws {
         let (parameters, payloads, digests) = Self.vector(version)
-        let decoder = try EnhancementDecoder(parameters: parameters)
-        let lower = Self.lower()
-        for i in [0, 2] {
-            let frame = try decoder.decode(payload: payloads[i], lower: lower[i], temporalId: 0)
-            #expect(MD5.hex(frame.packedI420()) == digests[i], "version \(version), frame \(i)")
-        }
+        let even = Array(stride(from: 0, to: payloads.count, by: 2))
+        #expect(try Self.decodedDigests(payloads, with: parameters, frames: even) { _ in 0 } == even.map { digests[$0] })
     }
 
     /// Version 3 changes the record alone (the deblocking offset): the version 2 payloads decode under a
@@ -308,15 +296,12 @@ import Testing
     static let digestsVersion3Offset6 = ["2f51d429320e618742e9bf15311f2557", "b1563c17de3993f67bd5a7346d1f1d9d", "f6ec67c9099c97e45d2ce6a4c4da98a9"]
 
     @Test func versionThreeKeepsTheFrameSyntaxAndAppliesTheOffset() throws {
-        let lower = Self.lower()
         func decode(offset: Int) throws -> [String] {
             var p = Self.parametersVersion2
             p.version = 3
             p.deblockingOffset = offset
-            let decoder = try EnhancementDecoder(parameters: try EnhancementLayerParameters(serialized: p.serialized()))
-            return try (0..<3).map { i in
-                MD5.hex(try decoder.decode(payload: Self.payloadsVersion2[i], lower: lower[i], temporalId: i % 2).packedI420())
-            }
+            return try Self.decodedDigests(Self.payloadsVersion2, with: try EnhancementLayerParameters(serialized: p.serialized()),
+                                           frames: [0, 1, 2]) { $0 % 2 }
         }
         #expect(try decode(offset: 0) == Self.digestsVersion2)
         let shifted = try decode(offset: -6)
