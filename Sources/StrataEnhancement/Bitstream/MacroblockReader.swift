@@ -11,8 +11,15 @@ enum MacroblockReader {
         let index = y * state.mbWide + x
         mb = MacroblockData()
         if r.bin(ContextIndex.skip + state.skipContext(x, y)) == 1 {
-            if hasReference { (mb.mvx, mb.mvy) = state.predictedMotion(x, y, skip: true) }
-            state.recordSkip(x, y, mb.mvx, mb.mvy, hasReference: hasReference)
+            if hasReference {
+                if let lower = state.lowerSkipVector(x, y), r.bin(ContextIndex.skipLower + state.skipLowerContext(x, y)) == 1 {
+                    (mb.mvx, mb.mvy) = lower
+                    mb.skipLower = true
+                } else {
+                    (mb.mvx, mb.mvy) = state.predictedMotion(x, y, skip: true)
+                }
+            }
+            state.recordSkip(x, y, mb.mvx, mb.mvy, hasReference: hasReference, fromLower: mb.skipLower)
             return
         }
         mb.mode = .interLayer

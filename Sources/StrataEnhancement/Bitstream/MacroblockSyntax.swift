@@ -26,6 +26,8 @@ struct MacroblockData {
     /// With `split`: the vector (x, y) of quadrant q in lanes 2q, 2q + 1, and the coded differences.
     var quadrantMotion = SIMD8<Int32>(), quadrantDifference = SIMD8<Int32>()
     var transform8x8 = false
+    /// SKIP (version 5): the vector is the lower layer's (``FrameSyntaxState/lowerSkipVector(_:_:)``).
+    var skipLower = false
     /// Bit q set: luma 8x8 quadrant q has coefficients.
     var cbpLuma = 0
     /// Bit 0: Cb has coefficients; bit 1: Cr.
@@ -62,7 +64,8 @@ final class FrameSyntaxState {
     let transform8x8: UnsafeMutablePointer<UInt8>
     /// Per macroblock: chroma coded block pattern.
     let cbpChroma: UnsafeMutablePointer<UInt8>
-    /// Per macroblock: 1 when it carries a motion vector for prediction of later vectors.
+    /// Per macroblock: 0 when it carries no motion vector, 1 when it carries one as a SKIP (a vector it
+    /// did not code), 2 when it coded one (INTER, SPLIT INTER, BI, DIFFERENTIAL).
     let hasMotion: UnsafeMutablePointer<UInt8>
     /// Per luma 8x8 block (grid 2*mbWide wide): motion vector (x, y), zero where none.
     let motion8: UnsafeMutablePointer<Int32>
@@ -70,6 +73,10 @@ final class FrameSyntaxState {
     let split: UnsafeMutablePointer<UInt8>
     /// Whether INTER macroblocks may split (bitstream version 2 and later).
     let splitAllowed: Bool
+    /// Whether a SKIP macroblock may take the lower layer's vector (bitstream version 5 and later).
+    let skipLowerAllowed: Bool
+    /// Per macroblock: 1 when it is a SKIP with the lower layer's vector.
+    let skipLower: UnsafeMutablePointer<UInt8>
     /// Per macroblock: absolute motion vector difference (x, y).
     let mvdMagnitude: UnsafeMutablePointer<Int32>
     /// Per luma 8x8 block (grid 2*mbWide wide): coded block pattern bit.
@@ -96,11 +103,13 @@ final class FrameSyntaxState {
     /// True while coding a frame whose vectors are predicted from the lower layer's.
     private(set) var useLowerMotion = false
 
-    init(mbWide: Int, mbHigh: Int, splitAllowed: Bool = true) {
+    init(mbWide: Int, mbHigh: Int, splitAllowed: Bool = true, skipLowerAllowed: Bool = true) {
         self.mbWide = mbWide
         self.mbHigh = mbHigh
         self.splitAllowed = splitAllowed
+        self.skipLowerAllowed = skipLowerAllowed
         let n = mbWide * mbHigh
+        skipLower = .allocate(capacity: n)
         motion8 = .allocate(capacity: 8 * n); split = .allocate(capacity: n)
         skip = .allocate(capacity: n); mode = .allocate(capacity: n); transform8x8 = .allocate(capacity: n)
         cbpChroma = .allocate(capacity: n); hasMotion = .allocate(capacity: n)
@@ -145,7 +154,7 @@ final class FrameSyntaxState {
     }
 
     deinit {
-        motion8.deallocate(); split.deallocate()
+        motion8.deallocate(); split.deallocate(); skipLower.deallocate()
         skip.deallocate(); mode.deallocate(); transform8x8.deallocate(); cbpChroma.deallocate(); hasMotion.deallocate()
         mvdMagnitude.deallocate(); cbp8.deallocate(); nonzeroLuma.deallocate()
         nonzeroChroma.0.deallocate(); nonzeroChroma.1.deallocate(); deblockingClass.deallocate(); edgeStrengths.deallocate()
@@ -156,7 +165,7 @@ final class FrameSyntaxState {
         let n = mbWide * mbHigh
         skip.update(repeating: 0, count: n); mode.update(repeating: 0, count: n); transform8x8.update(repeating: 0, count: n)
         cbpChroma.update(repeating: 0, count: n); hasMotion.update(repeating: 0, count: n)
-        motion8.update(repeating: 0, count: 8 * n); split.update(repeating: 0, count: n)
+        motion8.update(repeating: 0, count: 8 * n); split.update(repeating: 0, count: n); skipLower.update(repeating: 0, count: n)
         mvdMagnitude.update(repeating: 0, count: 2 * n)
         cbp8.update(repeating: 0, count: 4 * n); nonzeroLuma.update(repeating: 0, count: 16 * n)
         nonzeroChroma.0.update(repeating: 0, count: 4 * n); nonzeroChroma.1.update(repeating: 0, count: 4 * n)
@@ -180,6 +189,23 @@ final class FrameSyntaxState {
     @inline(__always) func macroblockMotion(_ x: Int, _ y: Int) -> (Int32, Int32) {
         let u = 2 * y * 2 * mbWide + 2 * x
         return (motion8[2 * u], motion8[2 * u + 1])
+    }
+
+    /// The second vector a SKIP macroblock (x, y) may take (Specs "Motion vectors", version 5): where the
+    /// layer predicts its vectors from the lower layer's and the lower macroblock coded one, the lower
+    /// layer's vector of the macroblock's top-left 8x8 unit, unless it equals the neighbours' prediction
+    /// of a SKIP (then there is no choice to signal); nil otherwise.
+    @inline(__always) func lowerSkipVector(_ x: Int, _ y: Int) -> (Int32, Int32)? {
+        guard skipLowerAllowed && useLowerMotion && lowerHasMotion[y * mbWide + x] == 2 else { return nil }
+        let u = 2 * y * 2 * mbWide + 2 * x
+        let l = (lowerMotion8[2 * u], lowerMotion8[2 * u + 1])
+        return l == predictedMotion(x, y, skip: true) ? nil : l
+    }
+
+    /// Context increment of mb_skip_lower_flag: the number of SKIP macroblocks with the lower layer's
+    /// vector among left and top.
+    @inline(__always) func skipLowerContext(_ x: Int, _ y: Int) -> Int {
+        (x > 0 ? Int(skipLower[y * mbWide + x - 1]) : 0) + (y > 0 ? Int(skipLower[(y - 1) * mbWide + x]) : 0)
     }
 
     /// Context increment of mb_split_flag: the number of split macroblocks among left and top.
@@ -277,10 +303,12 @@ final class FrameSyntaxState {
     /// Records a SKIP macroblock with the vector (mvx, mvy) (zero without a reference), including the
     /// cleared coded-block flags of its blocks: ``MacroblockWriter/clearBlockFlags(_:_:_:)`` then
     /// ``record(_:_:_:hasReference:)`` of a SKIP ``MacroblockData``, without building one (skips are most
-    /// macroblocks, and the copy of the structure cost more than the stores).
-    @inline(__always) func recordSkip(_ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32, hasReference: Bool) {
+    /// macroblocks, and the copy of the structure cost more than the stores). `fromLower`: the vector is
+    /// the lower layer's (version 5, ``lowerSkipVector(_:_:)``).
+    @inline(__always) func recordSkip(_ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32, hasReference: Bool, fromLower: Bool = false) {
         let i = y * mbWide + x
         skip[i] = 1
+        skipLower[i] = fromLower ? 1 : 0
         mode[i] = hasReference ? MacroblockMode.skip.rawValue : MacroblockMode.interLayer.rawValue
         transform8x8[i] = 0
         cbpChroma[i] = 0
@@ -314,12 +342,13 @@ final class FrameSyntaxState {
     /// Records the macroblock-level outcome of (x, y) once it is coded.
     @inline(__always) func record(_ x: Int, _ y: Int, _ mb: MacroblockData, hasReference: Bool) {
         let i = y * mbWide + x
+        skipLower[i] = 0
         skip[i] = mb.mode == .skip ? 1 : 0
         mode[i] = mb.mode == .skip && !hasReference ? MacroblockMode.interLayer.rawValue : mb.mode.rawValue
         transform8x8[i] = mb.transform8x8 ? 1 : 0
         cbpChroma[i] = UInt8(mb.cbpChroma)
         let moving = hasReference && (mb.mode == .skip || mb.usesMotion)
-        hasMotion[i] = moving ? 1 : 0
+        hasMotion[i] = moving ? (mb.mode == .skip ? 1 : 2) : 0
         let splitting = moving && mb.split
         split[i] = splitting ? 1 : 0
         if splitting {

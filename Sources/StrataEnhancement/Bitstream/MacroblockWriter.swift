@@ -9,7 +9,10 @@ enum MacroblockWriter {
                                     _ state: FrameSyntaxState, _ x: Int, _ y: Int, hasReference: Bool) {
         w.bin(mb.mode == .skip ? 1 : 0, ContextIndex.skip + state.skipContext(x, y))
         if mb.mode == .skip {
-            state.recordSkip(x, y, mb.mvx, mb.mvy, hasReference: hasReference)
+            if hasReference && state.lowerSkipVector(x, y) != nil {
+                w.bin(mb.skipLower ? 1 : 0, ContextIndex.skipLower + state.skipLowerContext(x, y))
+            }
+            state.recordSkip(x, y, mb.mvx, mb.mvy, hasReference: hasReference, fromLower: mb.skipLower)
             return
         }
         if hasReference {

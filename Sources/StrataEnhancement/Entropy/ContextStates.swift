@@ -60,6 +60,9 @@ enum ContextIndex {
     static let categoryCount = 6
     /// mb_split_flag (bitstream version 2): 3 contexts by the number of split left/top neighbours.
     static let split = residual + residualCategorySize * categoryCount
+    /// mb_skip_lower_flag (bitstream version 5): 3 contexts by the number of left/top SKIP macroblocks
+    /// with the lower layer's vector.
+    static let skipLower = split + 3
     /// Total number of contexts.
-    static let count = split + 3
+    static let count = skipLower + 3
 }

@@ -6,7 +6,8 @@ public struct MotionField: Sendable, Equatable {
     public let macroblocksWide: Int, macroblocksHigh: Int
     /// Per 8x8 unit in raster order of the unit grid (`2 * macroblocksWide` wide), x then y in quarter samples.
     public internal(set) var vectors: [Int32]
-    /// Per macroblock: 1 when it carries a vector, else 0 (its units hold (0, 0)).
+    /// Per macroblock: 0 when it carries no vector (its units hold (0, 0)), 1 when it carries one as a
+    /// SKIP macroblock, 2 when it coded its vector(s) (INTER, SPLIT INTER, BI or DIFFERENTIAL).
     public internal(set) var carriesVector: [UInt8]
 
     /// A field of `macroblocksWide x macroblocksHigh` macroblocks without vectors.
