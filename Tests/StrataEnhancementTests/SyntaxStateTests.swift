@@ -9,7 +9,7 @@ import Testing
         func bytes(_ p: UnsafeMutablePointer<UInt8>, _ count: Int) -> [Int32] { (0..<count).map { Int32(p[$0]) } }
         return [bytes(s.skip, n), bytes(s.mode, n), bytes(s.transform8x8, n), bytes(s.cbpChroma, n), bytes(s.hasMotion, n),
                 bytes(s.split, n), bytes(s.cbp8, 4 * n), bytes(s.nonzeroLuma, 16 * n), bytes(s.nonzeroChroma.0, 4 * n),
-                bytes(s.nonzeroChroma.1, 4 * n), bytes(s.deblockingClass, 4 * n),
+                bytes(s.nonzeroChroma.1, 4 * n), bytes(s.deblockingClass, 4 * n), bytes(s.skipLower, n),
                 (0..<(8 * n)).map { s.motion8[$0] }, (0..<(2 * n)).map { s.mvdMagnitude[$0] }]
     }
 
@@ -37,10 +37,41 @@ import Testing
             var skip = MacroblockData()
             skip.mvx = Int32(random.next() % 41) - 20; skip.mvy = Int32(random.next() % 41) - 20
             if !hasReference { (skip.mvx, skip.mvy) = (0, 0) }
-            fast.recordSkip(x, y, skip.mvx, skip.mvy, hasReference: hasReference)
+            skip.skipLower = hasReference && random.next() % 2 == 0
+            fast.recordSkip(x, y, skip.mvx, skip.mvy, hasReference: hasReference, fromLower: skip.skipLower)
             MacroblockWriter.clearBlockFlags(general, x, y)
             general.record(x, y, skip, hasReference: hasReference)
             #expect(Self.snapshot(fast) == Self.snapshot(general), "round \(round)")
         }
+    }
+
+    /// Version 5: a SKIP is offered the lower layer's vector of its top-left unit only where the lower
+    /// macroblock coded that vector (a lower SKIP's vector is its own neighbours' prediction) and it
+    /// differs from the neighbours' prediction of a SKIP here; never before version 5 or without a lower field.
+    @Test func lowerSkipVectorOnlyOffersACodedLowerVectorThatDiffers() {
+        var lower = MotionField(macroblocksWide: 2, macroblocksHigh: 1)
+        // Macroblock 0: coded (12, -8); macroblock 1: a SKIP carrying (4, 4).
+        for u in [0, 1, 4, 5] { lower.vectors[2 * u] = 12; lower.vectors[2 * u + 1] = -8 }
+        for u in [2, 3, 6, 7] { lower.vectors[2 * u] = 4; lower.vectors[2 * u + 1] = 4 }
+        lower.carriesVector = [2, 1]
+        let state = FrameSyntaxState(mbWide: 2, mbHigh: 1)
+        state.setLowerMotion(lower)
+        #expect(state.lowerSkipVector(0, 0).map { [$0.0, $0.1] } == [12, -8])
+        #expect(state.lowerSkipVector(1, 0) == nil, "the lower macroblock is a SKIP")
+        // With macroblock 0 recorded as a SKIP of (12, -8), macroblock 1's neighbours predict (12, -8).
+        lower.carriesVector = [2, 2]
+        state.setLowerMotion(lower)
+        state.recordSkip(0, 0, 12, -8, hasReference: true, fromLower: true)
+        #expect(state.skipLowerContext(1, 0) == 1)
+        #expect(state.lowerSkipVector(1, 0).map { [$0.0, $0.1] } == [4, 4])
+        for u in [2, 3, 6, 7] { lower.vectors[2 * u] = 12; lower.vectors[2 * u + 1] = -8 }
+        state.setLowerMotion(lower)
+        #expect(state.lowerSkipVector(1, 0) == nil, "equal to the neighbours' prediction: nothing to choose")
+        let version4 = FrameSyntaxState(mbWide: 2, mbHigh: 1, skipLowerAllowed: false)
+        version4.setLowerMotion(lower)
+        #expect(version4.lowerSkipVector(0, 0) == nil)
+        let noField = FrameSyntaxState(mbWide: 2, mbHigh: 1)
+        noField.setLowerMotion(nil)
+        #expect(noField.lowerSkipVector(0, 0) == nil)
     }
 }

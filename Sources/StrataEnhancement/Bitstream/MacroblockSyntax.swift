@@ -342,7 +342,7 @@ final class FrameSyntaxState {
     /// Records the macroblock-level outcome of (x, y) once it is coded.
     @inline(__always) func record(_ x: Int, _ y: Int, _ mb: MacroblockData, hasReference: Bool) {
         let i = y * mbWide + x
-        skipLower[i] = 0
+        skipLower[i] = mb.mode == .skip && mb.skipLower ? 1 : 0
         skip[i] = mb.mode == .skip ? 1 : 0
         mode[i] = mb.mode == .skip && !hasReference ? MacroblockMode.interLayer.rawValue : mb.mode.rawValue
         transform8x8[i] = mb.transform8x8 ? 1 : 0
