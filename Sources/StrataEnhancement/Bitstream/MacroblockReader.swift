@@ -12,11 +12,13 @@ enum MacroblockReader {
         mb = MacroblockData()
         if r.bin(ContextIndex.skip + state.skipContext(x, y)) == 1 {
             if hasReference {
-                if let lower = state.lowerSkipVector(x, y), r.bin(ContextIndex.skipLower + state.skipLowerContext(x, y)) == 1 {
+                let predicted = state.predictedMotion(x, y, skip: true)
+                if let lower = state.lowerSkipVector(x, y, predicted: predicted),
+                   r.bin(ContextIndex.skipLower + state.skipLowerContext(x, y)) == 1 {
                     (mb.mvx, mb.mvy) = lower
                     mb.skipLower = true
                 } else {
-                    (mb.mvx, mb.mvy) = state.predictedMotion(x, y, skip: true)
+                    (mb.mvx, mb.mvy) = predicted
                 }
             }
             state.recordSkip(x, y, mb.mvx, mb.mvy, hasReference: hasReference, fromLower: mb.skipLower)

@@ -194,12 +194,13 @@ final class FrameSyntaxState {
     /// The second vector a SKIP macroblock (x, y) may take (Specs "Motion vectors", version 5): where the
     /// layer predicts its vectors from the lower layer's and the lower macroblock coded one, the lower
     /// layer's vector of the macroblock's top-left 8x8 unit, unless it equals the neighbours' prediction
-    /// of a SKIP (then there is no choice to signal); nil otherwise.
-    @inline(__always) func lowerSkipVector(_ x: Int, _ y: Int) -> (Int32, Int32)? {
+    /// of a SKIP (then there is no choice to signal); nil otherwise. `predicted`: that prediction, when
+    /// the caller has it.
+    @inline(__always) func lowerSkipVector(_ x: Int, _ y: Int, predicted: (Int32, Int32)? = nil) -> (Int32, Int32)? {
         guard skipLowerAllowed && useLowerMotion && lowerHasMotion[y * mbWide + x] == 2 else { return nil }
         let u = 2 * y * 2 * mbWide + 2 * x
         let l = (lowerMotion8[2 * u], lowerMotion8[2 * u + 1])
-        return l == predictedMotion(x, y, skip: true) ? nil : l
+        return l == (predicted ?? predictedMotion(x, y, skip: true)) ? nil : l
     }
 
     /// Context increment of mb_skip_lower_flag: the number of SKIP macroblocks with the lower layer's

@@ -162,7 +162,7 @@ final class MacroblockEncoder {
             // mode, vector and coded-block bins of an INTER macroblock (`strata bench` at equal quality:
             // bigbuckbunny 0.7313 -> 0.7227, bikes 0.8828 -> 0.8753, carphone 1.0763 -> 1.0725).
             var skipIndex = 0, bestSkipDistortion = skipDistortion
-            if let (lx, ly) = syntax.lowerSkipVector(mbx, mby) {
+            if let (lx, ly) = syntax.lowerSkipVector(mbx, mby, predicted: (sx, sy)) {
                 predictions[6].formMotion(compensator, reference, mbx, mby, lx, ly)
                 var skipLower = MacroblockData()
                 skipLower.mvx = lx; skipLower.mvy = ly; skipLower.skipLower = true
