@@ -66,8 +66,11 @@ import Testing
                 }
                 for (k, s) in squares.enumerated() {
                     let ox = s.x + s.dx * t, oy = s.y + s.dy * t
-                    for y in max(oy, 0)..<min(oy + 24, height) where y >= 0 {
-                        for x in max(ox, 0)..<min(ox + 24, width) { p[y * stride + x] = texture(x - ox, y - oy, 2 + k) }
+                    // Clipped to the picture (stride(from:to:by:) is empty when a square has left it).
+                    for y in Swift.stride(from: max(oy, 0), to: min(oy + 24, height), by: 1) {
+                        for x in Swift.stride(from: max(ox, 0), to: min(ox + 24, width), by: 1) {
+                            p[y * stride + x] = texture(x - ox, y - oy, 2 + k)
+                        }
                     }
                 }
             }

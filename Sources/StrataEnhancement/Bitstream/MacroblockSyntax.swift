@@ -26,7 +26,7 @@ struct MacroblockData {
     /// With `split`: the vector (x, y) of quadrant q in lanes 2q, 2q + 1, and the coded differences.
     var quadrantMotion = SIMD8<Int32>(), quadrantDifference = SIMD8<Int32>()
     var transform8x8 = false
-    /// SKIP (version 5): the vector is the lower layer's (``FrameSyntaxState/lowerSkipVector(_:_:)``).
+    /// SKIP (version 5): the vector is the lower layer's (``FrameSyntaxState/lowerSkipVector(_:_:predicted:)``).
     var skipLower = false
     /// Bit q set: luma 8x8 quadrant q has coefficients.
     var cbpLuma = 0
@@ -305,7 +305,7 @@ final class FrameSyntaxState {
     /// cleared coded-block flags of its blocks: ``MacroblockWriter/clearBlockFlags(_:_:_:)`` then
     /// ``record(_:_:_:hasReference:)`` of a SKIP ``MacroblockData``, without building one (skips are most
     /// macroblocks, and the copy of the structure cost more than the stores). `fromLower`: the vector is
-    /// the lower layer's (version 5, ``lowerSkipVector(_:_:)``).
+    /// the lower layer's (version 5, ``lowerSkipVector(_:_:predicted:)``).
     @inline(__always) func recordSkip(_ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32, hasReference: Bool, fromLower: Bool = false) {
         let i = y * mbWide + x
         skip[i] = 1
