@@ -8,6 +8,22 @@ enum Fixtures {
         SyntheticClip(width: width, height: height, frameCount: frames, seed: 7, noise: noise).frames()
     }
 
+    /// A frame whose luma sample at (x, y) is `luma(x, y)`, chroma flat at 128.
+    static func frame(width: Int, height: Int, luma sample: (Int, Int) -> UInt8) -> Frame {
+        var frame = Frame(width: width, height: height)
+        var luma = frame.luma
+        let stride = luma.stride
+        luma.withUnsafeMutableBufferPointer { p in
+            for y in 0..<height {
+                for x in 0..<width { p[y * stride + x] = sample(x, y) }
+            }
+        }
+        frame.luma = luma
+        frame.cb.fill(128)
+        frame.cr.fill(128)
+        return frame
+    }
+
     /// Temporal id of frame `i` in a dyadic hierarchy of `layers` temporal layers.
     static func temporalId(_ i: Int, layers: Int) -> Int {
         guard layers > 1 else { return 0 }

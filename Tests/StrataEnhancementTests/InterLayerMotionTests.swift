@@ -57,25 +57,14 @@ import Testing
         }
         let squares = [(x: 16, y: 16, dx: 2, dy: 1), (x: 96, y: 12, dx: -3, dy: 1), (x: 40, y: 56, dx: 1, dy: -2), (x: 112, y: 60, dx: -2, dy: -1)]
         return (0..<frames).map { t in
-            var frame = Frame(width: width, height: height)
-            var luma = frame.luma
-            let stride = luma.stride
-            luma.withUnsafeMutableBufferPointer { p in
-                for y in 0..<height {
-                    for x in 0..<width { p[y * stride + x] = texture(x - t, y, 1) }
+            Fixtures.frame(width: width, height: height) { x, y in
+                // The last square over a point is in front.
+                for (k, s) in squares.enumerated().reversed() {
+                    let sx = x - (s.x + s.dx * t), sy = y - (s.y + s.dy * t)
+                    if (0..<24).contains(sx) && (0..<24).contains(sy) { return texture(sx, sy, 2 + k) }
                 }
-                for (k, s) in squares.enumerated() {
-                    let ox = s.x + s.dx * t, oy = s.y + s.dy * t
-                    // Clipped to the picture (stride(from:to:by:) is empty when a square has left it).
-                    for y in Swift.stride(from: max(oy, 0), to: min(oy + 24, height), by: 1) {
-                        for x in Swift.stride(from: max(ox, 0), to: min(ox + 24, width), by: 1) {
-                            p[y * stride + x] = texture(x - ox, y - oy, 2 + k)
-                        }
-                    }
-                }
+                return texture(x - t, y, 1)
             }
-            frame.luma = luma
-            return frame
         }
     }
 

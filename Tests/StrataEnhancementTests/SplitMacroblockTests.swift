@@ -14,22 +14,11 @@ import Testing
             return UInt8(48 + (h >> 58) * 2 + (h >> 40) % 40)
         }
         return (0..<frames).map { t in
-            var frame = Frame(width: width, height: height)
-            var luma = frame.luma
-            let stride = luma.stride
-            luma.withUnsafeMutableBufferPointer { p in
-                for y in 0..<height {
-                    for x in 0..<width {
-                        let bx = x / 8, by = y / 8
-                        let vx = (bx * 7 + by * 3) % 3 - 1, vy = (bx * 3 + by * 5) % 3 - 1
-                        p[y * stride + x] = texture(x - vx * t + 64, y - vy * t + 64)
-                    }
-                }
+            Fixtures.frame(width: width, height: height) { x, y in
+                let bx = x / 8, by = y / 8
+                let vx = (bx * 7 + by * 3) % 3 - 1, vy = (bx * 3 + by * 5) % 3 - 1
+                return texture(x - vx * t + 64, y - vy * t + 64)
             }
-            frame.luma = luma
-            frame.cb.fill(128)
-            frame.cr.fill(128)
-            return frame
         }
     }
 
