@@ -86,7 +86,7 @@ import Testing
             }
         }
         // The 1x layers code vectors, so their references and the lower layer's are exercised.
-        #expect(stack.coded[2].contains { $0.motion.carriesVector.contains(1) })
+        #expect(stack.coded[2].contains { $0.motion.carriesVector.contains(2) })
     }
 
     @Test func anUpperLayerUpsamplesTheLowerDecodersPicture() throws {

@@ -43,8 +43,9 @@ import Testing
             #expect(frame.hasSameSamples(as: top[i].reconstruction), "frame \(i)")
             #expect(decoder.motionField == top[i].motion, "frame \(i)")
         }
-        // The lower layer's frames carry vectors, so prediction from them is exercised.
-        #expect(lower.dropFirst().contains { $0.motion.carriesVector.contains(1) })
+        // The lower layer's frames code vectors (2; a SKIP's is 1), so prediction from them, and the
+        // lower skip vector, are exercised.
+        #expect(lower.dropFirst().contains { $0.motion.carriesVector.contains(2) })
     }
 
     /// A textured background panning one sample a frame to the right, with four textured squares moving
