@@ -89,6 +89,51 @@ import Testing
         }
     }
 
+    /// The default plan's stack on `source`: a 2x layer at QP 32 over a coarse lower layer, then 1x
+    /// layers at QP 27 and 22 with inter-layer motion, all of bitstream `version`.
+    static func stack(_ source: [Frame], version: UInt8) throws -> (layers: [[EncodedEnhancementFrame]], parameters: [EnhancementLayerParameters]) {
+        let (width, height) = (source[0].width, source[0].height)
+        let base = source.map { Fixtures.lowerLayer($0, step: 16) }
+        let parameters = [EnhancementLayerParameters(width: width, height: height, referenceWidth: width / 2, referenceHeight: height / 2,
+                                                     qp: 32, temporalLayers: 3, version: version)]
+            + [27, 22].map { EnhancementLayerParameters(width: width, height: height, referenceWidth: width, referenceHeight: height,
+                                                        qp: $0, temporalLayers: 3, version: version, interLayerMotion: true) }
+        let encoders = try parameters.map { try EnhancementEncoder(parameters: $0) }
+        var layers = [[EncodedEnhancementFrame]](repeating: [], count: 3)
+        for i in source.indices {
+            let t = Fixtures.temporalId(i, layers: 3)
+            layers[0].append(try encoders[0].encode(source: source[i], lower: base[i], temporalId: t))
+            for k in 1..<3 {
+                layers[k].append(try encoders[k].encode(source: source[i], lower: layers[k - 1][i].reconstruction,
+                                                        lowerMotion: layers[k - 1][i].motion, temporalId: t))
+            }
+        }
+        return (layers, parameters)
+    }
+
+    /// Version 6: the residual contexts follow the signs of the lower layer's levels. On textures both
+    /// 1x layers code residual over, each codes smaller than with version 5 at about the same quality
+    /// (at the last measurement 5831 and 6468 bytes against 6113 and 6858), and decodes to the encoder's pictures.
+    @Test func theLowerLayersLevelsMakeTheQualityLayersSmaller() throws {
+        let source = Self.movingSquares(frames: 9)
+        let v6 = try Self.stack(source, version: 6), v5 = try Self.stack(source, version: 5)
+        func bytes(_ frames: [EncodedEnhancementFrame]) -> Int { frames.reduce(0) { $0 + $1.payload.count } }
+        #expect(bytes(v6.layers[0]) == bytes(v5.layers[0]), "the 2x layer has no lower levels to read")
+        for k in 1..<3 {
+            let psnr6 = Fixtures.psnr(source, v6.layers[k].map(\.reconstruction)), psnr5 = Fixtures.psnr(source, v5.layers[k].map(\.reconstruction))
+            #expect(Double(bytes(v6.layers[k])) < 0.97 * Double(bytes(v5.layers[k])), "layer \(k): \(bytes(v6.layers[k])) against \(bytes(v5.layers[k])) bytes")
+            #expect(psnr6 > psnr5 - 0.05, "layer \(k): \(psnr6) against \(psnr5) dB")
+        }
+        let decoders = try v6.parameters.map { try EnhancementDecoder(parameters: $0) }
+        let base = source.map { Fixtures.lowerLayer($0, step: 16) }
+        for i in source.indices {
+            let t = Fixtures.temporalId(i, layers: 3)
+            try decoders[0].decodeFrame(payload: v6.layers[0][i].payload, lower: base[i], temporalId: t)
+            for k in 1..<3 { try decoders[k].decodeFrame(payload: v6.layers[k][i].payload, over: decoders[k - 1], temporalId: t) }
+            #expect(decoders[2].decodedFrame()!.hasSameSamples(as: v6.layers[2][i].reconstruction), "frame \(i)")
+        }
+    }
+
     @Test func anotherMotionFieldGivesOtherPictures() throws {
         let (_, lower, top, parameters) = try Self.chain(interLayerMotion: true)
         let decoder = try EnhancementDecoder(parameters: parameters)

@@ -43,7 +43,8 @@ import Testing
         guard levels.contains(where: { $0 != 0 }) else { return 0 }
         var estimator = RateEstimator(states: contexts)
         let scan = n == 4 ? Quantization.zigzag4 : Quantization.zigzag8
-        MacroblockWriter.writeBlock(&estimator, levels, scan, n * n, MacroblockWriter.residualContext(n == 4 ? 0 : 1))
+        MacroblockWriter.writeBlock(&estimator, levels, scan, n * n, MacroblockWriter.residualContext(n == 4 ? 0 : 1),
+                                    MacroblockWriter.refinementContext(n == 4 ? 0 : 1), FrameSyntaxState.noLowerLevels)
         return estimator.cost
     }
 
@@ -74,7 +75,8 @@ import Testing
             let (nonzero, rate) = contexts.withUnsafeBufferPointer { states in
                 RateDistortionQuantizer.refine(b.coefficients, &refined, count: n * n, qp: qp, scan: scan,
                                                context: MacroblockWriter.residualContext(n == 4 ? 0 : 1),
-                                               states: states.baseAddress!, lambda: lambda)
+                                               refinement: MacroblockWriter.refinementContext(n == 4 ? 0 : 1),
+                                               lower: FrameSyntaxState.noLowerLevels, states: states.baseAddress!, lambda: lambda)
             }
             #expect(nonzero == refined.filter { $0 != 0 }.count)
             // The rate it returns is the refined block's, as the writer prices it.
@@ -103,7 +105,8 @@ import Testing
                 var refined = b.levels
                 _ = contexts.withUnsafeBufferPointer { states in
                     RateDistortionQuantizer.refine(b.coefficients, &refined, count: 16, qp: 24, scan: Quantization.zigzag4,
-                                                   context: MacroblockWriter.residualContext(0), states: states.baseAddress!, lambda: lambda)
+                                                   context: MacroblockWriter.residualContext(0), refinement: MacroblockWriter.refinementContext(0),
+                                                   lower: FrameSyntaxState.noLowerLevels, states: states.baseAddress!, lambda: lambda)
                 }
                 if lambda == 0 {
                     #expect(refined == b.levels)

@@ -74,4 +74,42 @@ import Testing
         noField.setLowerMotion(nil)
         #expect(noField.lowerSkipVector(0, 0) == nil)
     }
+
+    /// Version 6: a macroblock's level signs go up with its motion field, and a block of the layer
+    /// above reads them only where the lower macroblock has residual with the same luma transform
+    /// (chroma: any residual); elsewhere, in version 5 and without a field, it reads zeros.
+    @Test func lowerLevelSignsAreReadOnlyWhereTheLowerBlockWasCodedAlike() {
+        let lower = FrameSyntaxState(mbWide: 2, mbHigh: 1)
+        var levels = [Int32](repeating: 0, count: CoefficientLayout.count)
+        levels[CoefficientLayout.luma8x8(1) + 5] = -3       // quadrant 1 (coded), 4x4 block 4, position 5
+        levels[CoefficientLayout.luma8x8(2) + 7] = 9        // quadrant 2, not coded: not recorded
+        levels[CoefficientLayout.chroma(1, 2) + 1] = 2      // Cr block 2
+        var mb = MacroblockData()
+        mb.mode = .interLayer
+        mb.cbpLuma = 0b0010
+        mb.cbpChroma = 0b10
+        lower.record(0, 0, mb, hasReference: true)
+        lower.recordLevels(0, 0, mb, levels)
+        lower.recordSkip(1, 0, 0, 0, hasReference: true)
+        let field = lower.motionField()
+        #expect(field.levelKind == [1, 0])
+        #expect(field.levelSigns.filter { $0 != 0 }.count == 2)
+        // Read in place from the lower state, or copied from its field.
+        let inPlace = FrameSyntaxState(mbWide: 2, mbHigh: 1), copied = FrameSyntaxState(mbWide: 2, mbHigh: 1)
+        inPlace.setLowerMotion(from: lower)
+        copied.setLowerMotion(field)
+        for state in [inPlace, copied] {
+            #expect(state.lowerLumaSigns(0, 0, quadrant: 1, transform8x8: false)[5] == -1)
+            #expect(state.lowerLumaSigns(0, 0, quadrant: 2, transform8x8: false)[7] == 0)
+            #expect(state.lowerLumaSigns(0, 0, quadrant: 1, transform8x8: true) == FrameSyntaxState.noLowerLevels, "other transform")
+            #expect(state.lowerChromaSigns(0, 0, component: 1)[2 * 16 + 1] == 1)
+            #expect(state.lowerChromaSigns(1, 0, component: 1) == FrameSyntaxState.noLowerLevels, "a SKIP has no levels")
+        }
+        let version5 = FrameSyntaxState(mbWide: 2, mbHigh: 1, lowerLevelsAllowed: false)
+        version5.setLowerMotion(field)
+        #expect(version5.lowerLumaSigns(0, 0, quadrant: 1, transform8x8: false) == FrameSyntaxState.noLowerLevels)
+        let noField = FrameSyntaxState(mbWide: 2, mbHigh: 1)
+        noField.setLowerMotion(nil)
+        #expect(noField.lowerChromaSigns(0, 0, component: 1) == FrameSyntaxState.noLowerLevels)
+    }
 }

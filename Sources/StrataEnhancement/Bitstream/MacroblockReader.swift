@@ -62,6 +62,7 @@ enum MacroblockReader {
             // No residual (most coded macroblocks of the upper layers): every block's flag is 0.
             state.clearBlockFlags(x, y)
             state.record(x, y, mb, hasReference: hasReference)
+            state.recordLevels(x, y, mb, levels)
             return
         }
         var ok = true
@@ -78,7 +79,9 @@ enum MacroblockReader {
                 if coded && !mb.transform8x8 {
                     let base = MacroblockWriter.residualContext(categoryBase)
                     if r.bin(base + ContextIndex.cbfOffset + state.lumaBlockContext(gx, gy)) == 1 {
-                        ok = ok && readBlock(&r, levels + CoefficientLayout.luma4x4(b), scan4, 16, base)
+                        ok = ok && readBlock(&r, levels + CoefficientLayout.luma4x4(b), scan4, 16, base,
+                                             MacroblockWriter.refinementContext(categoryBase),
+                                             state.lowerLumaSigns(x, y, quadrant: q, transform8x8: false) + s * 16)
                         flag = 1
                     }
                 } else if coded {
@@ -88,7 +91,8 @@ enum MacroblockReader {
             }
             if coded && mb.transform8x8 {
                 ok = ok && readBlock(&r, levels + CoefficientLayout.luma8x8(q), scan8, 64,
-                                     MacroblockWriter.residualContext(categoryBase + 1))
+                                     MacroblockWriter.residualContext(categoryBase + 1), MacroblockWriter.refinementContext(categoryBase + 1),
+                                     state.lowerLumaSigns(x, y, quadrant: q, transform8x8: true))
             }
         }
         for c in 0..<2 {
@@ -100,7 +104,8 @@ enum MacroblockReader {
                 let gx = x * 2 + (k & 1), gy = y * 2 + (k >> 1)
                 var flag: UInt8 = 0
                 if coded && r.bin(base + ContextIndex.cbfOffset + state.chromaBlockContext(grid, gx, gy)) == 1 {
-                    ok = ok && readBlock(&r, levels + CoefficientLayout.chroma(c, k), scan4, 16, base)
+                    ok = ok && readBlock(&r, levels + CoefficientLayout.chroma(c, k), scan4, 16, base,
+                                         MacroblockWriter.refinementContext(categoryBase + 2), state.lowerChromaSigns(x, y, component: c) + k * 16)
                     flag = 1
                 }
                 grid[gy * gridWidth + gx] = flag
@@ -108,11 +113,13 @@ enum MacroblockReader {
         }
         guard ok else { throw .invalidSyntax(element: "coeff_abs_level", macroblock: index, offset: r.decoder.position) }
         state.record(x, y, mb, hasReference: hasReference)
+        state.recordLevels(x, y, mb, levels)
     }
 
-    /// Reads one residual block; false when a level exceeds ``levelLimit``.
+    /// Reads one residual block (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:)``); false when a level
+    /// exceeds ``levelLimit``.
     static func readBlock(_ reader: inout ArithmeticBinReader, _ block: UnsafeMutablePointer<Int32>, _ scan: UnsafePointer<UInt8>,
-                          _ n: Int, _ base: Int) -> Bool {
+                          _ n: Int, _ base: Int, _ refinement: Int, _ lower: UnsafePointer<Int8>) -> Bool {
         // A local copy of the reader, written back at the end: the coder's range and code then stay
         // in registers instead of being stored after every bin (the context states it writes could,
         // for all the compiler knows, alias the caller's reader).
@@ -120,10 +127,13 @@ enum MacroblockReader {
         defer { reader = r }
         var last = n - 1
         let significance = base &+ ContextIndex.sigOffset, lastFlags = base &+ ContextIndex.lastOffset
+        let lowerSignificance = refinement &+ ContextIndex.sigLowerOffset, lowerLastFlags = refinement &+ ContextIndex.lastLowerOffset
+        let lowerLast = MacroblockWriter.lastLowerPosition(lower, scan, n)
         for i in 0..<(n - 1) {
-            if r.bin(significance &+ MacroblockWriter.positionContext(i, n)) == 1 {
-                block[Int(scan[i])] = 1
-                if r.bin(lastFlags &+ MacroblockWriter.positionContext(i, n)) == 1 {
+            let position = Int(scan[i]), p = MacroblockWriter.positionContext(i, n)
+            if r.bin((lower[position] != 0 ? lowerSignificance : significance) &+ p) == 1 {
+                block[position] = 1
+                if r.bin((i < lowerLast ? lowerLastFlags : lastFlags) &+ p) == 1 {
                     last = i
                     break
                 }
@@ -151,7 +161,9 @@ enum MacroblockReader {
                 } else {
                     equal += 1
                 }
-                block[position] = r.bypass() == 1 ? -Int32(magnitude) : Int32(magnitude)
+                let lowerSign = lower[position]
+                let negative = lowerSign == 0 ? r.bypass() == 1 : (r.bin(refinement &+ ContextIndex.signLowerOffset) == 1) != (lowerSign < 0)
+                block[position] = negative ? -Int32(magnitude) : Int32(magnitude)
             }
             i -= 1
         }

@@ -102,13 +102,42 @@ final class FrameSyntaxState {
     private let copiedLowerHasMotion: UnsafeMutablePointer<UInt8>
     /// True while coding a frame whose vectors are predicted from the lower layer's.
     private(set) var useLowerMotion = false
+    /// Whether residual blocks read their contexts from the signs of the lower layer's levels
+    /// (bitstream version 6 and later, in layers with inter-layer motion).
+    let lowerLevelsAllowed: Bool
+    /// Per macroblock, 384 entries in ``CoefficientLayout`` order: the sign (-1, 0, 1) of each level
+    /// of the macroblock's residual; written for macroblocks whose ``levelKind`` is not 0 (version 6 on).
+    let levelSigns: UnsafeMutablePointer<Int8>
+    /// Per macroblock: 0 when it has no residual, 1 when it has residual with 4x4 luma transforms, 2 with 8x8.
+    let levelKind: UnsafeMutablePointer<UInt8>
+    /// The lower layer's ``levelSigns`` and ``levelKind`` of the current instant (``setLowerMotion(_:)``,
+    /// ``setLowerMotion(from:)``), read while ``useLowerLevels``.
+    private(set) var lowerLevelSigns: UnsafePointer<Int8>
+    private(set) var lowerLevelKind: UnsafePointer<UInt8>
+    private let copiedLowerLevelSigns: UnsafeMutablePointer<Int8>
+    private let copiedLowerLevelKind: UnsafeMutablePointer<UInt8>
+    /// True while coding a frame whose residual contexts read the lower layer's level signs.
+    private(set) var useLowerLevels = false
+    /// 64 zero signs: the lower levels of a block whose lower block has none (or of a layer without them).
+    nonisolated(unsafe) static let noLowerLevels: UnsafePointer<Int8> = {
+        let zeros = UnsafeMutablePointer<Int8>.allocate(capacity: 64)
+        zeros.initialize(repeating: 0, count: 64)
+        return UnsafePointer(zeros)
+    }()
 
-    init(mbWide: Int, mbHigh: Int, splitAllowed: Bool = true, skipLowerAllowed: Bool = true) {
+    init(mbWide: Int, mbHigh: Int, splitAllowed: Bool = true, skipLowerAllowed: Bool = true, lowerLevelsAllowed: Bool = true) {
         self.mbWide = mbWide
         self.mbHigh = mbHigh
         self.splitAllowed = splitAllowed
         self.skipLowerAllowed = skipLowerAllowed
+        self.lowerLevelsAllowed = lowerLevelsAllowed
         let n = mbWide * mbHigh
+        levelSigns = .allocate(capacity: CoefficientLayout.count * n); levelKind = .allocate(capacity: n)
+        levelSigns.initialize(repeating: 0, count: CoefficientLayout.count * n)
+        copiedLowerLevelSigns = .allocate(capacity: CoefficientLayout.count * n); copiedLowerLevelKind = .allocate(capacity: n)
+        copiedLowerLevelSigns.initialize(repeating: 0, count: CoefficientLayout.count * n)
+        copiedLowerLevelKind.initialize(repeating: 0, count: n)
+        lowerLevelSigns = UnsafePointer(copiedLowerLevelSigns); lowerLevelKind = UnsafePointer(copiedLowerLevelKind)
         skipLower = .allocate(capacity: n)
         motion8 = .allocate(capacity: 8 * n); split = .allocate(capacity: n)
         skip = .allocate(capacity: n); mode = .allocate(capacity: n); transform8x8 = .allocate(capacity: n)
@@ -127,13 +156,23 @@ final class FrameSyntaxState {
 
     /// Sets the lower layer's motion for the next frame (nil: vectors are predicted from neighbours alone).
     func setLowerMotion(_ field: MotionField?) {
-        guard let field else { useLowerMotion = false; return }
+        guard let field else { useLowerMotion = false; useLowerLevels = false; return }
         let n = mbWide * mbHigh
         precondition(field.macroblocksWide == mbWide && field.macroblocksHigh == mbHigh, "lower motion field of another size")
         field.vectors.withUnsafeBufferPointer { copiedLowerMotion8.update(from: $0.baseAddress!, count: 8 * n) }
         field.carriesVector.withUnsafeBufferPointer { copiedLowerHasMotion.update(from: $0.baseAddress!, count: n) }
         lowerMotion8 = UnsafePointer(copiedLowerMotion8); lowerHasMotion = UnsafePointer(copiedLowerHasMotion)
         useLowerMotion = true
+        useLowerLevels = lowerLevelsAllowed
+        guard useLowerLevels else { return }
+        // A field without levels (made by a layer of version 5 or earlier, or by hand) has none to read.
+        if field.levelKind.count == n && field.levelSigns.count == CoefficientLayout.count * n {
+            field.levelKind.withUnsafeBufferPointer { copiedLowerLevelKind.update(from: $0.baseAddress!, count: n) }
+            field.levelSigns.withUnsafeBufferPointer { copiedLowerLevelSigns.update(from: $0.baseAddress!, count: CoefficientLayout.count * n) }
+        } else {
+            copiedLowerLevelKind.update(repeating: 0, count: n)
+        }
+        lowerLevelSigns = UnsafePointer(copiedLowerLevelSigns); lowerLevelKind = UnsafePointer(copiedLowerLevelKind)
     }
 
     /// Sets the lower layer's motion for the next frame to what `lower` (a layer of this grid) holds
@@ -142,6 +181,8 @@ final class FrameSyntaxState {
         precondition(lower.mbWide == mbWide && lower.mbHigh == mbHigh, "lower motion field of another size")
         lowerMotion8 = UnsafePointer(lower.motion8); lowerHasMotion = UnsafePointer(lower.hasMotion)
         useLowerMotion = true
+        useLowerLevels = lowerLevelsAllowed && lower.lowerLevelsAllowed
+        lowerLevelSigns = UnsafePointer(lower.levelSigns); lowerLevelKind = UnsafePointer(lower.levelKind)
     }
 
     /// The motion of the frame just coded.
@@ -150,6 +191,18 @@ final class FrameSyntaxState {
         let n = mbWide * mbHigh
         field.vectors.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: motion8, count: 8 * n) }
         field.carriesVector.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: hasMotion, count: n) }
+        if lowerLevelsAllowed {
+            field.levelKind = Array(UnsafeBufferPointer(start: levelKind, count: n))
+            // Only macroblocks with residual hold signs; the others' entries are left stale, and read as zeros.
+            var signs = [Int8](repeating: 0, count: CoefficientLayout.count * n)
+            signs.withUnsafeMutableBufferPointer { out in
+                for i in 0..<n where levelKind[i] != 0 {
+                    (out.baseAddress! + i * CoefficientLayout.count).update(from: levelSigns + i * CoefficientLayout.count,
+                                                                           count: CoefficientLayout.count)
+                }
+            }
+            field.levelSigns = signs
+        }
         return field
     }
 
@@ -159,6 +212,7 @@ final class FrameSyntaxState {
         mvdMagnitude.deallocate(); cbp8.deallocate(); nonzeroLuma.deallocate()
         nonzeroChroma.0.deallocate(); nonzeroChroma.1.deallocate(); deblockingClass.deallocate(); edgeStrengths.deallocate()
         copiedLowerMotion8.deallocate(); copiedLowerHasMotion.deallocate()
+        levelSigns.deallocate(); levelKind.deallocate(); copiedLowerLevelSigns.deallocate(); copiedLowerLevelKind.deallocate()
     }
 
     func reset() {
@@ -170,6 +224,48 @@ final class FrameSyntaxState {
         cbp8.update(repeating: 0, count: 4 * n); nonzeroLuma.update(repeating: 0, count: 16 * n)
         nonzeroChroma.0.update(repeating: 0, count: 4 * n); nonzeroChroma.1.update(repeating: 0, count: 4 * n)
         deblockingClass.update(repeating: 255, count: 4 * n)
+        levelKind.update(repeating: 0, count: n)
+    }
+
+    // MARK: Lower-layer levels (Specs "Residual block", version 6)
+
+    /// The signs of the lower layer's levels that a luma block of quadrant `q` of macroblock (x, y) reads
+    /// (64 entries: one 8x8 block, or the quadrant's four 4x4 blocks, 16 each): the lower macroblock's
+    /// where it has residual coded with the same transform size, else ``noLowerLevels``.
+    @inline(__always) func lowerLumaSigns(_ x: Int, _ y: Int, quadrant q: Int, transform8x8: Bool) -> UnsafePointer<Int8> {
+        let i = y * mbWide + x
+        guard useLowerLevels && lowerLevelKind[i] == (transform8x8 ? 2 : 1) else { return FrameSyntaxState.noLowerLevels }
+        return lowerLevelSigns + i * CoefficientLayout.count + CoefficientLayout.luma8x8(q)
+    }
+
+    /// The signs of the lower layer's levels that chroma component `c` (0 Cb, 1 Cr) of macroblock (x, y)
+    /// reads (its four 4x4 blocks, 16 each): the lower macroblock's where it has residual, else ``noLowerLevels``.
+    @inline(__always) func lowerChromaSigns(_ x: Int, _ y: Int, component c: Int) -> UnsafePointer<Int8> {
+        let i = y * mbWide + x
+        guard useLowerLevels && lowerLevelKind[i] != 0 else { return FrameSyntaxState.noLowerLevels }
+        return lowerLevelSigns + i * CoefficientLayout.count + CoefficientLayout.chroma(c, 0)
+    }
+
+    /// Records the signs of macroblock (x, y)'s levels for the layer above (version 6 on): the blocks of
+    /// coded quadrants and components from `levels` (whose uncoded 4x4 blocks inside them are zero), the
+    /// others as zeros. Call after ``record(_:_:_:hasReference:)``.
+    func recordLevels(_ x: Int, _ y: Int, _ mb: MacroblockData, _ levels: UnsafePointer<Int32>) {
+        guard lowerLevelsAllowed else { return }
+        let i = y * mbWide + x
+        guard mb.mode != .skip && (mb.cbpLuma != 0 || mb.cbpChroma != 0) else { levelKind[i] = 0; return }
+        levelKind[i] = mb.transform8x8 ? 2 : 1
+        let out = levelSigns + i * CoefficientLayout.count
+        for area in 0..<6 {
+            let coded = area < 4 ? (mb.cbpLuma >> area) & 1 != 0 : (mb.cbpChroma >> (area - 4)) & 1 != 0
+            let target = out + area * 64
+            guard coded else { target.update(repeating: 0, count: 64); continue }
+            let source = levels + area * 64
+            for k in stride(from: 0, to: 64, by: 16) {
+                let v = UnsafeRawPointer(source + k).loadUnaligned(as: SIMD16<Int32>.self)
+                let sign = v.clamped(lowerBound: SIMD16(repeating: -1), upperBound: SIMD16(repeating: 1))
+                UnsafeMutableRawPointer(target + k).storeBytes(of: SIMD16<Int8>(truncatingIfNeeded: sign), as: SIMD16<Int8>.self)
+            }
+        }
     }
 
     // MARK: Neighbour-derived context increments (Specs "Context selection")
@@ -310,6 +406,7 @@ final class FrameSyntaxState {
         let i = y * mbWide + x
         skip[i] = 1
         skipLower[i] = fromLower ? 1 : 0
+        levelKind[i] = 0
         mode[i] = hasReference ? MacroblockMode.skip.rawValue : MacroblockMode.interLayer.rawValue
         transform8x8[i] = 0
         cbpChroma[i] = 0

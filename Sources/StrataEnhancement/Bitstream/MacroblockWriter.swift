@@ -38,6 +38,7 @@ enum MacroblockWriter {
         }
         writeResidual(&w, mb, levels, state, x, y)
         state.record(x, y, mb, hasReference: hasReference)
+        state.recordLevels(x, y, mb, levels)
     }
 
     /// Coded block pattern, transform size and residual blocks of a non-skipped macroblock.
@@ -66,7 +67,10 @@ enum MacroblockWriter {
                             let block = levels + CoefficientLayout.luma4x4(b)
                             let any = hasNonzero(block, 16)
                             w.bin(any ? 1 : 0, residualContext(categoryBase + 0) + ContextIndex.cbfOffset + state.lumaBlockContext(gx, gy))
-                            if any { writeBlock(&w, block, scan4.baseAddress!, 16, residualContext(categoryBase + 0)) }
+                            if any {
+                                writeBlock(&w, block, scan4.baseAddress!, 16, residualContext(categoryBase + 0), refinementContext(categoryBase + 0),
+                                           state.lowerLumaSigns(x, y, quadrant: q, transform8x8: false) + s * 16)
+                            }
                             flag = any ? 1 : 0
                         } else if coded {
                             flag = 1
@@ -74,7 +78,8 @@ enum MacroblockWriter {
                         state.nonzeroLuma[gy * lumaWidth + gx] = flag
                     }
                     if coded && mb.transform8x8 {
-                        writeBlock(&w, levels + CoefficientLayout.luma8x8(q), scan8.baseAddress!, 64, residualContext(categoryBase + 1))
+                        writeBlock(&w, levels + CoefficientLayout.luma8x8(q), scan8.baseAddress!, 64, residualContext(categoryBase + 1),
+                                   refinementContext(categoryBase + 1), state.lowerLumaSigns(x, y, quadrant: q, transform8x8: true))
                     }
                 }
                 for c in 0..<2 {
@@ -87,7 +92,10 @@ enum MacroblockWriter {
                             let block = levels + CoefficientLayout.chroma(c, k)
                             let any = hasNonzero(block, 16)
                             w.bin(any ? 1 : 0, residualContext(categoryBase + 2) + ContextIndex.cbfOffset + state.chromaBlockContext(grid, gx, gy))
-                            if any { writeBlock(&w, block, scan4.baseAddress!, 16, residualContext(categoryBase + 2)) }
+                            if any {
+                                writeBlock(&w, block, scan4.baseAddress!, 16, residualContext(categoryBase + 2), refinementContext(categoryBase + 2),
+                                           state.lowerChromaSigns(x, y, component: c) + k * 16)
+                            }
                             flag = any ? 1 : 0
                         }
                         grid[gy * gridWidth + gx] = flag
@@ -121,23 +129,42 @@ enum MacroblockWriter {
     /// Context of the significance or last flag at scan position `i` of a block of `n` coefficients.
     @inline(__always) static func positionContext(_ i: Int, _ n: Int) -> Int { n == 16 ? i : i >> 2 }
 
+    /// First refinement context of residual block category `category` (0...5, version 6).
+    @inline(__always) static func refinementContext(_ category: Int) -> Int {
+        ContextIndex.refinement + category * ContextIndex.refinementCategorySize
+    }
+
+    /// The last scan position at which `lower` (signs of the lower block's levels, raster order) is
+    /// not zero; -1 when none is (at once for a block of ``FrameSyntaxState/noLowerLevels``).
+    @inline(__always) static func lastLowerPosition(_ lower: UnsafePointer<Int8>, _ scan: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        if UInt(bitPattern: lower - FrameSyntaxState.noLowerLevels) < 64 { return -1 }
+        var i = n - 1
+        while i >= 0 && lower[Int(scan[i])] == 0 { i -= 1 }
+        return i
+    }
+
     /// One residual block with at least one nonzero level: significance map with last flags in scan
-    /// order, then magnitudes and signs in reverse scan order.
-    static func writeBlock<W: BinWriter>(_ w: inout W, _ block: UnsafePointer<Int32>, _ scan: UnsafePointer<UInt8>, _ n: Int, _ base: Int) {
+    /// order, then magnitudes and signs in reverse scan order. `lower` holds the signs of the lower
+    /// layer's levels of the block (raster order; ``FrameSyntaxState/noLowerLevels`` when none), which
+    /// choose the significance, last and sign contexts from `refinement` on (version 6).
+    static func writeBlock<W: BinWriter>(_ w: inout W, _ block: UnsafePointer<Int32>, _ scan: UnsafePointer<UInt8>, _ n: Int, _ base: Int,
+                                         _ refinement: Int, _ lower: UnsafePointer<Int8>) {
         var last = n - 1
         while last > 0 && block[Int(scan[last])] == 0 { last -= 1 }
+        let lowerLast = lastLowerPosition(lower, scan, n)
         for i in 0..<(n - 1) {
-            let significant = block[Int(scan[i])] != 0
-            w.bin(significant ? 1 : 0, base + ContextIndex.sigOffset + positionContext(i, n))
+            let position = Int(scan[i]), p = positionContext(i, n)
+            let significant = block[position] != 0
+            w.bin(significant ? 1 : 0, lower[position] != 0 ? refinement + ContextIndex.sigLowerOffset + p : base + ContextIndex.sigOffset + p)
             if significant {
-                w.bin(i == last ? 1 : 0, base + ContextIndex.lastOffset + positionContext(i, n))
+                w.bin(i == last ? 1 : 0, i < lowerLast ? refinement + ContextIndex.lastLowerOffset + p : base + ContextIndex.lastOffset + p)
                 if i == last { break }
             }
         }
         var greater = 0, equal = 0
         var i = last
         while i >= 0 {
-            let level = block[Int(scan[i])]
+            let position = Int(scan[i]), level = block[position]
             if level != 0 {
                 let magnitude = Int(level.magnitude)
                 let g1 = greater != 0 ? 0 : min(4, 1 + equal)
@@ -151,7 +178,12 @@ enum MacroblockWriter {
                 } else {
                     equal += 1
                 }
-                w.bypass(level < 0 ? 1 : 0)
+                let lowerSign = lower[position]
+                if lowerSign == 0 {
+                    w.bypass(level < 0 ? 1 : 0)
+                } else {
+                    w.bin((level < 0) != (lowerSign < 0) ? 1 : 0, refinement + ContextIndex.signLowerOffset)
+                }
             }
             i -= 1
         }

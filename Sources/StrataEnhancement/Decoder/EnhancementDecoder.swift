@@ -28,7 +28,8 @@ public final class EnhancementDecoder {
         upsampler = InterLayerPredictor(parameters)
         pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.decoderMargin, withUpsampledLower: true) }
         syntax = FrameSyntaxState(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh,
-                                  splitAllowed: parameters.version >= 2, skipLowerAllowed: parameters.version >= 5)
+                                  splitAllowed: parameters.version >= 2, skipLowerAllowed: parameters.version >= 5,
+                                  lowerLevelsAllowed: parameters.version >= 6)
         levels = .allocate(capacity: CoefficientLayout.count)
         levels.initialize(repeating: 0, count: CoefficientLayout.count)
         contexts = .allocate(capacity: ContextIndex.count)

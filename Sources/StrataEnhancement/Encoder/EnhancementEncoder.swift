@@ -47,7 +47,8 @@ public final class EnhancementEncoder {
         source = Picture(geometry: geometry, margin: 0)
         pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.referenceMargin, withUpsampledLower: true) }
         syntax = FrameSyntaxState(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh,
-                                  splitAllowed: parameters.version >= 2, skipLowerAllowed: parameters.version >= 5)
+                                  splitAllowed: parameters.version >= 2, skipLowerAllowed: parameters.version >= 5,
+                                  lowerLevelsAllowed: parameters.version >= 6)
         contexts = .allocate(capacity: ContextIndex.count)
         contexts.initialize(repeating: ContextStates.initialState, count: ContextIndex.count)
         contextInheritance = ContextInheritance(version: parameters.version)

@@ -344,6 +344,7 @@ final class MacroblockEncoder {
         Reconstruction.residualSIMD(srcLuma, ls, p.luma, 16, residual, 16, 16, 16)
         let categoryBase = mb.mode == .interLayer ? 3 : 0
         let base4 = MacroblockWriter.residualContext(categoryBase), base8 = MacroblockWriter.residualContext(categoryBase + 1)
+        let refinement4 = MacroblockWriter.refinementContext(categoryBase), refinement8 = MacroblockWriter.refinementContext(categoryBase + 1)
         var pattern4 = 0, pattern8 = 0, distortion4 = 0, distortion8 = 0
         Quantization.zigzag4.withUnsafeBufferPointer { scan4 in
             Quantization.zigzag8.withUnsafeBufferPointer { scan8 in
@@ -353,8 +354,9 @@ final class MacroblockEncoder {
                     let zeroDistortion = BlockMetrics.sseSIMD(src, ls, pred, 16, 8, 8) + textureLoss(q, pred, 16)
                     // 4x4 transforms.
                     let (rate4, any4, magnitude) = codeQuad4x4(residual: residual + qy * 16 + qx, residualStride: 16, prediction: pred,
-                                                    levels: levels4 + q * 64, qp: qp, context: base4, scan: scan4.baseAddress!,
-                                                    contexts: contexts, lambda: lambda)
+                                                    levels: levels4 + q * 64, qp: qp, context: base4, refinement: refinement4,
+                                                    lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: false),
+                                                    scan: scan4.baseAddress!, contexts: contexts, lambda: lambda)
                     if let coded4 = codedDistortion(any: any4, rate: rate4, source: src, stride: ls, zeroDistortion: zeroDistortion,
                                                     lambda: lambda, lumaQuadrant: q) {
                         pattern4 |= 1 << q
@@ -373,7 +375,9 @@ final class MacroblockEncoder {
                     Transform.forward8x8SIMD(residual + qy * 16 + qx, 16, coefficients, scratch)
                     let refined = Quantization.quantizeSIMD(coefficients, lv8, 64, qp, MacroblockEncoder.deadZone) > 0
                         ? RateDistortionQuantizer.refine(coefficients, lv8, count: 64, qp: qp, scan: scan8.baseAddress!,
-                                                         context: base8, states: contexts, lambda: lambda)
+                                                         context: base8, refinement: refinement8,
+                                                         lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: true),
+                                                         states: contexts, lambda: lambda)
                         : (nonzero: 0, rate: 0)
                     if refined.nonzero > 0 {
                         Quantization.dequantizeSIMD(lv8, dequantized, 64, qp)
@@ -397,7 +401,7 @@ final class MacroblockEncoder {
         candidateLevels.update(repeating: 0, count: CoefficientLayout.count)
         var chromaDistortion = 0, cbpChroma = 0
         let cqp = MacroblockReconstructor.chromaQP(qp)
-        let baseC = MacroblockWriter.residualContext(categoryBase + 2)
+        let baseC = MacroblockWriter.residualContext(categoryBase + 2), refinementC = MacroblockWriter.refinementContext(categoryBase + 2)
         Quantization.zigzag4.withUnsafeBufferPointer { scan4 in
             for c in 0..<2 {
                 let plane = c == 0 ? source.cb : source.cr, cs = plane.stride
@@ -407,6 +411,7 @@ final class MacroblockEncoder {
                 let zeroDistortion = BlockMetrics.sseSIMD(src, cs, pred, 16, 8, 8)
                 let (rate, any, _) = codeQuad4x4(residual: res, residualStride: 8, prediction: pred,
                                               levels: candidateLevels + CoefficientLayout.chroma(c, 0), qp: cqp, context: baseC,
+                                              refinement: refinementC, lower: syntax.lowerChromaSigns(mbx, mby, component: c),
                                               scan: scan4.baseAddress!, contexts: contexts, lambda: lambda)
                 if let coded = codedDistortion(any: any, rate: rate, source: src, stride: cs, zeroDistortion: zeroDistortion, lambda: lambda) {
                     cbpChroma |= 1 << c
@@ -443,11 +448,12 @@ final class MacroblockEncoder {
     }
 
     /// Codes the four 4x4 blocks of one 8x8 area (a luma quadrant or a chroma component; levels
-    /// 16 per block, raster order): transform, quantize, price each block with its coded-block
-    /// flag, and reconstruct the area into ``reconstructed`` (8 wide). Returns the rate in 1/256
+    /// 16 per block, raster order; `lower` the signs of the lower layer's levels in the same layout):
+    /// transform, quantize, price each block with its coded-block flag, and reconstruct the area into ``reconstructed`` (8 wide). Returns the rate in 1/256
     /// bit, whether any block has coefficients and the sum of the area's residual magnitudes.
     private func codeQuad4x4(residual res: UnsafePointer<Int16>, residualStride: Int, prediction pred: UnsafePointer<UInt8>,
-                             levels: UnsafeMutablePointer<Int32>, qp: Int, context: Int, scan: UnsafePointer<UInt8>,
+                             levels: UnsafeMutablePointer<Int32>, qp: Int, context: Int, refinement: Int,
+                             lower: UnsafePointer<Int8>, scan: UnsafePointer<UInt8>,
                              contexts: UnsafeMutablePointer<UInt32>, lambda: Double) -> (rate: Int, any: Bool, magnitude: Int) {
         var rate = 0, any = false, total = 0
         for k in 0..<4 {
@@ -469,6 +475,7 @@ final class MacroblockEncoder {
             }
             let refined = !certainlyZero && Quantization.quantizeSIMD(coefficients, lv, 16, qp, MacroblockEncoder.deadZone) > 0
                 ? RateDistortionQuantizer.refine(coefficients, lv, count: 16, qp: qp, scan: scan, context: context,
+                                                 refinement: refinement, lower: lower + k * 16,
                                                  states: contexts, lambda: lambda)
                 : (nonzero: 0, rate: 0)
             if refined.nonzero > 0 {

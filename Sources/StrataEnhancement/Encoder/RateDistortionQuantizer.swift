@@ -4,7 +4,7 @@
 /// the distortion it adds (larger levels save about one bin per step, never worth a step's error).
 /// Distortion is the picture-domain squared error of the coefficient, through the energy of the
 /// transform's basis function at its position; rate is the block's exact binarization priced with
-/// the current context states (``MacroblockWriter/writeBlock(_:_:_:_:_:)``).
+/// the current context states (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:)``).
 enum RateDistortionQuantizer {
     /// Bits beyond which one level change is not priced: more than lowering one level can save.
     static let largestSaving = 12.0
@@ -12,17 +12,17 @@ enum RateDistortionQuantizer {
     /// Refines `levels` (`count` = 16 or 64, raster order), quantized from the forward `coefficients`
     /// at `qp`, for the cost `D + lambda * R` (D in squared samples, R in bits). `context` is the
     /// block's residual context base. Returns the number of nonzero levels left (0: the block is
-    /// empty) and, for a block that is not empty, its rate as coded (``MacroblockWriter/writeBlock(_:_:_:_:_:)``
+    /// empty) and, for a block that is not empty, its rate as coded (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:)``
     /// priced with `states`, in 1/256 bit), which the caller need not price again.
     static func refine(_ coefficients: UnsafePointer<Int32>, _ levels: UnsafeMutablePointer<Int32>, count: Int, qp: Int,
-                       scan: UnsafePointer<UInt8>, context: Int, states: UnsafePointer<UInt32>,
-                       lambda: Double) -> (nonzero: Int, rate: Int) {
+                       scan: UnsafePointer<UInt8>, context: Int, refinement: Int, lower: UnsafePointer<Int8>,
+                       states: UnsafePointer<UInt32>, lambda: Double) -> (nonzero: Int, rate: Int) {
         var nonzero = 0
         for k in 0..<count where levels[k] != 0 { nonzero += 1 }
         guard nonzero > 0 else { return (0, 0) }
         @inline(__always) func rate() -> Int {
             var estimator = RateEstimator(states: states)
-            MacroblockWriter.writeBlock(&estimator, levels, scan, count, context)
+            MacroblockWriter.writeBlock(&estimator, levels, scan, count, context, refinement, lower)
             return estimator.cost
         }
         let multipliers = count == 16 ? Quantization.quant4 : Quantization.quant8

@@ -63,6 +63,13 @@ enum ContextIndex {
     /// mb_skip_lower_flag (bitstream version 5): 3 contexts by the number of left/top SKIP macroblocks
     /// with the lower layer's vector.
     static let skipLower = split + 3
+    /// Residual contexts chosen by the lower layer's levels (bitstream version 6), ``refinementCategorySize``
+    /// per block category: significance where the lower level at the position is not zero (16), last
+    /// where the lower block has a nonzero level later in scan order (16), and the sign of a level
+    /// whose lower level is not zero, coded as "differs from the lower level's sign" (1).
+    static let refinement = skipLower + 3
+    static let refinementCategorySize = 33
+    static let sigLowerOffset = 0, lastLowerOffset = 16, signLowerOffset = 32
     /// Total number of contexts.
-    static let count = skipLower + 3
+    static let count = refinement + refinementCategorySize * categoryCount
 }

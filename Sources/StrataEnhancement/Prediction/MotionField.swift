@@ -1,6 +1,8 @@
 /// The motion of one decoded enhancement frame: a vector per 8x8 luma unit and, per macroblock,
-/// whether it carries one (Specs "Motion vectors"). A layer configured with `inter_layer_motion`
-/// predicts its vectors from the motion field of the layer below at the same instant.
+/// whether it carries one (Specs "Motion vectors"); from bitstream version 6 also the signs of its
+/// coefficient levels. A layer configured with `inter_layer_motion` predicts its vectors from the
+/// motion field of the layer below at the same instant, and from version 6 chooses the contexts of
+/// its residual by the lower layer's levels.
 public struct MotionField: Sendable, Equatable {
     /// Macroblocks per row and per column of the layer the field belongs to.
     public let macroblocksWide: Int, macroblocksHigh: Int
@@ -9,6 +11,12 @@ public struct MotionField: Sendable, Equatable {
     /// Per macroblock: 0 when it carries no vector (its units hold (0, 0)), 1 when it carries one as a
     /// SKIP macroblock, 2 when it coded its vector(s) (INTER, SPLIT INTER, BI or DIFFERENTIAL).
     public internal(set) var carriesVector: [UInt8]
+    /// Per macroblock (bitstream version 6 on; empty before): 0 without residual, 1 with residual coded
+    /// with 4x4 luma transforms, 2 with 8x8 ones.
+    var levelKind: [UInt8] = []
+    /// Per macroblock with residual, 384 entries in the order of its coefficient levels (luma blocks,
+    /// then Cb, then Cr): the sign of each level, -1, 0 or 1. A layer above reads them as contexts.
+    var levelSigns: [Int8] = []
 
     /// A field of `macroblocksWide x macroblocksHigh` macroblocks without vectors.
     public init(macroblocksWide: Int, macroblocksHigh: Int) {
