@@ -20,7 +20,7 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     /// Bitstream version of the layer (configuration record and frame syntax): 1...6 (version 2 adds
     /// split macroblocks, version 3 the deblocking offset and inter-layer motion, version 4 context
     /// states inherited within each temporal id, version 5 SKIP macroblocks with the lower layer's
-    /// vector, version 6 residual contexts chosen by the lower layer's levels). Encoders write
+    /// vector, version 6 residual contexts chosen by the lower layer's levels and sign hiding). Encoders write
     /// ``bitstreamVersion`` unless told otherwise; decoders read all six.
     public var version: UInt8
     /// Shifts the QP that selects the deblocking filter's thresholds, -51...51 (from version 3; 0 in

@@ -51,4 +51,14 @@ import Testing
                                                                sources: [], lowers: [], temporalIds: [])
         #expect(qp == 33 && trials.isEmpty)
     }
+
+    /// Successive segments' thresholds between two neighbouring QPs spread evenly over 0...1, so a
+    /// target a fraction f of the way to the higher QP gets it in about f of the segments.
+    @Test func segmentsDitherBetweenNeighbouringQPs() {
+        #expect((0..<7).map { EnhancementRateControl.ditherThreshold($0) } == [0.5, 0.25, 0.75, 0.125, 0.625, 0.375, 0.875])
+        for fraction in [0.1, 0.36, 0.5, 0.8] {
+            let higher = (0..<64).filter { fraction >= EnhancementRateControl.ditherThreshold($0) }.count
+            #expect(abs(Double(higher) / 64 - fraction) < 1.0 / 32, "\(fraction): \(higher) of 64")
+        }
+    }
 }

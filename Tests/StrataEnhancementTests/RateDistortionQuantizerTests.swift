@@ -44,7 +44,8 @@ import Testing
         var estimator = RateEstimator(states: contexts)
         let scan = n == 4 ? Quantization.zigzag4 : Quantization.zigzag8
         MacroblockWriter.writeBlock(&estimator, levels, scan, n * n, MacroblockWriter.residualContext(n == 4 ? 0 : 1),
-                                    MacroblockWriter.refinementContext(n == 4 ? 0 : 1), FrameSyntaxState.noLowerLevels)
+                                    MacroblockWriter.refinementContext(n == 4 ? 0 : 1), FrameSyntaxState.noLowerLevels,
+                                    hidesSigns: false)
         return estimator.cost
     }
 
@@ -76,7 +77,7 @@ import Testing
                 RateDistortionQuantizer.refine(b.coefficients, &refined, count: n * n, qp: qp, scan: scan,
                                                context: MacroblockWriter.residualContext(n == 4 ? 0 : 1),
                                                refinement: MacroblockWriter.refinementContext(n == 4 ? 0 : 1),
-                                               lower: FrameSyntaxState.noLowerLevels, states: states.baseAddress!, lambda: lambda)
+                                               lower: FrameSyntaxState.noLowerLevels, hidesSigns: false, states: states.baseAddress!, lambda: lambda)
             }
             #expect(nonzero == refined.filter { $0 != 0 }.count)
             // The rate it returns is the refined block's, as the writer prices it.
@@ -106,7 +107,7 @@ import Testing
                 _ = contexts.withUnsafeBufferPointer { states in
                     RateDistortionQuantizer.refine(b.coefficients, &refined, count: 16, qp: 24, scan: Quantization.zigzag4,
                                                    context: MacroblockWriter.residualContext(0), refinement: MacroblockWriter.refinementContext(0),
-                                                   lower: FrameSyntaxState.noLowerLevels, states: states.baseAddress!, lambda: lambda)
+                                                   lower: FrameSyntaxState.noLowerLevels, hidesSigns: false, states: states.baseAddress!, lambda: lambda)
                 }
                 if lambda == 0 {
                     #expect(refined == b.levels)

@@ -154,7 +154,7 @@ struct SegmentEncoder {
                     }
                     let (qp, _) = try EnhancementRateControl.chooseQP(
                         target: payloadTarget, parameters: layerParameters[k], frameRate: source.frameRate.framesPerSecond,
-                        sources: sources, lowers: lowers, lowerMotion: lowerMotion, temporalIds: segment.temporalIds)
+                        sources: sources, lowers: lowers, lowerMotion: lowerMotion, temporalIds: segment.temporalIds, segment: index)
                     encoder.setQP(qp)
                     segment.layerQPs[k] = qp
                 } catch {

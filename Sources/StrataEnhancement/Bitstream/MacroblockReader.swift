@@ -81,7 +81,7 @@ enum MacroblockReader {
                     if r.bin(base + ContextIndex.cbfOffset + state.lumaBlockContext(gx, gy)) == 1 {
                         ok = ok && readBlock(&r, levels + CoefficientLayout.luma4x4(b), scan4, 16, base,
                                              MacroblockWriter.refinementContext(categoryBase),
-                                             state.lowerLumaSigns(x, y, quadrant: q, transform8x8: false) + s * 16)
+                                             state.lowerLumaSigns(x, y, quadrant: q, transform8x8: false) + s * 16, hidesSigns: state.hidesSigns)
                         flag = 1
                     }
                 } else if coded {
@@ -92,7 +92,7 @@ enum MacroblockReader {
             if coded && mb.transform8x8 {
                 ok = ok && readBlock(&r, levels + CoefficientLayout.luma8x8(q), scan8, 64,
                                      MacroblockWriter.residualContext(categoryBase + 1), MacroblockWriter.refinementContext(categoryBase + 1),
-                                     state.lowerLumaSigns(x, y, quadrant: q, transform8x8: true))
+                                     state.lowerLumaSigns(x, y, quadrant: q, transform8x8: true), hidesSigns: state.hidesSigns)
             }
         }
         for c in 0..<2 {
@@ -105,7 +105,8 @@ enum MacroblockReader {
                 var flag: UInt8 = 0
                 if coded && r.bin(base + ContextIndex.cbfOffset + state.chromaBlockContext(grid, gx, gy)) == 1 {
                     ok = ok && readBlock(&r, levels + CoefficientLayout.chroma(c, k), scan4, 16, base,
-                                         MacroblockWriter.refinementContext(categoryBase + 2), state.lowerChromaSigns(x, y, component: c) + k * 16)
+                                         MacroblockWriter.refinementContext(categoryBase + 2), state.lowerChromaSigns(x, y, component: c) + k * 16,
+                                         hidesSigns: state.hidesSigns)
                     flag = 1
                 }
                 grid[gy * gridWidth + gx] = flag
@@ -116,10 +117,10 @@ enum MacroblockReader {
         state.recordLevels(x, y, mb, levels)
     }
 
-    /// Reads one residual block (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:)``); false when a level
-    /// exceeds ``levelLimit``.
+    /// Reads one residual block (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:hidesSigns:)``); false when
+    /// a level exceeds ``levelLimit``.
     static func readBlock(_ reader: inout ArithmeticBinReader, _ block: UnsafeMutablePointer<Int32>, _ scan: UnsafePointer<UInt8>,
-                          _ n: Int, _ base: Int, _ refinement: Int, _ lower: UnsafePointer<Int8>) -> Bool {
+                          _ n: Int, _ base: Int, _ refinement: Int, _ lower: UnsafePointer<Int8>, hidesSigns: Bool) -> Bool {
         // A local copy of the reader, written back at the end: the coder's range and code then stay
         // in registers instead of being stored after every bin (the context states it writes could,
         // for all the compiler knows, alias the caller's reader).
@@ -140,6 +141,8 @@ enum MacroblockReader {
             }
         }
         block[Int(scan[last])] = 1
+        let hidden = hidesSigns ? SignHiding.hiddenPositions(block, scan, last: last, lower) : SIMD4(repeating: -1)
+        var magnitudes = SIMD4<Int32>()
         var greater = 0, equal = 0
         var i = last
         while i >= 0 {
@@ -162,10 +165,19 @@ enum MacroblockReader {
                     equal += 1
                 }
                 let lowerSign = lower[position]
-                let negative = lowerSign == 0 ? r.bypass() == 1 : (r.bin(refinement &+ ContextIndex.signLowerOffset) == 1) != (lowerSign < 0)
+                magnitudes[i >> 4] &+= Int32(magnitude)
+                let negative = Int32(i) == hidden[i >> 4] ? false
+                    : lowerSign == 0 ? r.bypass() == 1 : (r.bin(refinement &+ ContextIndex.signLowerOffset) == 1) != (lowerSign < 0)
                 block[position] = negative ? -Int32(magnitude) : Int32(magnitude)
             }
             i -= 1
+        }
+        if hidesSigns {
+            // A hidden sign is negative when its segment's magnitudes sum to an odd number.
+            for g in 0..<4 where hidden[g] >= 0 && magnitudes[g] & 1 == 1 {
+                let position = Int(scan[Int(hidden[g])])
+                block[position] = -block[position]
+            }
         }
         return true
     }

@@ -116,6 +116,8 @@ final class FrameSyntaxState {
     private(set) var lowerLevelKind: UnsafePointer<UInt8>
     private let copiedLowerLevelSigns: UnsafeMutablePointer<Int8>
     private let copiedLowerLevelKind: UnsafeMutablePointer<UInt8>
+    /// Whether residual blocks hide signs (``SignHiding``; bitstream version 6 and later).
+    let hidesSigns: Bool
     /// True while coding a frame whose residual contexts read the lower layer's level signs.
     private(set) var useLowerLevels = false
     /// 64 zero signs: the lower levels of a block whose lower block has none (or of a layer without them).
@@ -125,12 +127,14 @@ final class FrameSyntaxState {
         return UnsafePointer(zeros)
     }()
 
-    init(mbWide: Int, mbHigh: Int, splitAllowed: Bool = true, skipLowerAllowed: Bool = true, lowerLevelsAllowed: Bool = true) {
+    init(mbWide: Int, mbHigh: Int, splitAllowed: Bool = true, skipLowerAllowed: Bool = true, lowerLevelsAllowed: Bool = true,
+         hidesSigns: Bool = true) {
         self.mbWide = mbWide
         self.mbHigh = mbHigh
         self.splitAllowed = splitAllowed
         self.skipLowerAllowed = skipLowerAllowed
         self.lowerLevelsAllowed = lowerLevelsAllowed
+        self.hidesSigns = hidesSigns
         let n = mbWide * mbHigh
         levelSigns = .allocate(capacity: CoefficientLayout.count * n); levelKind = .allocate(capacity: n)
         levelSigns.initialize(repeating: 0, count: CoefficientLayout.count * n)

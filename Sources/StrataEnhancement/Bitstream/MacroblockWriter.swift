@@ -69,7 +69,7 @@ enum MacroblockWriter {
                             w.bin(any ? 1 : 0, residualContext(categoryBase + 0) + ContextIndex.cbfOffset + state.lumaBlockContext(gx, gy))
                             if any {
                                 writeBlock(&w, block, scan4.baseAddress!, 16, residualContext(categoryBase + 0), refinementContext(categoryBase + 0),
-                                           state.lowerLumaSigns(x, y, quadrant: q, transform8x8: false) + s * 16)
+                                           state.lowerLumaSigns(x, y, quadrant: q, transform8x8: false) + s * 16, hidesSigns: state.hidesSigns)
                             }
                             flag = any ? 1 : 0
                         } else if coded {
@@ -79,7 +79,8 @@ enum MacroblockWriter {
                     }
                     if coded && mb.transform8x8 {
                         writeBlock(&w, levels + CoefficientLayout.luma8x8(q), scan8.baseAddress!, 64, residualContext(categoryBase + 1),
-                                   refinementContext(categoryBase + 1), state.lowerLumaSigns(x, y, quadrant: q, transform8x8: true))
+                                   refinementContext(categoryBase + 1), state.lowerLumaSigns(x, y, quadrant: q, transform8x8: true),
+                                   hidesSigns: state.hidesSigns)
                     }
                 }
                 for c in 0..<2 {
@@ -94,7 +95,7 @@ enum MacroblockWriter {
                             w.bin(any ? 1 : 0, residualContext(categoryBase + 2) + ContextIndex.cbfOffset + state.chromaBlockContext(grid, gx, gy))
                             if any {
                                 writeBlock(&w, block, scan4.baseAddress!, 16, residualContext(categoryBase + 2), refinementContext(categoryBase + 2),
-                                           state.lowerChromaSigns(x, y, component: c) + k * 16)
+                                           state.lowerChromaSigns(x, y, component: c) + k * 16, hidesSigns: state.hidesSigns)
                             }
                             flag = any ? 1 : 0
                         }
@@ -146,9 +147,10 @@ enum MacroblockWriter {
     /// One residual block with at least one nonzero level: significance map with last flags in scan
     /// order, then magnitudes and signs in reverse scan order. `lower` holds the signs of the lower
     /// layer's levels of the block (raster order; ``FrameSyntaxState/noLowerLevels`` when none), which
-    /// choose the significance, last and sign contexts from `refinement` on (version 6).
+    /// choose the significance, last and sign contexts from `refinement` on; with `hidesSigns` the
+    /// signs ``SignHiding`` hides are not written (both version 6).
     static func writeBlock<W: BinWriter>(_ w: inout W, _ block: UnsafePointer<Int32>, _ scan: UnsafePointer<UInt8>, _ n: Int, _ base: Int,
-                                         _ refinement: Int, _ lower: UnsafePointer<Int8>) {
+                                         _ refinement: Int, _ lower: UnsafePointer<Int8>, hidesSigns: Bool) {
         var last = n - 1
         while last > 0 && block[Int(scan[last])] == 0 { last -= 1 }
         let lowerLast = lastLowerPosition(lower, scan, n)
@@ -161,6 +163,7 @@ enum MacroblockWriter {
                 if i == last { break }
             }
         }
+        let hidden = hidesSigns ? SignHiding.hiddenPositions(block, scan, last: last, lower) : SIMD4(repeating: -1)
         var greater = 0, equal = 0
         var i = last
         while i >= 0 {
@@ -179,7 +182,9 @@ enum MacroblockWriter {
                     equal += 1
                 }
                 let lowerSign = lower[position]
-                if lowerSign == 0 {
+                if Int32(i) == hidden[i >> 4] {
+                    // Hidden: the parity of the segment's magnitudes gives it.
+                } else if lowerSign == 0 {
                     w.bypass(level < 0 ? 1 : 0)
                 } else {
                     w.bin((level < 0) != (lowerSign < 0) ? 1 : 0, refinement + ContextIndex.signLowerOffset)

@@ -29,7 +29,7 @@ public final class EnhancementDecoder {
         pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.decoderMargin, withUpsampledLower: true) }
         syntax = FrameSyntaxState(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh,
                                   splitAllowed: parameters.version >= 2, skipLowerAllowed: parameters.version >= 5,
-                                  lowerLevelsAllowed: parameters.version >= 6)
+                                  lowerLevelsAllowed: parameters.version >= 6, hidesSigns: parameters.version >= 6)
         levels = .allocate(capacity: CoefficientLayout.count)
         levels.initialize(repeating: 0, count: CoefficientLayout.count)
         contexts = .allocate(capacity: ContextIndex.count)

@@ -48,7 +48,7 @@ public final class EnhancementEncoder {
         pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.referenceMargin, withUpsampledLower: true) }
         syntax = FrameSyntaxState(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh,
                                   splitAllowed: parameters.version >= 2, skipLowerAllowed: parameters.version >= 5,
-                                  lowerLevelsAllowed: parameters.version >= 6)
+                                  lowerLevelsAllowed: parameters.version >= 6, hidesSigns: parameters.version >= 6)
         contexts = .allocate(capacity: ContextIndex.count)
         contexts.initialize(repeating: ContextStates.initialState, count: ContextIndex.count)
         contextInheritance = ContextInheritance(version: parameters.version)

@@ -356,6 +356,7 @@ final class MacroblockEncoder {
                     let (rate4, any4, magnitude) = codeQuad4x4(residual: residual + qy * 16 + qx, residualStride: 16, prediction: pred,
                                                     levels: levels4 + q * 64, qp: qp, context: base4, refinement: refinement4,
                                                     lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: false),
+                                                    hidesSigns: syntax.hidesSigns,
                                                     scan: scan4.baseAddress!, contexts: contexts, lambda: lambda)
                     if let coded4 = codedDistortion(any: any4, rate: rate4, source: src, stride: ls, zeroDistortion: zeroDistortion,
                                                     lambda: lambda, lumaQuadrant: q) {
@@ -377,7 +378,7 @@ final class MacroblockEncoder {
                         ? RateDistortionQuantizer.refine(coefficients, lv8, count: 64, qp: qp, scan: scan8.baseAddress!,
                                                          context: base8, refinement: refinement8,
                                                          lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: true),
-                                                         states: contexts, lambda: lambda)
+                                                         hidesSigns: syntax.hidesSigns, states: contexts, lambda: lambda)
                         : (nonzero: 0, rate: 0)
                     if refined.nonzero > 0 {
                         Quantization.dequantizeSIMD(lv8, dequantized, 64, qp)
@@ -412,6 +413,7 @@ final class MacroblockEncoder {
                 let (rate, any, _) = codeQuad4x4(residual: res, residualStride: 8, prediction: pred,
                                               levels: candidateLevels + CoefficientLayout.chroma(c, 0), qp: cqp, context: baseC,
                                               refinement: refinementC, lower: syntax.lowerChromaSigns(mbx, mby, component: c),
+                                              hidesSigns: syntax.hidesSigns,
                                               scan: scan4.baseAddress!, contexts: contexts, lambda: lambda)
                 if let coded = codedDistortion(any: any, rate: rate, source: src, stride: cs, zeroDistortion: zeroDistortion, lambda: lambda) {
                     cbpChroma |= 1 << c
@@ -453,7 +455,7 @@ final class MacroblockEncoder {
     /// bit, whether any block has coefficients and the sum of the area's residual magnitudes.
     private func codeQuad4x4(residual res: UnsafePointer<Int16>, residualStride: Int, prediction pred: UnsafePointer<UInt8>,
                              levels: UnsafeMutablePointer<Int32>, qp: Int, context: Int, refinement: Int,
-                             lower: UnsafePointer<Int8>, scan: UnsafePointer<UInt8>,
+                             lower: UnsafePointer<Int8>, hidesSigns: Bool, scan: UnsafePointer<UInt8>,
                              contexts: UnsafeMutablePointer<UInt32>, lambda: Double) -> (rate: Int, any: Bool, magnitude: Int) {
         var rate = 0, any = false, total = 0
         for k in 0..<4 {
@@ -475,7 +477,7 @@ final class MacroblockEncoder {
             }
             let refined = !certainlyZero && Quantization.quantizeSIMD(coefficients, lv, 16, qp, MacroblockEncoder.deadZone) > 0
                 ? RateDistortionQuantizer.refine(coefficients, lv, count: 16, qp: qp, scan: scan, context: context,
-                                                 refinement: refinement, lower: lower + k * 16,
+                                                 refinement: refinement, lower: lower + k * 16, hidesSigns: hidesSigns,
                                                  states: contexts, lambda: lambda)
                 : (nonzero: 0, rate: 0)
             if refined.nonzero > 0 {

@@ -26,13 +26,21 @@ public struct EnhancementSegmentTrial: Sendable, Hashable {
 /// Per-segment rate control: the QP of each segment is chosen by encoding the segment at trial QPs
 /// (secant search on log-rate or PSNR, at most `maximumTrials`), so every segment of a layer meets
 /// the same target and segments keep a similar quality or size.
+///
+/// When the target lies between two neighbouring QPs, a segment takes the higher one if the target
+/// lies beyond a threshold of the way to it, the thresholds of successive segments running through
+/// 1/2, 1/4, 3/4, 1/8, 5/8, ... (ordered dithering): a clip whose rate falls steeply from one QP to
+/// the next (a small picture, where a few macroblocks turn to SKIP at once) then meets its target
+/// on average over its segments, not just each segment's nearest QP, while every segment is still
+/// chosen on its own (the same QPs for any number of segments encoded at once).
 public enum EnhancementRateControl {
     /// Picks the base QP for one segment. `sources`, `lowers` and `temporalIds` are the segment's
-    /// frames in coding order; `hint` (e.g. the previous segment's QP) starts the search.
+    /// frames in coding order; `hint` (e.g. the previous segment's QP) starts the search; `segment`
+    /// (the segment's index in the stream) picks the threshold between two neighbouring QPs.
     /// Returns the chosen QP and every trial made, the chosen one included.
     public static func chooseQP(target: EnhancementRateTarget, parameters: EnhancementLayerParameters, frameRate: Double,
                                 sources: [Frame], lowers: [Frame], lowerMotion: [MotionField]? = nil, temporalIds: [Int], hint: Int? = nil,
-                                maximumTrials: Int = 5) throws(EnhancementError) -> (qp: Int, trials: [EnhancementSegmentTrial]) {
+                                segment: Int = 0, maximumTrials: Int = 5) throws(EnhancementError) -> (qp: Int, trials: [EnhancementSegmentTrial]) {
         if case .qp(let qp) = target { return (min(max(qp, 0), 51), []) }
         guard !sources.isEmpty, sources.count == lowers.count, sources.count == temporalIds.count else {
             throw .unsupportedParameters(reason: "rate control needs as many sources, lower pictures and temporal ids (\(sources.count), \(lowers.count), \(temporalIds.count))")
@@ -87,7 +95,24 @@ public enum EnhancementRateControl {
             qp = rounded
         }
         let all = trials.values.sorted { $0.qp < $1.qp }
+        if let b = below, let a = above, a.qp - b.qp == 1 {
+            // How far the target lies from the lower QP's result towards the higher one's, 0...1.
+            let fraction = (0 - error(b)) / (error(a) - error(b))
+            return (fraction >= ditherThreshold(segment) ? a.qp : b.qp, all)
+        }
         let best = all.min { abs(error($0)) < abs(error($1)) }!
         return (best.qp, all)
+    }
+
+    /// The threshold of segment `index`: the radical inverse of `index + 1` in base 2 (1/2, 1/4, 3/4,
+    /// 1/8, 5/8, ...), which spreads any run of consecutive segments evenly over 0...1.
+    static func ditherThreshold(_ index: Int) -> Double {
+        var n = max(index, 0) + 1, value = 0.0, unit = 0.5
+        while n > 0 {
+            if n & 1 == 1 { value += unit }
+            n >>= 1
+            unit /= 2
+        }
+        return value
     }
 }

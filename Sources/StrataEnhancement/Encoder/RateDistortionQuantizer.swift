@@ -4,7 +4,7 @@
 /// the distortion it adds (larger levels save about one bin per step, never worth a step's error).
 /// Distortion is the picture-domain squared error of the coefficient, through the energy of the
 /// transform's basis function at its position; rate is the block's exact binarization priced with
-/// the current context states (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:)``).
+/// the current context states (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:hidesSigns:)``).
 enum RateDistortionQuantizer {
     /// Bits beyond which one level change is not priced: more than lowering one level can save.
     static let largestSaving = 12.0
@@ -12,17 +12,17 @@ enum RateDistortionQuantizer {
     /// Refines `levels` (`count` = 16 or 64, raster order), quantized from the forward `coefficients`
     /// at `qp`, for the cost `D + lambda * R` (D in squared samples, R in bits). `context` is the
     /// block's residual context base. Returns the number of nonzero levels left (0: the block is
-    /// empty) and, for a block that is not empty, its rate as coded (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:)``
+    /// empty) and, for a block that is not empty, its rate as coded (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:hidesSigns:)``
     /// priced with `states`, in 1/256 bit), which the caller need not price again.
     static func refine(_ coefficients: UnsafePointer<Int32>, _ levels: UnsafeMutablePointer<Int32>, count: Int, qp: Int,
-                       scan: UnsafePointer<UInt8>, context: Int, refinement: Int, lower: UnsafePointer<Int8>,
+                       scan: UnsafePointer<UInt8>, context: Int, refinement: Int, lower: UnsafePointer<Int8>, hidesSigns: Bool,
                        states: UnsafePointer<UInt32>, lambda: Double) -> (nonzero: Int, rate: Int) {
         var nonzero = 0
         for k in 0..<count where levels[k] != 0 { nonzero += 1 }
         guard nonzero > 0 else { return (0, 0) }
         @inline(__always) func rate() -> Int {
             var estimator = RateEstimator(states: states)
-            MacroblockWriter.writeBlock(&estimator, levels, scan, count, context, refinement, lower)
+            MacroblockWriter.writeBlock(&estimator, levels, scan, count, context, refinement, lower, hidesSigns: hidesSigns)
             return estimator.cost
         }
         let multipliers = count == 16 ? Quantization.quant4 : Quantization.quant8
@@ -52,7 +52,72 @@ enum RateDistortionQuantizer {
                 levels[k] = level
             }
         }
+        if hidesSigns && nonzero > 0 {
+            nonzero += hideSigns(coefficients, levels, count: count, scan: scan, lower: lower, quantizerStep: quantizerStep,
+                                 multipliers: multipliers, row: row, energy: energy, lambda: lambda, rate: rate)
+            currentRate = rate()
+        }
         // Every accepted step set the rate of the levels as they now are (an emptied block has none).
         return (nonzero, nonzero > 0 ? currentRate : 0)
+    }
+
+    /// Rough rates in bits of a level moving up one step from magnitude 0, 1 and 2 or more (the
+    /// significance, magnitude and sign bins it adds), which rank the candidates of ``hideSigns``.
+    static let stepBits = [3.0, 2.0, 1.0]
+    /// Candidates of ``hideSigns`` priced exactly per segment.
+    static let pricedCandidates = 6
+
+    /// Makes the parity of each segment whose sign is hidden (``SignHiding``) give the hidden level's
+    /// sign, by moving one level one step: of the moves that keep the segment's hidden and last levels
+    /// (and so the hiding) as they are, the ``pricedCandidates`` cheapest by distortion and
+    /// ``stepBits`` are priced exactly (`rate`, the block's rate in 1/256 bit), and the cheapest taken.
+    /// Returns the change in the number of nonzero levels.
+    private static func hideSigns(_ coefficients: UnsafePointer<Int32>, _ levels: UnsafeMutablePointer<Int32>, count: Int,
+                                  scan: UnsafePointer<UInt8>, lower: UnsafePointer<Int8>, quantizerStep: Double,
+                                  multipliers: [Int32], row: Int, energy: [Double], lambda: Double, rate: () -> Int) -> Int {
+        var last = count - 1
+        while last > 0 && levels[Int(scan[last])] == 0 { last -= 1 }
+        let hidden = SignHiding.hiddenPositions(levels, scan, last: last, lower)
+        var nonzeroChange = 0
+        for g in 0..<4 where hidden[g] >= 0 {
+            let h = Int(hidden[g]), start = g * 16, end = min(start + 16, count)
+            var sum: Int32 = 0, segmentLast = h
+            for i in start..<end where levels[Int(scan[i])] != 0 {
+                sum &+= Int32(levels[Int(scan[i])].magnitude)
+                segmentLast = i
+            }
+            if (sum & 1 == 1) == (levels[Int(scan[h])] < 0) { continue }
+            // (estimated cost, scan position, new level, distortion change)
+            var candidates: [(Double, Int, Int32, Double)] = []
+            candidates.reserveCapacity(32)
+            for i in start..<end {
+                let k = Int(scan[i]), level = levels[k], a = Int32(level.magnitude)
+                let step = quantizerStep / Double(multipliers[row + k])
+                let error = Double(coefficients[k].magnitude) - Double(a) * step
+                let sign: Int32 = (a == 0 ? coefficients[k] < 0 : level < 0) ? -1 : 1
+                if a > 0 || (i > h && i < segmentLast) {
+                    let up = error - step, distortion = energy[k] * (up * up - error * error)
+                    candidates.append((distortion + lambda * stepBits[min(Int(a), 2)], i, sign * (a + 1), distortion))
+                }
+                if a >= 2 || (a == 1 && i != h && i != segmentLast) {
+                    let down = error + step, distortion = energy[k] * (down * down - error * error)
+                    candidates.append((distortion - lambda * stepBits[min(Int(a) - 1, 2)], i, sign * (a - 1), distortion))
+                }
+            }
+            candidates.sort { $0.0 < $1.0 }
+            var best = (cost: Double.infinity, position: 0, level: Int32(0))
+            for (_, i, newLevel, distortion) in candidates.prefix(pricedCandidates) {
+                let k = Int(scan[i]), old = levels[k]
+                levels[k] = newLevel
+                let cost = distortion + lambda * Double(rate()) / 256
+                levels[k] = old
+                if cost < best.cost { best = (cost, i, newLevel) }
+            }
+            let k = Int(scan[best.position])
+            if levels[k] == 0 { nonzeroChange += 1 }
+            if best.level == 0 { nonzeroChange -= 1 }
+            levels[k] = best.level
+        }
+        return nonzeroChange
     }
 }
