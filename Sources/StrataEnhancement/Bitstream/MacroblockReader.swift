@@ -130,19 +130,23 @@ enum MacroblockReader {
         let significance = base &+ ContextIndex.sigOffset, lastFlags = base &+ ContextIndex.lastOffset
         let lowerSignificance = refinement &+ ContextIndex.sigLowerOffset, lowerLastFlags = refinement &+ ContextIndex.lastLowerOffset
         let lowerLast = MacroblockWriter.lastLowerPosition(lower, scan, n)
+        var hiding = SignHiding.Tracker()
         for i in 0..<(n - 1) {
             let position = Int(scan[i]), p = MacroblockWriter.positionContext(i, n)
             if r.bin((lower[position] != 0 ? lowerSignificance : significance) &+ p) == 1 {
                 block[position] = 1
+                if hidesSigns { hiding.significant(i, bypassSign: lower[position] == 0) }
                 if r.bin((i < lowerLast ? lowerLastFlags : lastFlags) &+ p) == 1 {
                     last = i
                     break
                 }
             }
         }
-        block[Int(scan[last])] = 1
-        let hidden = hidesSigns ? SignHiding.hiddenPositions(block, scan, last: last, lower) : SIMD4(repeating: -1)
-        var magnitudes = SIMD4<Int32>()
+        if last == n - 1 {
+            block[Int(scan[last])] = 1
+            if hidesSigns { hiding.significant(last, bypassSign: lower[Int(scan[last])] == 0) }
+        }
+        let hidden = hidesSigns ? hiding.finish() : 0
         var greater = 0, equal = 0
         var i = last
         while i >= 0 {
@@ -165,19 +169,20 @@ enum MacroblockReader {
                     equal += 1
                 }
                 let lowerSign = lower[position]
-                magnitudes[i >> 4] &+= Int32(magnitude)
-                let negative = Int32(i) == hidden[i >> 4] ? false
+                let negative = (hidden >> UInt64(i)) & 1 != 0 ? false
                     : lowerSign == 0 ? r.bypass() == 1 : (r.bin(refinement &+ ContextIndex.signLowerOffset) == 1) != (lowerSign < 0)
                 block[position] = negative ? -Int32(magnitude) : Int32(magnitude)
             }
             i -= 1
         }
-        if hidesSigns {
-            // A hidden sign is negative when its segment's magnitudes sum to an odd number.
-            for g in 0..<4 where hidden[g] >= 0 && magnitudes[g] & 1 == 1 {
-                let position = Int(scan[Int(hidden[g])])
-                block[position] = -block[position]
-            }
+        // A hidden sign is negative when its segment's magnitudes sum to an odd number.
+        var remaining = hidden
+        while remaining != 0 {
+            let h = remaining.trailingZeroBitCount
+            remaining &= remaining - 1
+            var parity: Int32 = 0
+            for j in (h & ~15)..<((h & ~15) + 16) { parity ^= block[Int(scan[j])] }
+            if parity & 1 == 1 { block[Int(scan[h])] = -block[Int(scan[h])] }
         }
         return true
     }

@@ -154,16 +154,19 @@ enum MacroblockWriter {
         var last = n - 1
         while last > 0 && block[Int(scan[last])] == 0 { last -= 1 }
         let lowerLast = lastLowerPosition(lower, scan, n)
+        var hiding = SignHiding.Tracker()
         for i in 0..<(n - 1) {
             let position = Int(scan[i]), p = positionContext(i, n)
             let significant = block[position] != 0
             w.bin(significant ? 1 : 0, lower[position] != 0 ? refinement + ContextIndex.sigLowerOffset + p : base + ContextIndex.sigOffset + p)
             if significant {
+                if hidesSigns { hiding.significant(i, bypassSign: lower[position] == 0) }
                 w.bin(i == last ? 1 : 0, i < lowerLast ? refinement + ContextIndex.lastLowerOffset + p : base + ContextIndex.lastOffset + p)
                 if i == last { break }
             }
         }
-        let hidden = hidesSigns ? SignHiding.hiddenPositions(block, scan, last: last, lower) : SIMD4(repeating: -1)
+        if hidesSigns && last == n - 1 { hiding.significant(last, bypassSign: lower[Int(scan[last])] == 0) }
+        let hidden = hidesSigns ? hiding.finish() : 0
         var greater = 0, equal = 0
         var i = last
         while i >= 0 {
@@ -182,7 +185,7 @@ enum MacroblockWriter {
                     equal += 1
                 }
                 let lowerSign = lower[position]
-                if Int32(i) == hidden[i >> 4] {
+                if (hidden >> UInt64(i)) & 1 != 0 {
                     // Hidden: the parity of the segment's magnitudes gives it.
                 } else if lowerSign == 0 {
                     w.bypass(level < 0 ? 1 : 0)

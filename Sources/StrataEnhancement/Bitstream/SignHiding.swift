@@ -4,7 +4,7 @@ enum SignHiding {
     /// Least distance in scan positions from the hidden level to the segment's last nonzero level.
     static let minimumSpan = 4
 
-    /// Per segment (lane g: scan positions 16g ..< 16g + 16; one segment for 16-coefficient blocks,
+    /// The reference rule, from a whole block: per segment (lane g: scan positions 16g ..< 16g + 16; one segment for 16-coefficient blocks,
     /// four for 64) the scan position whose sign is hidden, or -1: the first nonzero level of the
     /// segment whose sign would be bypass-coded (its lower sign is 0), when the segment's last nonzero
     /// level lies at least ``minimumSpan`` positions after it. `block` needs to be correct only in which
@@ -25,5 +25,32 @@ enum SignHiding {
         }
         let spans = lastNonzero &- first .>= SIMD4(repeating: Int32(minimumSpan))
         return SIMD4<Int32>(repeating: -1).replacing(with: first, where: spans .& (first .>= 0))
+    }
+
+    /// The same rule followed as the significance map is coded (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:hidesSigns:)``,
+    /// ``MacroblockReader/readBlock(_:_:_:_:_:_:_:hidesSigns:)``): each significant scan position in
+    /// increasing order, then ``finish()``, which gives bit i set for each hidden scan position i.
+    struct Tracker {
+        private var mask: UInt64 = 0
+        private var segment = 0, first = -1, last = -1
+
+        @inline(__always) mutating func significant(_ i: Int, bypassSign: Bool) {
+            if i >> 4 != segment {
+                close()
+                segment = i >> 4
+                first = -1
+            }
+            if first < 0 && bypassSign { first = i }
+            last = i
+        }
+
+        @inline(__always) private mutating func close() {
+            if first >= 0 && last - first >= SignHiding.minimumSpan { mask |= 1 << UInt64(first) }
+        }
+
+        @inline(__always) mutating func finish() -> UInt64 {
+            close()
+            return mask
+        }
     }
 }

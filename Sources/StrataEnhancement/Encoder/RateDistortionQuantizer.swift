@@ -53,9 +53,10 @@ enum RateDistortionQuantizer {
             }
         }
         if hidesSigns && nonzero > 0 {
-            nonzero += hideSigns(coefficients, levels, count: count, scan: scan, lower: lower, quantizerStep: quantizerStep,
-                                 multipliers: multipliers, row: row, energy: energy, lambda: lambda, rate: rate)
-            currentRate = rate()
+            let hidden = hideSigns(coefficients, levels, count: count, scan: scan, lower: lower, quantizerStep: quantizerStep,
+                                   multipliers: multipliers, row: row, energy: energy, lambda: lambda, rate: rate)
+            nonzero += hidden.nonzeroChange
+            currentRate = hidden.rate ?? currentRate
         }
         // Every accepted step set the rate of the levels as they now are (an emptied block has none).
         return (nonzero, nonzero > 0 ? currentRate : 0)
@@ -71,14 +72,16 @@ enum RateDistortionQuantizer {
     /// sign, by moving one level one step: of the moves that keep the segment's hidden and last levels
     /// (and so the hiding) as they are, the ``pricedCandidates`` cheapest by distortion and
     /// ``stepBits`` are priced exactly (`rate`, the block's rate in 1/256 bit), and the cheapest taken.
-    /// Returns the change in the number of nonzero levels.
+    /// Returns the change in the number of nonzero levels and, when a level moved, the block's new rate
+    /// (nil: the levels and so their rate are unchanged).
     private static func hideSigns(_ coefficients: UnsafePointer<Int32>, _ levels: UnsafeMutablePointer<Int32>, count: Int,
                                   scan: UnsafePointer<UInt8>, lower: UnsafePointer<Int8>, quantizerStep: Double,
-                                  multipliers: [Int32], row: Int, energy: [Double], lambda: Double, rate: () -> Int) -> Int {
+                                  multipliers: [Int32], row: Int, energy: [Double], lambda: Double,
+                                  rate: () -> Int) -> (nonzeroChange: Int, rate: Int?) {
         var last = count - 1
         while last > 0 && levels[Int(scan[last])] == 0 { last -= 1 }
         let hidden = SignHiding.hiddenPositions(levels, scan, last: last, lower)
-        var nonzeroChange = 0
+        var nonzeroChange = 0, newRate: Int? = nil
         for g in 0..<4 where hidden[g] >= 0 {
             let h = Int(hidden[g]), start = g * 16, end = min(start + 16, count)
             var sum: Int32 = 0, segmentLast = h
@@ -105,19 +108,22 @@ enum RateDistortionQuantizer {
                 }
             }
             candidates.sort { $0.0 < $1.0 }
-            var best = (cost: Double.infinity, position: 0, level: Int32(0))
+            var best = (cost: Double.infinity, position: 0, level: Int32(0), rate: 0)
             for (_, i, newLevel, distortion) in candidates.prefix(pricedCandidates) {
                 let k = Int(scan[i]), old = levels[k]
                 levels[k] = newLevel
-                let cost = distortion + lambda * Double(rate()) / 256
+                let r = rate()
+                let cost = distortion + lambda * Double(r) / 256
                 levels[k] = old
-                if cost < best.cost { best = (cost, i, newLevel) }
+                if cost < best.cost { best = (cost, i, newLevel, r) }
             }
+            // Later segments are priced with this move made: the last rate priced is the block's.
+            newRate = best.rate
             let k = Int(scan[best.position])
             if levels[k] == 0 { nonzeroChange += 1 }
             if best.level == 0 { nonzeroChange -= 1 }
             levels[k] = best.level
         }
-        return nonzeroChange
+        return (nonzeroChange, newRate)
     }
 }
