@@ -28,12 +28,33 @@ import Testing
         #expect(Self.hidden(Self.block(16, [2: 3, 5: -1])) == SIMD4(-1, -1, -1, -1), "a span of 3")
         #expect(Self.hidden(Self.block(16, [9: 1])) == SIMD4(-1, -1, -1, -1), "a single level")
         // A level whose lower level is not zero has a context-coded sign: the next one is hidden.
+        // (Lower signs are kept in scan order.)
         var lower = [Int8](repeating: 0, count: 16)
-        lower[Int(Quantization.zigzag4[1])] = -1
+        lower[1] = -1
         #expect(Self.hidden(Self.block(16, [1: 2, 3: 1, 8: 1]), lower: lower) == SIMD4(3, -1, -1, -1))
         #expect(Self.hidden(Self.block(16, [1: 2, 3: 1, 6: 1]), lower: lower) == SIMD4(-1, -1, -1, -1))
         // 64 coefficients: four segments of 16 scan positions, each on its own.
         #expect(Self.hidden(Self.block(64, [0: 5, 4: 1, 17: 2, 20: 1, 40: -1, 47: 1, 50: 1])) == SIMD4(0, -1, 40, -1))
+    }
+
+    /// The tracker the writer and reader run along the significance map hides the signs the
+    /// whole-block rule names, on random blocks and lower signs.
+    @Test(arguments: [16, 64])
+    func theTrackerFollowsTheWholeBlockRule(size n: Int) {
+        var random = SplitMix64(seed: 7 + UInt64(n))
+        let scan = n == 16 ? Quantization.zigzag4 : Quantization.zigzag8
+        for _ in 0..<500 {
+            let density = Int.random(in: 2...8, using: &random)
+            var block = (0..<n).map { _ in Int.random(in: 0..<density, using: &random) == 0 ? Int32.random(in: -3...3, using: &random) : 0 }
+            if !block.contains(where: { $0 != 0 }) { block[Int(scan[Int.random(in: 0..<n, using: &random)])] = 2 }
+            let lower = (0..<n).map { _ in Int.random(in: 0..<3, using: &random) == 0 ? Int8.random(in: -1...1, using: &random) : 0 }
+            var tracker = SignHiding.Tracker()
+            for i in 0..<n where block[Int(scan[i])] != 0 { tracker.significant(i, bypassSign: lower[i] == 0) }
+            let mask = tracker.finish()
+            let hidden = Self.hidden(block, lower: lower)
+            let expected = (0..<4).reduce(UInt64(0)) { m, g in hidden[g] >= 0 ? m | 1 << UInt64(hidden[g]) : m }
+            #expect(mask == expected)
+        }
     }
 
     /// Random blocks whose hidden signs agree with their parity are read back exactly, and cost fewer

@@ -99,7 +99,8 @@ import Testing
         inPlace.setLowerMotion(from: lower)
         copied.setLowerMotion(field)
         for state in [inPlace, copied] {
-            #expect(state.lowerLumaSigns(0, 0, quadrant: 1, transform8x8: false)[5] == -1)
+            // Scan order: raster position 5 of a 4x4 block is its fifth in zigzag order.
+            #expect(state.lowerLumaSigns(0, 0, quadrant: 1, transform8x8: false)[4] == -1)
             #expect(state.lowerLumaSigns(0, 0, quadrant: 2, transform8x8: false)[7] == 0)
             #expect(state.lowerLumaSigns(0, 0, quadrant: 1, transform8x8: true) == FrameSyntaxState.noLowerLevels, "other transform")
             #expect(state.lowerChromaSigns(0, 0, component: 1)[2 * 16 + 1] == 1)

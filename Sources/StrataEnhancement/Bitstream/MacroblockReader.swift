@@ -62,9 +62,11 @@ enum MacroblockReader {
             // No residual (most coded macroblocks of the upper layers): every block's flag is 0.
             state.clearBlockFlags(x, y)
             state.record(x, y, mb, hasReference: hasReference)
-            state.recordLevels(x, y, mb, levels)
+            _ = state.beginLevels(x, y, mb)
             return
         }
+        // The signs of the levels, recorded as they are read for a layer above (version 6 on).
+        let signs = state.beginLevels(x, y, mb)
         var ok = true
         let scan4 = Quantization.zigzag4Scan, scan8 = Quantization.zigzag8Scan
         for q in 0..<4 {
@@ -81,7 +83,8 @@ enum MacroblockReader {
                     if r.bin(base + ContextIndex.cbfOffset + state.lumaBlockContext(gx, gy)) == 1 {
                         ok = ok && readBlock(&r, levels + CoefficientLayout.luma4x4(b), scan4, 16, base,
                                              MacroblockWriter.refinementContext(categoryBase),
-                                             state.lowerLumaSigns(x, y, quadrant: q, transform8x8: false) + s * 16, hidesSigns: state.hidesSigns)
+                                             state.lowerLumaSigns(x, y, quadrant: q, transform8x8: false) + s * 16, hidesSigns: state.hidesSigns,
+                                             signs: signs.map { $0 + CoefficientLayout.luma4x4(b) })
                         flag = 1
                     }
                 } else if coded {
@@ -92,7 +95,8 @@ enum MacroblockReader {
             if coded && mb.transform8x8 {
                 ok = ok && readBlock(&r, levels + CoefficientLayout.luma8x8(q), scan8, 64,
                                      MacroblockWriter.residualContext(categoryBase + 1), MacroblockWriter.refinementContext(categoryBase + 1),
-                                     state.lowerLumaSigns(x, y, quadrant: q, transform8x8: true), hidesSigns: state.hidesSigns)
+                                     state.lowerLumaSigns(x, y, quadrant: q, transform8x8: true), hidesSigns: state.hidesSigns,
+                                     signs: signs.map { $0 + CoefficientLayout.luma8x8(q) })
             }
         }
         for c in 0..<2 {
@@ -106,7 +110,7 @@ enum MacroblockReader {
                 if coded && r.bin(base + ContextIndex.cbfOffset + state.chromaBlockContext(grid, gx, gy)) == 1 {
                     ok = ok && readBlock(&r, levels + CoefficientLayout.chroma(c, k), scan4, 16, base,
                                          MacroblockWriter.refinementContext(categoryBase + 2), state.lowerChromaSigns(x, y, component: c) + k * 16,
-                                         hidesSigns: state.hidesSigns)
+                                         hidesSigns: state.hidesSigns, signs: signs.map { $0 + CoefficientLayout.chroma(c, k) })
                     flag = 1
                 }
                 grid[gy * gridWidth + gx] = flag
@@ -114,13 +118,14 @@ enum MacroblockReader {
         }
         guard ok else { throw .invalidSyntax(element: "coeff_abs_level", macroblock: index, offset: r.decoder.position) }
         state.record(x, y, mb, hasReference: hasReference)
-        state.recordLevels(x, y, mb, levels)
     }
 
     /// Reads one residual block (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:hidesSigns:)``); false when
-    /// a level exceeds ``levelLimit``.
+    /// a level exceeds ``levelLimit``. With `signs` (cleared), records each level's sign there in scan order
+    /// (``FrameSyntaxState/levelSigns``).
     static func readBlock(_ reader: inout ArithmeticBinReader, _ block: UnsafeMutablePointer<Int32>, _ scan: UnsafePointer<UInt8>,
-                          _ n: Int, _ base: Int, _ refinement: Int, _ lower: UnsafePointer<Int8>, hidesSigns: Bool) -> Bool {
+                          _ n: Int, _ base: Int, _ refinement: Int, _ lower: UnsafePointer<Int8>, hidesSigns: Bool,
+                          signs: UnsafeMutablePointer<Int8>? = nil) -> Bool {
         // A local copy of the reader, written back at the end: the coder's range and code then stay
         // in registers instead of being stored after every bin (the context states it writes could,
         // for all the compiler knows, alias the caller's reader).
@@ -129,13 +134,13 @@ enum MacroblockReader {
         var last = n - 1
         let significance = base &+ ContextIndex.sigOffset, lastFlags = base &+ ContextIndex.lastOffset
         let lowerSignificance = refinement &+ ContextIndex.sigLowerOffset, lowerLastFlags = refinement &+ ContextIndex.lastLowerOffset
-        let lowerLast = MacroblockWriter.lastLowerPosition(lower, scan, n)
+        let lowerLast = MacroblockWriter.lastLowerPosition(lower, n)
         var hiding = SignHiding.Tracker()
         for i in 0..<(n - 1) {
             let position = Int(scan[i]), p = MacroblockWriter.positionContext(i, n)
-            if r.bin((lower[position] != 0 ? lowerSignificance : significance) &+ p) == 1 {
+            if r.bin((lower[i] != 0 ? lowerSignificance : significance) &+ p) == 1 {
                 block[position] = 1
-                if hidesSigns { hiding.significant(i, bypassSign: lower[position] == 0) }
+                if hidesSigns { hiding.significant(i, bypassSign: lower[i] == 0) }
                 if r.bin((i < lowerLast ? lowerLastFlags : lastFlags) &+ p) == 1 {
                     last = i
                     break
@@ -144,7 +149,7 @@ enum MacroblockReader {
         }
         if last == n - 1 {
             block[Int(scan[last])] = 1
-            if hidesSigns { hiding.significant(last, bypassSign: lower[Int(scan[last])] == 0) }
+            if hidesSigns { hiding.significant(last, bypassSign: lower[last] == 0) }
         }
         let hidden = hidesSigns ? hiding.finish() : 0
         var greater = 0, equal = 0
@@ -168,10 +173,11 @@ enum MacroblockReader {
                 } else {
                     equal += 1
                 }
-                let lowerSign = lower[position]
+                let lowerSign = lower[i]
                 let negative = (hidden >> UInt64(i)) & 1 != 0 ? false
                     : lowerSign == 0 ? r.bypass() == 1 : (r.bin(refinement &+ ContextIndex.signLowerOffset) == 1) != (lowerSign < 0)
                 block[position] = negative ? -Int32(magnitude) : Int32(magnitude)
+                signs?[i] = negative ? -1 : 1
             }
             i -= 1
         }
@@ -182,7 +188,10 @@ enum MacroblockReader {
             remaining &= remaining - 1
             var parity: Int32 = 0
             for j in (h & ~15)..<((h & ~15) + 16) { parity ^= block[Int(scan[j])] }
-            if parity & 1 == 1 { block[Int(scan[h])] = -block[Int(scan[h])] }
+            if parity & 1 == 1 {
+                block[Int(scan[h])] = -block[Int(scan[h])]
+                signs?[h] = -1
+            }
         }
         return true
     }

@@ -105,8 +105,10 @@ final class FrameSyntaxState {
     /// Whether residual blocks read their contexts from the signs of the lower layer's levels
     /// (bitstream version 6 and later, in layers with inter-layer motion).
     let lowerLevelsAllowed: Bool
-    /// Per macroblock, 384 entries in ``CoefficientLayout`` order: the sign (-1, 0, 1) of each level
-    /// of the macroblock's residual; written for macroblocks whose ``levelKind`` is not 0 (version 6 on).
+    /// Per macroblock, 384 entries: the sign (-1, 0, 1) of each level of the macroblock's residual, each
+    /// block where ``CoefficientLayout`` puts its levels but in *scan* order (so a block above finds the
+    /// last nonzero one, and each position's, without the scan table); written for macroblocks whose
+    /// ``levelKind`` is not 0 (version 6 on).
     let levelSigns: UnsafeMutablePointer<Int8>
     /// Per macroblock: 0 when it has no residual, 1 when it has residual with 4x4 luma transforms, 2 with 8x8.
     let levelKind: UnsafeMutablePointer<UInt8>
@@ -234,7 +236,7 @@ final class FrameSyntaxState {
     // MARK: Lower-layer levels (Specs "Residual block", version 6)
 
     /// The signs of the lower layer's levels that a luma block of quadrant `q` of macroblock (x, y) reads
-    /// (64 entries: one 8x8 block, or the quadrant's four 4x4 blocks, 16 each): the lower macroblock's
+    /// (64 entries in scan order: one 8x8 block, or the quadrant's four 4x4 blocks, 16 each): the lower macroblock's
     /// where it has residual coded with the same transform size, else ``noLowerLevels``.
     @inline(__always) func lowerLumaSigns(_ x: Int, _ y: Int, quadrant q: Int, transform8x8: Bool) -> UnsafePointer<Int8> {
         let i = y * mbWide + x
@@ -250,24 +252,33 @@ final class FrameSyntaxState {
         return lowerLevelSigns + i * CoefficientLayout.count + CoefficientLayout.chroma(c, 0)
     }
 
-    /// Records the signs of macroblock (x, y)'s levels for the layer above (version 6 on): the blocks of
-    /// coded quadrants and components from `levels` (whose uncoded 4x4 blocks inside them are zero), the
-    /// others as zeros. Call after ``record(_:_:_:hasReference:)``.
-    func recordLevels(_ x: Int, _ y: Int, _ mb: MacroblockData, _ levels: UnsafePointer<Int32>) {
-        guard lowerLevelsAllowed else { return }
+    /// Starts recording macroblock (x, y)'s level signs (version 6 on): sets its ``levelKind`` and,
+    /// when it has residual, clears its signs and returns them for the blocks to fill (nil otherwise).
+    @inline(__always) func beginLevels(_ x: Int, _ y: Int, _ mb: MacroblockData) -> UnsafeMutablePointer<Int8>? {
+        guard lowerLevelsAllowed else { return nil }
         let i = y * mbWide + x
-        guard mb.mode != .skip && (mb.cbpLuma != 0 || mb.cbpChroma != 0) else { levelKind[i] = 0; return }
-        levelKind[i] = mb.transform8x8 ? 2 : 1
+        guard mb.mode != .skip && (mb.cbpLuma != 0 || mb.cbpChroma != 0) else { levelKind[i] = 0; return nil }
+        levelKind[i] = mb.transform8x8 && mb.cbpLuma != 0 ? 2 : 1
         let out = levelSigns + i * CoefficientLayout.count
+        UnsafeMutableRawPointer(out).initializeMemory(as: UInt8.self, repeating: 0, count: CoefficientLayout.count)
+        return out
+    }
+
+    /// Records the signs of macroblock (x, y)'s levels for the layer above (version 6 on), the coded
+    /// blocks' from `levels` (whose uncoded 4x4 blocks inside coded areas are zero), the others as
+    /// zeros: the encoder's record of what the decoder's reader records as it reads the blocks.
+    func recordLevels(_ x: Int, _ y: Int, _ mb: MacroblockData, _ levels: UnsafePointer<Int32>) {
+        guard let out = beginLevels(x, y, mb) else { return }
         for area in 0..<6 {
             let coded = area < 4 ? (mb.cbpLuma >> area) & 1 != 0 : (mb.cbpChroma >> (area - 4)) & 1 != 0
-            let target = out + area * 64
-            guard coded else { target.update(repeating: 0, count: 64); continue }
-            let source = levels + area * 64
-            for k in stride(from: 0, to: 64, by: 16) {
-                let v = UnsafeRawPointer(source + k).loadUnaligned(as: SIMD16<Int32>.self)
-                let sign = v.clamped(lowerBound: SIMD16(repeating: -1), upperBound: SIMD16(repeating: 1))
-                UnsafeMutableRawPointer(target + k).storeBytes(of: SIMD16<Int8>(truncatingIfNeeded: sign), as: SIMD16<Int8>.self)
+            guard coded else { continue }
+            let eight = area < 4 && levelKind[y * mbWide + x] == 2
+            let scan = eight ? Quantization.zigzag8Scan : Quantization.zigzag4Scan, n = eight ? 64 : 16
+            for block in stride(from: area * 64, to: area * 64 + 64, by: n) {
+                for i in 0..<n {
+                    let v = levels[block + Int(scan[i])]
+                    out[block + i] = v > 0 ? 1 : (v < 0 ? -1 : 0)
+                }
             }
         }
     }

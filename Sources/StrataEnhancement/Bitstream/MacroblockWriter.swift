@@ -38,7 +38,6 @@ enum MacroblockWriter {
         }
         writeResidual(&w, mb, levels, state, x, y)
         state.record(x, y, mb, hasReference: hasReference)
-        state.recordLevels(x, y, mb, levels)
     }
 
     /// Coded block pattern, transform size and residual blocks of a non-skipped macroblock.
@@ -135,37 +134,45 @@ enum MacroblockWriter {
         ContextIndex.refinement + category * ContextIndex.refinementCategorySize
     }
 
-    /// The last scan position at which `lower` (signs of the lower block's levels, raster order) is
+    /// The last scan position at which `lower` (signs of the lower block's levels, scan order) is
     /// not zero; -1 when none is (at once for a block of ``FrameSyntaxState/noLowerLevels``).
-    @inline(__always) static func lastLowerPosition(_ lower: UnsafePointer<Int8>, _ scan: UnsafePointer<UInt8>, _ n: Int) -> Int {
+    @inline(__always) static func lastLowerPosition(_ lower: UnsafePointer<Int8>, _ n: Int) -> Int {
         if UInt(bitPattern: lower - FrameSyntaxState.noLowerLevels) < 64 { return -1 }
-        var i = n - 1
-        while i >= 0 && lower[Int(scan[i])] == 0 { i -= 1 }
-        return i
+        var chunk = n - 16
+        while chunk >= 0 {
+            let nonzero = UnsafeRawPointer(lower + chunk).loadUnaligned(as: SIMD16<Int8>.self) .!= 0
+            if any(nonzero) {
+                var i = 15
+                while !nonzero[i] { i -= 1 }
+                return chunk + i
+            }
+            chunk -= 16
+        }
+        return -1
     }
 
     /// One residual block with at least one nonzero level: significance map with last flags in scan
     /// order, then magnitudes and signs in reverse scan order. `lower` holds the signs of the lower
-    /// layer's levels of the block (raster order; ``FrameSyntaxState/noLowerLevels`` when none), which
+    /// layer's levels of the block (scan order; ``FrameSyntaxState/noLowerLevels`` when none), which
     /// choose the significance, last and sign contexts from `refinement` on; with `hidesSigns` the
     /// signs ``SignHiding`` hides are not written (both version 6).
     static func writeBlock<W: BinWriter>(_ w: inout W, _ block: UnsafePointer<Int32>, _ scan: UnsafePointer<UInt8>, _ n: Int, _ base: Int,
                                          _ refinement: Int, _ lower: UnsafePointer<Int8>, hidesSigns: Bool) {
         var last = n - 1
         while last > 0 && block[Int(scan[last])] == 0 { last -= 1 }
-        let lowerLast = lastLowerPosition(lower, scan, n)
+        let lowerLast = lastLowerPosition(lower, n)
         var hiding = SignHiding.Tracker()
         for i in 0..<(n - 1) {
             let position = Int(scan[i]), p = positionContext(i, n)
             let significant = block[position] != 0
-            w.bin(significant ? 1 : 0, lower[position] != 0 ? refinement + ContextIndex.sigLowerOffset + p : base + ContextIndex.sigOffset + p)
+            w.bin(significant ? 1 : 0, lower[i] != 0 ? refinement + ContextIndex.sigLowerOffset + p : base + ContextIndex.sigOffset + p)
             if significant {
-                if hidesSigns { hiding.significant(i, bypassSign: lower[position] == 0) }
+                if hidesSigns { hiding.significant(i, bypassSign: lower[i] == 0) }
                 w.bin(i == last ? 1 : 0, i < lowerLast ? refinement + ContextIndex.lastLowerOffset + p : base + ContextIndex.lastOffset + p)
                 if i == last { break }
             }
         }
-        if hidesSigns && last == n - 1 { hiding.significant(last, bypassSign: lower[Int(scan[last])] == 0) }
+        if hidesSigns && last == n - 1 { hiding.significant(last, bypassSign: lower[last] == 0) }
         let hidden = hidesSigns ? hiding.finish() : 0
         var greater = 0, equal = 0
         var i = last
@@ -184,7 +191,7 @@ enum MacroblockWriter {
                 } else {
                     equal += 1
                 }
-                let lowerSign = lower[position]
+                let lowerSign = lower[i]
                 if (hidden >> UInt64(i)) & 1 != 0 {
                     // Hidden: the parity of the segment's magnitudes gives it.
                 } else if lowerSign == 0 {

@@ -6,7 +6,7 @@ enum SignHiding {
 
     /// The reference rule, from a whole block: per segment (lane g: scan positions 16g ..< 16g + 16; one segment for 16-coefficient blocks,
     /// four for 64) the scan position whose sign is hidden, or -1: the first nonzero level of the
-    /// segment whose sign would be bypass-coded (its lower sign is 0), when the segment's last nonzero
+    /// segment whose sign would be bypass-coded (its lower sign is 0; `lower` in scan order), when the segment's last nonzero
     /// level lies at least ``minimumSpan`` positions after it. `block` needs to be correct only in which
     /// levels are nonzero, up to scan position `last` (the block's last nonzero level).
     @inline(__always)
@@ -18,7 +18,7 @@ enum SignHiding {
             let position = Int(scan[i])
             if block[position] != 0 {
                 let g = i >> 4
-                if first[g] < 0 && lower[position] == 0 { first[g] = Int32(i) }
+                if first[g] < 0 && lower[i] == 0 { first[g] = Int32(i) }
                 lastNonzero[g] = Int32(i)
             }
             i += 1

@@ -105,6 +105,7 @@ final class MacroblockEncoder {
                 let winner = decide(qp: qp, lambda: lambda, source: source, interLayer: interLayer, reference: reference,
                                     planes: planes, syntax: syntax, contexts: contexts, mbx: mbx, mby: mby, chosen: &chosen)
                 MacroblockWriter.write(&writer, chosen, bestLevels, syntax, mbx, mby, hasReference: reference != nil)
+                syntax.recordLevels(mbx, mby, chosen, bestLevels)
                 reconstructor.reconstruct(chosen, bestLevels, qp, predictions[winner], current, mbx, mby)
                 let i = mby * geometry.macroblocksWide + mbx
                 (current.motion[2 * i], current.motion[2 * i + 1]) = syntax.macroblockMotion(mbx, mby)

@@ -14,8 +14,9 @@ public struct MotionField: Sendable, Equatable {
     /// Per macroblock (bitstream version 6 on; empty before): 0 without residual, 1 with residual coded
     /// with 4x4 luma transforms, 2 with 8x8 ones.
     var levelKind: [UInt8] = []
-    /// Per macroblock with residual, 384 entries in the order of its coefficient levels (luma blocks,
-    /// then Cb, then Cr): the sign of each level, -1, 0 or 1. A layer above reads them as contexts.
+    /// Per macroblock with residual, 384 entries where its coefficient levels are kept (luma blocks,
+    /// then Cb, then Cr), each block's in scan order: the sign of each level, -1, 0 or 1. A layer above
+    /// reads them as contexts.
     var levelSigns: [Int8] = []
 
     /// A field of `macroblocksWide x macroblocksHigh` macroblocks without vectors.
