@@ -138,15 +138,12 @@ enum MacroblockWriter {
     /// not zero; -1 when none is (at once for a block of ``FrameSyntaxState/noLowerLevels``).
     @inline(__always) static func lastLowerPosition(_ lower: UnsafePointer<Int8>, _ n: Int) -> Int {
         if UInt(bitPattern: lower - FrameSyntaxState.noLowerLevels) < 64 { return -1 }
-        var chunk = n - 16
+        // Eight signs at a time: the highest nonzero byte of a little-endian word is the last one.
+        var chunk = n - 8
         while chunk >= 0 {
-            let nonzero = UnsafeRawPointer(lower + chunk).loadUnaligned(as: SIMD16<Int8>.self) .!= 0
-            if any(nonzero) {
-                var i = 15
-                while !nonzero[i] { i -= 1 }
-                return chunk + i
-            }
-            chunk -= 16
+            let word = UInt64(littleEndian: UnsafeRawPointer(lower + chunk).loadUnaligned(as: UInt64.self))
+            if word != 0 { return chunk + (63 - word.leadingZeroBitCount) >> 3 }
+            chunk -= 8
         }
         return -1
     }

@@ -4,11 +4,12 @@ enum SignHiding {
     /// Least distance in scan positions from the hidden level to the segment's last nonzero level.
     static let minimumSpan = 4
 
-    /// The reference rule, from a whole block: per segment (lane g: scan positions 16g ..< 16g + 16; one segment for 16-coefficient blocks,
-    /// four for 64) the scan position whose sign is hidden, or -1: the first nonzero level of the
-    /// segment whose sign would be bypass-coded (its lower sign is 0; `lower` in scan order), when the segment's last nonzero
-    /// level lies at least ``minimumSpan`` positions after it. `block` needs to be correct only in which
-    /// levels are nonzero, up to scan position `last` (the block's last nonzero level).
+    /// The reference rule, from a whole block: per segment (lane g: scan positions 16g ..< 16g + 16;
+    /// one segment for 16-coefficient blocks, four for 64) the scan position whose sign is hidden, or
+    /// -1: the first nonzero level of the segment whose sign would be bypass-coded (its lower sign is
+    /// 0; `lower` in scan order), when the segment's last nonzero level lies at least ``minimumSpan``
+    /// positions after it. `block` (raster order) needs to be correct only in which levels are
+    /// nonzero, up to scan position `last` (the block's last nonzero level).
     @inline(__always)
     static func hiddenPositions(_ block: UnsafePointer<Int32>, _ scan: UnsafePointer<UInt8>, last: Int,
                                 _ lower: UnsafePointer<Int8>) -> SIMD4<Int32> {
