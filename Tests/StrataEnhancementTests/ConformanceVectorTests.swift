@@ -360,23 +360,37 @@ import Testing
     ]
     static let digestsVersion5 = ["bf9ef17a166b62460a8b7828a7f5899c", "f9f2dde1f527fc5b47c07ddd3c7956a2", "52002b74ef60a0cf81326c63c5351448", "01c20b4d010e3a01eeb13d591b8fb977"]
 
-    /// The version 4 vector's pictures and motion fields, the lower layer of the version 5 vector.
-    static func lowerOfVersion5() throws -> [(picture: Frame, motion: MotionField)] {
-        let decoder = try EnhancementDecoder(parameters: parametersVersion4)
-        let base = lower(payloadsVersion4.count)
-        return try payloadsVersion4.indices.map { i in
-            let picture = try decoder.decode(payload: payloadsVersion4[i], lower: base[i], temporalId: i % 2)
+    /// The pictures and motion fields of a vector over the generated lower layer (temporal ids 0, 1, 0, 1):
+    /// the lower layer of a vector with inter-layer motion.
+    static func picturesAndMotion(_ payloads: [[UInt8]], with parameters: EnhancementLayerParameters) throws
+        -> [(picture: Frame, motion: MotionField)] {
+        let decoder = try EnhancementDecoder(parameters: parameters)
+        let base = lower(payloads.count)
+        return try payloads.indices.map { i in
+            let picture = try decoder.decode(payload: payloads[i], lower: base[i], temporalId: i % 2)
             return (picture, decoder.motionField)
         }
     }
 
-    /// The MD5 of each picture of the version 5 vector decoded over `lower`.
-    static func version5Digests(over lower: [(picture: Frame, motion: MotionField)]) throws -> [String] {
-        let decoder = try EnhancementDecoder(parameters: parametersVersion5)
-        return payloadsVersion5.indices.map { i in
-            (try? decoder.decode(payload: payloadsVersion5[i], lower: lower[i].picture, lowerMotion: lower[i].motion, temporalId: i % 2))
+    /// The MD5 of each picture of a vector with inter-layer motion decoded over `lower` ("error" where a
+    /// frame does not decode).
+    static func digests(_ payloads: [[UInt8]], with parameters: EnhancementLayerParameters,
+                        over lower: [(picture: Frame, motion: MotionField)]) throws -> [String] {
+        let decoder = try EnhancementDecoder(parameters: parameters)
+        return payloads.indices.map { i in
+            (try? decoder.decode(payload: payloads[i], lower: lower[i].picture, lowerMotion: lower[i].motion, temporalId: i % 2))
                 .map { MD5.hex($0.packedI420()) } ?? "error"
         }
+    }
+
+    /// The version 4 vector's pictures and motion fields, the lower layer of the version 5 vector.
+    static func lowerOfVersion5() throws -> [(picture: Frame, motion: MotionField)] {
+        try picturesAndMotion(payloadsVersion4, with: parametersVersion4)
+    }
+
+    /// The MD5 of each picture of the version 5 vector decoded over `lower`.
+    static func version5Digests(over lower: [(picture: Frame, motion: MotionField)]) throws -> [String] {
+        try digests(payloadsVersion5, with: parametersVersion5, over: lower)
     }
 
     @Test func decoderReproducesTheVersion5Vector() throws {
@@ -507,20 +521,12 @@ import Testing
 
     /// The version 6 2x layer decoded over the generated lower layer: pictures and motion fields (with levels).
     static func lowerOfVersion6() throws -> [(picture: Frame, motion: MotionField)] {
-        let decoder = try EnhancementDecoder(parameters: parametersVersion6Lower)
-        let base = lower(payloadsVersion6Lower.count)
-        return try payloadsVersion6Lower.indices.map { i in
-            let picture = try decoder.decode(payload: payloadsVersion6Lower[i], lower: base[i], temporalId: i % 2)
-            return (picture, decoder.motionField)
-        }
+        try picturesAndMotion(payloadsVersion6Lower, with: parametersVersion6Lower)
     }
 
+    /// The MD5 of each picture of the version 6 1x vector decoded over `lower`.
     static func version6Digests(over lower: [(picture: Frame, motion: MotionField)]) throws -> [String] {
-        let decoder = try EnhancementDecoder(parameters: parametersVersion6)
-        return payloadsVersion6.indices.map { i in
-            (try? decoder.decode(payload: payloadsVersion6[i], lower: lower[i].picture, lowerMotion: lower[i].motion, temporalId: i % 2))
-                .map { MD5.hex($0.packedI420()) } ?? "error"
-        }
+        try digests(payloadsVersion6, with: parametersVersion6, over: lower)
     }
 
     @Test func decoderReproducesTheVersion6Vector() throws {
