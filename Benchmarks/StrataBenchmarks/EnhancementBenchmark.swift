@@ -16,20 +16,25 @@ import Glibc
 ///
 /// Arguments: `--frames N` (default 40), `--base-qp Q` (default: the plan's), `--layers LIST` (as
 /// `strata encode --layers`, QPs only; default: the default plan's), `--passes P` (decode passes,
-/// the best counts; default 3).
+/// the best counts; default 3), `--no-kernels` (leaves out the SIMD-against-scalar kernel table).
 func runEnhancementBenchmark(arguments: [String]) throws {
-    var frameCount = 40, passes = 3, baseQP = LayerPlan.standard.baseQP
+    var frameCount = 40, passes = 3, baseQP = LayerPlan.standard.baseQP, kernels = true
     var layers = LayerPlan.standard.enhancementLayers
     var i = 0
     while i < arguments.count {
         let value = i + 1 < arguments.count ? arguments[i + 1] : ""
+        if arguments[i] == "--no-kernels" {
+            kernels = false
+            i += 1
+            continue
+        }
         switch arguments[i] {
         case "--frames": frameCount = Int(value) ?? frameCount
         case "--base-qp": baseQP = Int(value) ?? baseQP
         case "--layers": layers = try EnhancementLayerPlan.list(parsing: value)
         case "--passes": passes = max(Int(value) ?? passes, 1)
         default:
-            print("enhancement: unknown argument \(arguments[i]) (known: --frames --base-qp --layers --passes)")
+            print("enhancement: unknown argument \(arguments[i]) (known: --frames --base-qp --layers --passes --no-kernels)")
             return
         }
         i += 2
@@ -173,6 +178,7 @@ func runEnhancementBenchmark(arguments: [String]) throws {
     print("x264 medium CRF 23, 1 thread: \(format(x264FPS, 1)) fps; enhancement encode (all layers) / x264 = "
           + "\(format(encodeFPS / x264FPS, 2)); per layer / x264 = "
           + encodeTimes.map { format(Double(frameCount) / $0 / x264FPS, 2) }.joined(separator: ", "))
+    guard kernels else { return }
     print("")
     print(pad("kernel", 40) + pad("scalar ns", 12) + pad("SIMD ns", 12) + "speed-up")
     for k in EnhancementKernels.measure() {
