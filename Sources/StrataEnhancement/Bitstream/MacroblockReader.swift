@@ -136,10 +136,13 @@ enum MacroblockReader {
         let lowerSignificance = refinement &+ ContextIndex.sigLowerOffset, lowerLastFlags = refinement &+ ContextIndex.lastLowerOffset
         let lowerLast = MacroblockWriter.lastLowerPosition(lower, n)
         var hiding = SignHiding.Tracker()
+        // The significant scan positions, one bit each: the levels are then read at those alone, without
+        // testing every position below the last (a test whose outcome no predictor could learn).
+        var significant: UInt64 = 0
         for i in 0..<(n - 1) {
-            let position = Int(scan[i]), p = MacroblockWriter.positionContext(i, n)
+            let p = MacroblockWriter.positionContext(i, n)
             if r.bin((lower[i] != 0 ? lowerSignificance : significance) &+ p) == 1 {
-                block[position] = 1
+                significant |= 1 &<< UInt64(i)
                 if hidesSigns { hiding.significant(i, bypassSign: lower[i] == 0) }
                 if r.bin((i < lowerLast ? lowerLastFlags : lastFlags) &+ p) == 1 {
                     last = i
@@ -148,38 +151,37 @@ enum MacroblockReader {
             }
         }
         if last == n - 1 {
-            block[Int(scan[last])] = 1
+            significant |= 1 &<< UInt64(last)
             if hidesSigns { hiding.significant(last, bypassSign: lower[last] == 0) }
         }
         let hidden = hidesSigns ? hiding.finish() : 0
         var greater = 0, equal = 0
-        var i = last
-        while i >= 0 {
+        // From the last level back to the first.
+        while significant != 0 {
+            let i = UInt64.bitWidth &- 1 &- significant.leadingZeroBitCount
+            significant &= ~(1 &<< UInt64(i))
             let position = Int(scan[i])
-            if block[position] != 0 {
-                var magnitude = 1
-                let g1 = greater != 0 ? 0 : min(4, 1 + equal)
-                if r.bin(base + ContextIndex.gt1Offset + g1) == 1 {
-                    let context = base + ContextIndex.absOffset + min(4, greater)
-                    var v = 0
-                    while v < 13 && r.bin(context) == 1 { v += 1 }
-                    if v == 13 {
-                        guard let suffix = r.expGolomb(0, maxPrefix: 20) else { return false }
-                        v += suffix
-                    }
-                    magnitude = v + 2
-                    guard magnitude <= levelLimit else { return false }
-                    greater += 1
-                } else {
-                    equal += 1
+            var magnitude = 1
+            let g1 = greater != 0 ? 0 : min(4, 1 + equal)
+            if r.bin(base + ContextIndex.gt1Offset + g1) == 1 {
+                let context = base + ContextIndex.absOffset + min(4, greater)
+                var v = 0
+                while v < 13 && r.bin(context) == 1 { v += 1 }
+                if v == 13 {
+                    guard let suffix = r.expGolomb(0, maxPrefix: 20) else { return false }
+                    v += suffix
                 }
-                let lowerSign = lower[i]
-                let negative = (hidden >> UInt64(i)) & 1 != 0 ? false
-                    : lowerSign == 0 ? r.bypass() == 1 : (r.bin(refinement &+ ContextIndex.signLowerOffset) == 1) != (lowerSign < 0)
-                block[position] = negative ? -Int32(magnitude) : Int32(magnitude)
-                signs?[i] = negative ? -1 : 1
+                magnitude = v + 2
+                guard magnitude <= levelLimit else { return false }
+                greater += 1
+            } else {
+                equal += 1
             }
-            i -= 1
+            let lowerSign = lower[i]
+            let negative = (hidden >> UInt64(i)) & 1 != 0 ? false
+                : lowerSign == 0 ? r.bypass() == 1 : (r.bin(refinement &+ ContextIndex.signLowerOffset) == 1) != (lowerSign < 0)
+            block[position] = negative ? -Int32(magnitude) : Int32(magnitude)
+            signs?[i] = negative ? -1 : 1
         }
         // A hidden sign is negative when its segment's magnitudes sum to an odd number.
         var remaining = hidden

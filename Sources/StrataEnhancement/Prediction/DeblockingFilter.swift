@@ -38,22 +38,30 @@ enum DeblockingFilter {
                 if vectorized { filterLumaRowsSIMD(q0, ls, a, b, tc0) } else { filterLuma(q0, ls, 1, a, b, tc0) }
             }
         }
-        for plane in [picture.cb, picture.cr] {
-            let cs = plane.stride
-            for my in 0..<mbH {
-                for mx in 1..<max(mbW, 1) {
-                    let s = Int32(max(vertical[my * 2 * gridW + mx * 2], vertical[(my * 2 + 1) * gridW + mx * 2]))
-                    guard s > 0 else { continue }
-                    let q0 = plane.origin + my * 8 * cs + mx * 8, tc = ((b * s + 4) >> 3) + 1
-                    if vectorized { filterChromaColumnsSIMD(q0, cs, a, b, tc) } else { filterChroma(q0, 1, cs, a, b, tc) }
+        // Chroma: each component's edges in the same order as luma's; the two components share their
+        // strengths, so both are filtered at each edge (one pass over the strengths, not two).
+        let cb = picture.cb.origin, cr = picture.cr.origin, cs = picture.cb.stride
+        for my in 0..<mbH {
+            for mx in 1..<max(mbW, 1) {
+                let s = Int32(max(vertical[my * 2 * gridW + mx * 2], vertical[(my * 2 + 1) * gridW + mx * 2]))
+                guard s > 0 else { continue }
+                let offset = my * 8 * cs + mx * 8, tc = ((b * s + 4) >> 3) + 1
+                if vectorized {
+                    filterChromaColumnsSIMD(cb + offset, cs, a, b, tc); filterChromaColumnsSIMD(cr + offset, cs, a, b, tc)
+                } else {
+                    filterChroma(cb + offset, 1, cs, a, b, tc); filterChroma(cr + offset, 1, cs, a, b, tc)
                 }
             }
-            for my in 1..<max(mbH, 1) {
-                for mx in 0..<mbW {
-                    let s = Int32(max(horizontal[my * 2 * gridW + mx * 2], horizontal[my * 2 * gridW + mx * 2 + 1]))
-                    guard s > 0 else { continue }
-                    let q0 = plane.origin + my * 8 * cs + mx * 8, tc = ((b * s + 4) >> 3) + 1
-                    if vectorized { filterChromaRowsSIMD(q0, cs, a, b, tc) } else { filterChroma(q0, cs, 1, a, b, tc) }
+        }
+        for my in 1..<max(mbH, 1) {
+            for mx in 0..<mbW {
+                let s = Int32(max(horizontal[my * 2 * gridW + mx * 2], horizontal[my * 2 * gridW + mx * 2 + 1]))
+                guard s > 0 else { continue }
+                let offset = my * 8 * cs + mx * 8, tc = ((b * s + 4) >> 3) + 1
+                if vectorized {
+                    filterChromaRowsSIMD(cb + offset, cs, a, b, tc); filterChromaRowsSIMD(cr + offset, cs, a, b, tc)
+                } else {
+                    filterChroma(cb + offset, cs, 1, a, b, tc); filterChroma(cr + offset, cs, 1, a, b, tc)
                 }
             }
         }
