@@ -146,6 +146,31 @@ import Testing
         }
     }
 
+    /// The residual magnitude sum the encoder's zero test uses, on random residuals and at the extremes
+    /// (-255 and 255 everywhere: 4080, the largest its 16-bit sum holds); and the any-level test.
+    @Test func residualMagnitudesAndNonzeroTestMatch() {
+        var random = SplitMix64(seed: 12)
+        for _ in 0..<200 {
+            let block = (0..<(4 * 24)).map { _ in Int16(truncatingIfNeeded: Int(random.next() % 511) - 255) }
+            #expect(BlockMetrics.sumOfMagnitudes4x4SIMD(block, 24) == BlockMetrics.sumOfMagnitudes4x4Scalar(block, 24))
+        }
+        for value: Int16 in [-255, 255, 0] {
+            let block = [Int16](repeating: value, count: 16)
+            #expect(BlockMetrics.sumOfMagnitudes4x4SIMD(block, 4) == 16 * Int(value.magnitude))
+        }
+        for n in [16, 64] {
+            var levels = [Int32](repeating: 0, count: n)
+            #expect(!MacroblockWriter.hasNonzero(levels, n))
+            for k in 0..<n {
+                for value: Int32 in [1, -1, Int32.min] {
+                    levels[k] = value
+                    #expect(MacroblockWriter.hasNonzero(levels, n), "level \(value) at \(k) of \(n)")
+                    levels[k] = 0
+                }
+            }
+        }
+    }
+
     /// The largest differences (0 against 255 in a checkerboard, the largest transform output)
     /// must not overflow the SIMD SATD's 16-bit lanes.
     @Test func metricsOfExtremeBlocksMatch() {

@@ -54,6 +54,27 @@ enum BlockMetrics {
         return Int(((words & 0xFFFF) &+ (words &>> 16)).wrappedSum())
     }
 
+    /// Scalar reference sum of the magnitudes of a 4x4 block of residuals (rows `stride` apart).
+    static func sumOfMagnitudes4x4Scalar(_ block: UnsafePointer<Int16>, _ stride: Int) -> Int {
+        var total = 0
+        for r in 0..<4 {
+            for c in 0..<4 { total += Int(block[r * stride + c].magnitude) }
+        }
+        return total
+    }
+
+    /// SIMD twin of ``sumOfMagnitudes4x4Scalar(_:_:)`` for residuals within -255...255 (a sample less a
+    /// prediction): two rows per 16-bit vector, |v| as max(v, -v), the sum (at most 4080) taken in 16 bits.
+    @inline(__always)
+    static func sumOfMagnitudes4x4SIMD(_ block: UnsafePointer<Int16>, _ stride: Int) -> Int {
+        let raw = UnsafeRawPointer(block)
+        @inline(__always) func rows(_ r: Int) -> SIMD8<Int16> {
+            SIMD8(lowHalf: raw.loadUnaligned(fromByteOffset: 2 * r * stride, as: SIMD4<Int16>.self),
+                  highHalf: raw.loadUnaligned(fromByteOffset: 2 * (r + 1) * stride, as: SIMD4<Int16>.self))
+        }
+        return Int((rows(0).lanesMagnitude() &+ rows(2).lanesMagnitude()).wrappedSum())
+    }
+
     /// Scalar reference: the largest sum of absolute differences of the 4x4 blocks of a
     /// `width x height` block (sides multiples of 4).
     static func largestSAD4x4Scalar(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,

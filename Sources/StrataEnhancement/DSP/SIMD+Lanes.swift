@@ -92,6 +92,14 @@ extension SIMD8 where Scalar == Int16 {
     }
 }
 
+extension SIMD8 where Scalar == Int16 {
+    /// Each lane's magnitude, as the larger of it and its negation (one `pmaxsw`); -32768 stays itself.
+    @inline(__always) func lanesMagnitude() -> SIMD8<Int16> {
+        let negated = 0 &- self
+        return replacing(with: negated, where: negated .> self)
+    }
+}
+
 extension SIMD4 where Scalar == Int16 {
     /// Lanes limited to 0...255, ready for narrowing to bytes.
     @inline(__always) func clampedToByte() -> SIMD4<Int16> {

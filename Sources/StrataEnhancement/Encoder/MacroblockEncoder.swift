@@ -463,11 +463,7 @@ final class MacroblockEncoder {
             let kx = (k & 1) * 4, ky = (k >> 1) * 4
             let lv = levels + k * 16, block = res + ky * residualStride + kx
             var estimator = RateEstimator(states: contexts)
-            var magnitude = 0
-            for r in 0..<4 {
-                let row = block + r * residualStride
-                magnitude += Int(row[0].magnitude) + Int(row[1].magnitude) + Int(row[2].magnitude) + Int(row[3].magnitude)
-            }
+            let magnitude = BlockMetrics.sumOfMagnitudes4x4SIMD(block, residualStride)
             total += magnitude
             // A block that certainly quantizes to zero skips the transform and the quantizer.
             let certainlyZero = Quantization.quantizesToZero4x4(sumOfMagnitudes: magnitude, qp: qp, deadZone: MacroblockEncoder.deadZone)
