@@ -222,10 +222,18 @@ import Testing
                 Reconstruction.addClipSIMD(pred, 32, residual, 16, &o2, 16, w, w)
                 #expect(o1 == o2, "add and clip width \(w)")
             }
-            var a1 = src, a2 = src
-            Reconstruction.averageScalar(&a1, 32, pred, 32, 16, 16)
-            Reconstruction.averageSIMD(&a2, 32, pred, 32, 16, 16)
-            #expect(a1 == a2)
+            for (w, h) in [(16, 16), (8, 8), (24, 8), (32, 4)] {
+                var a1 = src, a2 = src
+                Reconstruction.averageScalar(&a1, 32, pred, 32, w, h)
+                Reconstruction.averageSIMD(&a2, 32, pred, 32, w, h)
+                #expect(a1 == a2, "average \(w)x\(h)")
+            }
+        }
+        // The rounded average at the extremes of its bytes.
+        for (p, q) in [(255, 255), (255, 0), (0, 255), (254, 255), (0, 1), (0, 0)] as [(UInt8, UInt8)] {
+            var a = [UInt8](repeating: p, count: 32 * 2)
+            Reconstruction.averageSIMD(&a, 32, [UInt8](repeating: q, count: 32 * 2), 32, 24, 2)
+            #expect(a[0] == UInt8((Int(p) + Int(q) + 1) / 2) && a[16] == a[0] && a[24] == p, "average of \(p) and \(q)")
         }
     }
 
