@@ -67,6 +67,8 @@ public enum EnhancementKernels {
                      { Reconstruction.residualSIMD(src, stride, base + round, stride, &outShorts, 16, 16, 16) })
                 pair("add and clip 8x8", { Reconstruction.addClipScalar(src, stride, residual, 16, &outBytes, 16, 8, 8) },
                      { Reconstruction.addClipSIMD(src, stride, residual, 16, &outBytes, 16, 8, 8) })
+                pair("average 16x16", { Reconstruction.averageScalar(&outBytes, 16, base + round, stride, 16, 16) },
+                     { Reconstruction.averageSIMD(&outBytes, 16, base + round, stride, 16, 16) })
             }
         }
         small.withUnsafeBufferPointer { p in
@@ -82,6 +84,8 @@ public enum EnhancementKernels {
              { Transform.inverse8x8SIMD(coefficients, &outShorts, 16, &scratch) })
         pair("forward 8x8", { Transform.forward8x8Scalar(residual, 16, &outInts, &scratch) },
              { Transform.forward8x8SIMD(residual, 16, &outInts, &scratch) })
+        pair("residual magnitudes 4x4", { sink &+= BlockMetrics.sumOfMagnitudes4x4Scalar(residual, 16) },
+             { sink &+= BlockMetrics.sumOfMagnitudes4x4SIMD(residual, 16) })
         pair("quantize 8x8", { sink &+= Quantization.quantizeScalar(coefficients, &outInts, 64, 30, 43) },
              { sink &+= Quantization.quantizeSIMD(coefficients, &outInts, 64, 30, 43) })
         pair("dequantize 8x8", { Quantization.dequantizeScalar(coefficients, &outInts, 64, 30) },

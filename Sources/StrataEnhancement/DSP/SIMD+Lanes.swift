@@ -90,9 +90,7 @@ extension SIMD8 where Scalar == Int16 {
         let below = replacing(with: top, where: self .> top)
         return below.replacing(with: zero, where: below .< zero)
     }
-}
 
-extension SIMD8 where Scalar == Int16 {
     /// Each lane's magnitude, as the larger of it and its negation (one `pmaxsw`); -32768 stays itself.
     @inline(__always) func lanesMagnitude() -> SIMD8<Int16> {
         let negated = 0 &- self
