@@ -159,7 +159,7 @@ func runEnhancementBenchmark(arguments: [String]) throws {
     print("")
     print(pad("layer", 34) + pad("kbit/s", 10) + pad("PSNR-Y", 10) + pad("encode fps", 12) + "decode fps")
     print(pad("L0 OpenH264 640x360 QP \(baseQP)", 34) + pad(format(kbps(baseBytes), 0), 10)
-          + pad(format(try psnr { try upscaler.scale(base[$0]) }, 2), 10))
+          + pad(format(psnr { upscaler.scale(base[$0]) }, 2), 10))
     for (k, p) in parameters.enumerated() {
         let kind = p.width == p.referenceWidth ? "1x" : "2x"
         print(pad("L\(k + 1) \(p.width)x\(p.height) (\(kind)) QP \(p.qp)", 34)

@@ -41,12 +41,14 @@ import Testing
 
     static func rate(_ levels: [Int32], size n: Int, contexts: [UInt32]) -> Int {
         guard levels.contains(where: { $0 != 0 }) else { return 0 }
-        var estimator = RateEstimator(states: contexts)
-        let scan = n == 4 ? Quantization.zigzag4 : Quantization.zigzag8
-        MacroblockWriter.writeBlock(&estimator, levels, scan, n * n, MacroblockWriter.residualContext(n == 4 ? 0 : 1),
-                                    MacroblockWriter.refinementContext(n == 4 ? 0 : 1), FrameSyntaxState.noLowerLevels,
-                                    hidesSigns: false)
-        return estimator.cost
+        return contexts.withUnsafeBufferPointer { states in
+            var estimator = RateEstimator(states: states.baseAddress!)
+            let scan = n == 4 ? Quantization.zigzag4 : Quantization.zigzag8
+            MacroblockWriter.writeBlock(&estimator, levels, scan, n * n, MacroblockWriter.residualContext(n == 4 ? 0 : 1),
+                                        MacroblockWriter.refinementContext(n == 4 ? 0 : 1), FrameSyntaxState.noLowerLevels,
+                                        hidesSigns: false)
+            return estimator.cost
+        }
     }
 
     @Test(arguments: [4, 8])

@@ -82,18 +82,28 @@ import Testing
             }
             var hidingStates = [UInt32](repeating: ContextStates.initialState, count: ContextIndex.count)
             var plainStates = hidingStates
-            var hiding = RateEstimator(states: hidingStates), plain = RateEstimator(states: plainStates)
-            MacroblockWriter.writeBlock(&hiding, block, scan, n, base, refinement, lower, hidesSigns: true)
-            MacroblockWriter.writeBlock(&plain, block, scan, n, base, refinement, lower, hidesSigns: false)
-            #expect(plain.cost - hiding.cost == 256 * hidden.indices.filter { hidden[$0] >= 0 }.count)
-            var writer = ArithmeticBinWriter(encoder: RangeEncoder(capacity: 256), states: &hidingStates)
-            MacroblockWriter.writeBlock(&writer, block, scan, n, base, refinement, lower, hidesSigns: true)
-            writer.encoder.finish()
-            let payload = writer.encoder.bytes
+            let costs = hidingStates.withUnsafeBufferPointer { h in
+                plainStates.withUnsafeBufferPointer { p in
+                    var hiding = RateEstimator(states: h.baseAddress!), plain = RateEstimator(states: p.baseAddress!)
+                    MacroblockWriter.writeBlock(&hiding, block, scan, n, base, refinement, lower, hidesSigns: true)
+                    MacroblockWriter.writeBlock(&plain, block, scan, n, base, refinement, lower, hidesSigns: false)
+                    return (hiding: hiding.cost, plain: plain.cost)
+                }
+            }
+            #expect(costs.plain - costs.hiding == 256 * hidden.indices.filter { hidden[$0] >= 0 }.count)
+            let payload = hidingStates.withUnsafeMutableBufferPointer { states in
+                var writer = ArithmeticBinWriter(encoder: RangeEncoder(capacity: 256), states: states.baseAddress!)
+                MacroblockWriter.writeBlock(&writer, block, scan, n, base, refinement, lower, hidesSigns: true)
+                writer.encoder.finish()
+                return writer.encoder.bytes
+            }
             var decoded = [Int32](repeating: 0, count: n)
             let ok = payload.withUnsafeBufferPointer { bytes in
-                var reader = ArithmeticBinReader(decoder: RangeDecoder(data: bytes.baseAddress!, count: bytes.count, start: 0), states: &plainStates)
-                return MacroblockReader.readBlock(&reader, &decoded, scan, n, base, refinement, lower, hidesSigns: true)
+                plainStates.withUnsafeMutableBufferPointer { states in
+                    var reader = ArithmeticBinReader(decoder: RangeDecoder(data: bytes.baseAddress!, count: bytes.count, start: 0),
+                                                     states: states.baseAddress!)
+                    return MacroblockReader.readBlock(&reader, &decoded, scan, n, base, refinement, lower, hidesSigns: true)
+                }
             }
             #expect(ok && decoded == block)
         }
