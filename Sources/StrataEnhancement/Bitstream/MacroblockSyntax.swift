@@ -129,6 +129,14 @@ final class FrameSyntaxState {
         return UnsafePointer(zeros)
     }()
 
+    /// The state of a layer of `geometry` coded with bitstream `version`: the one place that says which
+    /// version brings which tool (split macroblocks 2, SKIP with the lower vector 5, lower levels and
+    /// sign hiding 6), for the encoder and the decoder alike.
+    convenience init(geometry: LayerGeometry, version: UInt8) {
+        self.init(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh, splitAllowed: version >= 2,
+                  skipLowerAllowed: version >= 5, lowerLevelsAllowed: version >= 6, hidesSigns: version >= 6)
+    }
+
     init(mbWide: Int, mbHigh: Int, splitAllowed: Bool = true, skipLowerAllowed: Bool = true, lowerLevelsAllowed: Bool = true,
          hidesSigns: Bool = true) {
         self.mbWide = mbWide

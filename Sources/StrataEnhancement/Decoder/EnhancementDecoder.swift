@@ -27,9 +27,7 @@ public final class EnhancementDecoder {
         self.geometry = geometry
         upsampler = InterLayerPredictor(parameters)
         pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.decoderMargin, withUpsampledLower: true) }
-        syntax = FrameSyntaxState(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh,
-                                  splitAllowed: parameters.version >= 2, skipLowerAllowed: parameters.version >= 5,
-                                  lowerLevelsAllowed: parameters.version >= 6, hidesSigns: parameters.version >= 6)
+        syntax = FrameSyntaxState(geometry: geometry, version: parameters.version)
         levels = .allocate(capacity: CoefficientLayout.count)
         levels.initialize(repeating: 0, count: CoefficientLayout.count)
         contexts = .allocate(capacity: ContextIndex.count)

@@ -46,9 +46,7 @@ public final class EnhancementEncoder {
         interLayerPredictor = InterLayerPredictor(parameters)
         source = Picture(geometry: geometry, margin: 0)
         pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.referenceMargin, withUpsampledLower: true) }
-        syntax = FrameSyntaxState(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh,
-                                  splitAllowed: parameters.version >= 2, skipLowerAllowed: parameters.version >= 5,
-                                  lowerLevelsAllowed: parameters.version >= 6, hidesSigns: parameters.version >= 6)
+        syntax = FrameSyntaxState(geometry: geometry, version: parameters.version)
         contexts = .allocate(capacity: ContextIndex.count)
         contexts.initialize(repeating: ContextStates.initialState, count: ContextIndex.count)
         contextInheritance = ContextInheritance(version: parameters.version)
