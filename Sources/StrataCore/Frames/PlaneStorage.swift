@@ -25,7 +25,7 @@ final class PlaneStorage: @unchecked Sendable {
     static let mappingThreshold = 256 * 1024
 
     /// Storage of `count` bytes. With `zeroed` false the bytes are unspecified (the previous
-    /// contents of a recycled mapping, or zeros): for producers that overwrite every sample.
+    /// contents of a recycled mapping or of the heap, or zeros): for producers that overwrite every sample.
     init(count: Int, zeroed: Bool = true, recycler: PlaneRecycler = .shared) {
         self.count = count
         self.recycler = recycler
@@ -36,8 +36,9 @@ final class PlaneStorage: @unchecked Sendable {
             if zeroed { pointer.update(repeating: 0, count: bytes) }
         } else {
             let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-            raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-            pointer = raw.assumingMemoryBound(to: UInt8.self)
+            // Unspecified bytes are what the allocation holds: a producer that overwrites every sample
+            // (a decoder's picture copied out) would clear them for nothing.
+            pointer = zeroed ? raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) : raw.bindMemory(to: UInt8.self, capacity: bytes)
             mapped = false
         }
     }

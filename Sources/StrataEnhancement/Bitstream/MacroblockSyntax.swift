@@ -53,7 +53,10 @@ enum CoefficientLayout {
 }
 
 /// Per-picture record of what later macroblocks' contexts and vector predictions read from their
-/// neighbours. Allocated once per codec instance; ``reset()`` starts a picture.
+/// neighbours. Allocated once per codec instance and cleared once: a picture needs no clearing, as
+/// every macroblock writes all of its entries (``record(_:_:_:hasReference:)``, ``recordSkip(_:_:_:_:hasReference:fromLower:)``,
+/// the coded-block bits and flags as they are coded) before a later macroblock, the deblocking filter
+/// or the layer above reads them, and a macroblock reads only those of macroblocks before it.
 final class FrameSyntaxState {
     let mbWide: Int, mbHigh: Int
     /// Per macroblock: 1 when skipped.
@@ -165,7 +168,7 @@ final class FrameSyntaxState {
         copiedLowerMotion8 = .allocate(capacity: 8 * n); copiedLowerHasMotion = .allocate(capacity: n)
         copiedLowerMotion8.initialize(repeating: 0, count: 8 * n); copiedLowerHasMotion.initialize(repeating: 0, count: n)
         lowerMotion8 = UnsafePointer(copiedLowerMotion8); lowerHasMotion = UnsafePointer(copiedLowerHasMotion)
-        reset()
+        clear()
     }
 
     /// Sets the lower layer's motion for the next frame (nil: vectors are predicted from neighbours alone).
@@ -229,7 +232,8 @@ final class FrameSyntaxState {
         levelSigns.deallocate(); levelKind.deallocate(); copiedLowerLevelSigns.deallocate(); copiedLowerLevelKind.deallocate()
     }
 
-    func reset() {
+    /// Sets every entry as at the start of a picture (only needed once; see the type's description).
+    private func clear() {
         let n = mbWide * mbHigh
         skip.update(repeating: 0, count: n); mode.update(repeating: 0, count: n); transform8x8.update(repeating: 0, count: n)
         cbpChroma.update(repeating: 0, count: n); hasMotion.update(repeating: 0, count: n)
@@ -318,7 +322,7 @@ final class FrameSyntaxState {
     @inline(__always) func lowerSkipVector(_ x: Int, _ y: Int, predicted: (Int32, Int32)? = nil) -> (Int32, Int32)? {
         guard skipLowerAllowed && useLowerMotion && lowerHasMotion[y * mbWide + x] == 2 else { return nil }
         let u = 2 * y * 2 * mbWide + 2 * x
-        let l = (lowerMotion8[2 * u], lowerMotion8[2 * u + 1])
+        let l = (lowerMotion8[2 &* u], lowerMotion8[2 &* u &+ 1])
         return l == (predicted ?? predictedMotion(x, y, skip: true)) ? nil : l
     }
 
@@ -368,47 +372,72 @@ final class FrameSyntaxState {
         return s < 3 ? 0 : (s <= 32 ? 1 : 2)
     }
 
-    /// The predicted motion vector of macroblock (x, y) (Specs "Motion vectors"): from the 8x8 blocks
-    /// left of, above and above-right of its top-left block (above-left when above-right is outside
-    /// the picture).
+    /// The predicted motion vector of macroblock (x, y) (Specs "Motion vectors"): the median of the 8x8
+    /// blocks left of, above and above-right of its top-left block (above-left when above-right is
+    /// outside the picture) or, for a coded vector where the lower layer's macroblock carries one, of
+    /// the left and top blocks and the lower layer's vector; a SKIP's (`skip`) is always the former.
     @inline(__always) func predictedMotion(_ x: Int, _ y: Int, skip: Bool = false) -> (Int32, Int32) {
-        predictedMotion(gx: 2 * x, gy: 2 * y, width: 2, inner: nil, lower: !skip)
+        // The neighbours of a whole macroblock, addressed directly: every macroblock that is not a SKIP
+        // of the upper layers asks, and the general rule (``predictedMotion(_:_:quadrant:inner:)``) took
+        // several times the instructions. Written without branches on the neighbours, which no predictor
+        // learns: each neighbour is read at a valid index (its own macroblock's where it lies outside the
+        // picture) and kept or zeroed by a select.
+        // (Wrapping arithmetic: the indices lie inside the grids, and overflow checks were a third of the code.)
+        let m = y &* mbWide &+ x, gw = 2 &* mbWide, u = 2 &* y &* gw &+ 2 &* x
+        let left = x > 0, top = y > 0, right = x &+ 1 < mbWide
+        // A: left; B: above; C: above-right, or D above-left at the right edge.
+        let am = left ? m &- 1 : m, bm = top ? m &- mbWide : m
+        let cAvailable = top && (right || left)
+        let cm = cAvailable ? (right ? m &- mbWide &+ 1 : m &- mbWide &- 1) : m
+        let au = left ? u &- 1 : u, bu = top ? u &- gw : u
+        let cu = cAvailable ? (right ? u &- gw &+ 2 : u &- gw &- 1) : u
+        @inline(__always) func carries(_ index: Int, _ available: Bool) -> Bool { hasMotion[index] & (available ? 0xFF : 0) != 0 }
+        let hasA = carries(am, left), hasB = carries(bm, top), hasC = carries(cm, cAvailable)
+        @inline(__always) func vector(_ unit: Int, _ carried: Bool) -> (Int32, Int32) {
+            (carried ? motion8[2 &* unit] : 0, carried ? motion8[2 &* unit &+ 1] : 0)
+        }
+        let a = vector(au, hasA), b = vector(bu, hasB), c = vector(cu, hasC)
+        let count = (hasA ? 1 : 0) &+ (hasB ? 1 : 0) &+ (hasC ? 1 : 0)
+        // One neighbour with a vector gives its vector (the others are zero, so the sum is that vector);
+        // none gives zero (the median of three zeros); two or three their median.
+        let neighbours = count == 1 ? (a.0 &+ b.0 &+ c.0, a.1 &+ b.1 &+ c.1) : (median(a.0, b.0, c.0), median(a.1, b.1, c.1))
+        guard !skip else { return neighbours }
+        let l = (lowerMotion8[2 &* u], lowerMotion8[2 &* u &+ 1])
+        let withLower = (median(hasA ? a.0 : l.0, hasB ? b.0 : l.0, l.0), median(hasA ? a.1 : l.1, hasB ? b.1 : l.1, l.1))
+        return useLowerMotion && lowerHasMotion[m] != 0 ? withLower : neighbours
     }
 
     /// The predicted vector of quadrant `q` of a split macroblock (x, y); `inner` holds the vectors of
-    /// the macroblock's quadrants before q (lanes 2q, 2q + 1), which count as neighbours carrying vectors.
+    /// the macroblock's quadrants before q (lanes 2q, 2q + 1), which count as neighbours carrying vectors:
+    /// the lower layer's vector of the quadrant's unit when the layer predicts from it and the lower
+    /// macroblock carries one, else the median of the neighbours (a neighbour carries a vector when its
+    /// macroblock does).
     @inline(__always) func predictedMotion(_ x: Int, _ y: Int, quadrant q: Int, inner: SIMD8<Int32>) -> (Int32, Int32) {
-        predictedMotion(gx: 2 * x + (q & 1), gy: 2 * y + (q >> 1), width: 1, inner: (x, y, inner), lower: true)
-    }
-
-    /// The predicted vector of the block of `width` 8x8 units whose top-left unit is (gx, gy): the lower
-    /// layer's vector of that unit when the layer predicts from it and the lower macroblock carries one,
-    /// else the median of the neighbours. A neighbour carries a vector when its macroblock does; units
-    /// inside the macroblock `inner.0, inner.1` come from `inner.2`.
-    @inline(__always) private func predictedMotion(gx: Int, gy: Int, width: Int, inner: (Int, Int, SIMD8<Int32>)?, lower: Bool) -> (Int32, Int32) {
+        let gx = 2 * x + (q & 1), gy = 2 * y + (q >> 1)
         let gw = 2 * mbWide, gh = 2 * mbHigh
         /// (available, carries a vector, x, y) of the 8x8 unit (ux, uy).
         @inline(__always) func unit(_ ux: Int, _ uy: Int) -> (Bool, Bool, Int32, Int32) {
             guard ux >= 0, uy >= 0, ux < gw, uy < gh else { return (false, false, 0, 0) }
-            if let (mx, my, vectors) = inner, ux >> 1 == mx, uy >> 1 == my {
-                let q = (uy & 1) * 2 + (ux & 1)
+            if ux >> 1 == x, uy >> 1 == y {
+                let k = (uy & 1) * 2 + (ux & 1)
                 // Quadrants after the current one are not decoded yet.
-                guard q < (gy & 1) * 2 + (gx & 1) else { return (false, false, 0, 0) }
-                return (true, true, vectors[2 * q], vectors[2 * q + 1])
+                guard k < q else { return (false, false, 0, 0) }
+                return (true, true, inner[2 * k], inner[2 * k + 1])
             }
-            if let (mx, my, _) = inner, uy >> 1 == my, ux >> 1 > mx { return (false, false, 0, 0) }
+            // Nor is the macroblock to the right.
+            if uy >> 1 == y, ux >> 1 > x { return (false, false, 0, 0) }
             let m = (uy >> 1) * mbWide + (ux >> 1), u = uy * gw + ux
             return (true, hasMotion[m] != 0, motion8[2 * u], motion8[2 * u + 1])
         }
         let a = unit(gx - 1, gy), b = unit(gx, gy - 1)
-        if lower && useLowerMotion && lowerHasMotion[(gy >> 1) * mbWide + (gx >> 1)] != 0 {
+        if useLowerMotion && lowerHasMotion[y * mbWide + x] != 0 {
             // The lower layer's vector of the unit, and the left and top neighbours standing in for it
             // where they carry none: the median keeps the lower vector unless both neighbours disagree with it.
             let u = gy * gw + gx
             let lx = lowerMotion8[2 * u], ly = lowerMotion8[2 * u + 1]
             return (median(a.1 ? a.2 : lx, b.1 ? b.2 : lx, lx), median(a.1 ? a.3 : ly, b.1 ? b.3 : ly, ly))
         }
-        var c = unit(gx + width, gy - 1)
+        var c = unit(gx + 1, gy - 1)
         if !c.0 { c = unit(gx - 1, gy - 1) }
         let count = (a.1 ? 1 : 0) + (b.1 ? 1 : 0) + (c.1 ? 1 : 0)
         if count == 0 { return (0, 0) }
