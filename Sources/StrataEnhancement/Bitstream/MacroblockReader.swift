@@ -72,7 +72,7 @@ enum MacroblockReader {
         for q in 0..<4 {
             let coded = (mb.cbpLuma >> q) & 1 != 0
             // Only blocks the reconstruction reads are cleared: those of coded quadrants.
-            if coded { (levels + q * 64).update(repeating: 0, count: 64) }
+            if coded { clear64(levels + q * 64) }
             for s in 0..<4 {
                 let b = q * 4 + s
                 let (ox, oy) = CoefficientLayout.luma4x4Origin(b)
@@ -102,7 +102,7 @@ enum MacroblockReader {
         for c in 0..<2 {
             let grid = c == 0 ? state.nonzeroChroma.0 : state.nonzeroChroma.1
             let coded = (mb.cbpChroma >> c) & 1 != 0
-            if coded { (levels + CoefficientLayout.chroma(c, 0)).update(repeating: 0, count: 64) }
+            if coded { clear64(levels + CoefficientLayout.chroma(c, 0)) }
             let base = MacroblockWriter.residualContext(categoryBase + 2)
             for k in 0..<4 {
                 let gx = x * 2 + (k & 1), gy = y * 2 + (k >> 1)
@@ -118,6 +118,13 @@ enum MacroblockReader {
         }
         guard ok else { throw .invalidSyntax(element: "coeff_abs_level", macroblock: index, offset: r.decoder.position) }
         state.record(x, y, mb, hasReference: hasReference)
+    }
+
+    /// Sets 64 levels to zero in eight vector stores (the generic fill was a loop of its own, called
+    /// for every coded quadrant).
+    @inline(__always) static func clear64(_ levels: UnsafeMutablePointer<Int32>) {
+        let raw = UnsafeMutableRawPointer(levels)
+        for k in 0..<8 { raw.storeBytes(of: SIMD8<Int32>(), toByteOffset: k &* 32, as: SIMD8<Int32>.self) }
     }
 
     /// Reads one residual block (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:hidesSigns:)``); false when

@@ -27,7 +27,8 @@ enum DeblockingFilter {
         let luma = picture.luma, ls = luma.stride
         // Vertical edges, left to right, then horizontal edges, top to bottom.
         for by in 0..<gridH {
-            forEachStrength(vertical + by * gridW, from: 1, to: gridW) { bx, s in
+            // (The picture's left edges have strength 0: whole words from the row's start.)
+            forEachStrength(vertical + by * gridW, from: 0, to: gridW) { bx, s in
                 let q0 = luma.origin + by * 8 * ls + bx * 8, tc0 = (b * s + 4) >> 3
                 if vectorized { filterLumaColumnsSIMD(q0, ls, a, b, tc0) } else { filterLuma(q0, 1, ls, a, b, tc0) }
             }
@@ -67,19 +68,34 @@ enum DeblockingFilter {
         }
     }
 
-    /// Calls `body(bx, strength)` for every nonzero strength of `row[from..<to]`, in order, passing
-    /// over eight zero strengths at a time (in the upper layers most edges need no filtering).
+    /// Calls `body(bx, strength)` for every nonzero strength of `row[from..<to]`, in order. Eight
+    /// strengths are read as one word and only its nonzero bytes are visited, lowest first (in the upper
+    /// layers most edges need no filtering, and a test per edge was a branch no predictor could learn).
     @inline(__always)
     static func forEachStrength(_ row: UnsafePointer<UInt8>, from: Int, to: Int, _ body: (Int, Int32) -> Void) {
         var bx = from
-        while bx < to {
-            if bx + 8 <= to && UnsafeRawPointer(row + bx).loadUnaligned(as: UInt64.self) == 0 {
-                bx += 8
-                continue
+        while bx &+ 8 <= to {
+            var nonzero = nonzeroBytes(UnsafeRawPointer(row + bx).loadUnaligned(as: UInt64.self))
+            while nonzero != 0 {
+                let k = nonzero.trailingZeroBitCount >> 3
+                nonzero &= nonzero &- 1
+                body(bx &+ k, Int32(row[bx &+ k]))
             }
-            if row[bx] != 0 { body(bx, Int32(row[bx])) }
-            bx += 1
+            bx &+= 8
         }
+        while bx < to {
+            if row[bx] != 0 { body(bx, Int32(row[bx])) }
+            bx &+= 1
+        }
+    }
+
+    /// The high bit of every nonzero byte of `word` (the other bits clear): `(byte & 0x7F) + 0x7F`
+    /// carries into the high bit exactly when the low seven bits are not all zero, without carrying
+    /// into the next byte.
+    @inline(__always)
+    static func nonzeroBytes(_ word: UInt64) -> UInt64 {
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return (((word & low) &+ low) | word) & ~low
     }
 
     /// Boundary strength between the 8x8 blocks `u0` and `u1` (indices into the 8x8 grid) as the spec
