@@ -163,19 +163,15 @@ enum Quantization {
         let shift = SIMD16<Int32>(repeating: Int32(qp / 6))
         let l = UnsafeRawPointer(levels), o = UnsafeMutableRawPointer(out)
         if count == 16 {
-            dequant4.withUnsafeBufferPointer { t in
-                let m = UnsafeRawPointer(t.baseAddress! + (qp % 6) * 16)
-                let v = (l.loadUnaligned(as: SIMD16<Int32>.self) &* m.loadUnaligned(as: SIMD16<Int32>.self)) &<< shift
-                o.storeBytes(of: v, as: SIMD16<Int32>.self)
-            }
+            let m = UnsafeRawPointer(dequant4Table + (qp % 6) * 16)
+            let v = (l.loadUnaligned(as: SIMD16<Int32>.self) &* m.loadUnaligned(as: SIMD16<Int32>.self)) &<< shift
+            o.storeBytes(of: v, as: SIMD16<Int32>.self)
         } else {
             let two = SIMD16<Int32>(repeating: 2)
-            dequant8.withUnsafeBufferPointer { t in
-                let m = UnsafeRawPointer(t.baseAddress! + (qp % 6) * 64)
-                for k in stride(from: 0, to: 256, by: 64) {
-                    let v = (l.loadUnaligned(fromByteOffset: k, as: SIMD16<Int32>.self) &* m.loadUnaligned(fromByteOffset: k, as: SIMD16<Int32>.self)) &<< shift
-                    o.storeBytes(of: (v &+ two) &>> 2, toByteOffset: k, as: SIMD16<Int32>.self)
-                }
+            let m = UnsafeRawPointer(dequant8Table + (qp % 6) * 64)
+            for k in stride(from: 0, to: 256, by: 64) {
+                let v = (l.loadUnaligned(fromByteOffset: k, as: SIMD16<Int32>.self) &* m.loadUnaligned(fromByteOffset: k, as: SIMD16<Int32>.self)) &<< shift
+                o.storeBytes(of: (v &+ two) &>> 2, toByteOffset: k, as: SIMD16<Int32>.self)
             }
         }
     }
@@ -209,16 +205,14 @@ enum Quantization {
         let zero = SIMD16<Int32>(repeating: 0)
         var nonzero = 0
         let c = UnsafeRawPointer(coefficients), o = UnsafeMutableRawPointer(levels)
-        (count == 16 ? quant4 : quant8).withUnsafeBufferPointer { t in
-            let m = UnsafeRawPointer(t.baseAddress! + (qp % 6) * count)
-            for k in stride(from: 0, to: count * 4, by: 64) {
-                let w = c.loadUnaligned(fromByteOffset: k, as: SIMD16<Int32>.self)
-                let negative = w .< zero
-                let magnitude = w.replacing(with: zero &- w, where: negative)
-                let a = (magnitude &* m.loadUnaligned(fromByteOffset: k, as: SIMD16<Int32>.self) &+ rounding) &>> shift
-                o.storeBytes(of: a.replacing(with: zero &- a, where: negative), toByteOffset: k, as: SIMD16<Int32>.self)
-                nonzero += Int(zero.replacing(with: 1, where: a .!= zero).wrappedSum())
-            }
+        let m = UnsafeRawPointer((count == 16 ? quant4Table : quant8Table) + (qp % 6) * count)
+        for k in stride(from: 0, to: count * 4, by: 64) {
+            let w = c.loadUnaligned(fromByteOffset: k, as: SIMD16<Int32>.self)
+            let negative = w .< zero
+            let magnitude = w.replacing(with: zero &- w, where: negative)
+            let a = (magnitude &* m.loadUnaligned(fromByteOffset: k, as: SIMD16<Int32>.self) &+ rounding) &>> shift
+            o.storeBytes(of: a.replacing(with: zero &- a, where: negative), toByteOffset: k, as: SIMD16<Int32>.self)
+            nonzero += Int(zero.replacing(with: 1, where: a .!= zero).wrappedSum())
         }
         return nonzero
     }
@@ -231,8 +225,15 @@ enum Quantization {
     nonisolated(unsafe) static let zigzag4Scan: UnsafePointer<UInt8> = permanent(zigzag4)
     nonisolated(unsafe) static let zigzag8Scan: UnsafePointer<UInt8> = permanent(zigzag8)
 
-    private static func permanent(_ values: [UInt8]) -> UnsafePointer<UInt8> {
-        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: values.count)
+    /// The forward multipliers and dequantization scales the SIMD kernels read, likewise: reading the
+    /// arrays inside their buffer closures retained and released them on every block the encoder quantized.
+    nonisolated(unsafe) static let quant4Table: UnsafePointer<Int32> = permanent(quant4)
+    nonisolated(unsafe) static let quant8Table: UnsafePointer<Int32> = permanent(quant8)
+    nonisolated(unsafe) static let dequant4Table: UnsafePointer<Int32> = permanent(dequant4)
+    nonisolated(unsafe) static let dequant8Table: UnsafePointer<Int32> = permanent(dequant8)
+
+    private static func permanent<T>(_ values: [T]) -> UnsafePointer<T> {
+        let table = UnsafeMutablePointer<T>.allocate(capacity: values.count)
         table.initialize(from: values, count: values.count)
         return UnsafePointer(table)
     }

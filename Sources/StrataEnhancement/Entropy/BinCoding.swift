@@ -40,6 +40,14 @@ struct RateEstimator: BinWriter {
     let states: UnsafePointer<UInt32>
     /// Accumulated cost in 1/256 bit.
     var cost = 0
+    /// ``costTable``, read once per estimator: the encoder prices millions of bins, and each read of
+    /// the global checked that it was initialised (a call into the runtime).
+    private let table: UnsafePointer<Int32>
+
+    init(states: UnsafePointer<UInt32>) {
+        self.states = states
+        table = UnsafePointer(RateEstimator.costTable)
+    }
 
     /// Cost in 1/256 bit of a bin whose probability is `(index + 0.5) / 256`.
     nonisolated(unsafe) static let costTable: UnsafeMutablePointer<Int32> = {
@@ -48,13 +56,11 @@ struct RateEstimator: BinWriter {
         return table
     }()
 
-    @inline(__always) static func cost(_ bin: Int, _ state: UInt32) -> Int {
-        let p0 = ContextStates.probabilityOfZero(state)
-        let p = bin == 0 ? p0 : 32768 - p0
-        return Int(costTable[Int(p >> 7)])
+    @inline(__always) mutating func bin(_ bin: Int, _ context: Int) {
+        let p0 = ContextStates.probabilityOfZero(states[context])
+        let p = bin == 0 ? p0 : 32768 &- p0
+        cost &+= Int(table[Int(p >> 7)])
     }
-
-    @inline(__always) mutating func bin(_ bin: Int, _ context: Int) { cost += RateEstimator.cost(bin, states[context]) }
     @inline(__always) mutating func bypass(_ bin: Int) { cost += 256 }
 }
 
