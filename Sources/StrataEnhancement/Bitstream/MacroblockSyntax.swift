@@ -53,10 +53,7 @@ enum CoefficientLayout {
 }
 
 /// Per-picture record of what later macroblocks' contexts and vector predictions read from their
-/// neighbours. Allocated once per codec instance and cleared once: a picture needs no clearing, as
-/// every macroblock writes all of its entries (``record(_:_:_:hasReference:)``, ``recordSkip(_:_:_:_:hasReference:fromLower:)``,
-/// the coded-block bits and flags as they are coded) before a later macroblock, the deblocking filter
-/// or the layer above reads them, and a macroblock reads only those of macroblocks before it.
+/// neighbours. Allocated once per codec instance; ``reset()`` starts a picture.
 final class FrameSyntaxState {
     let mbWide: Int, mbHigh: Int
     /// Per macroblock: 1 when skipped.
@@ -168,7 +165,7 @@ final class FrameSyntaxState {
         copiedLowerMotion8 = .allocate(capacity: 8 * n); copiedLowerHasMotion = .allocate(capacity: n)
         copiedLowerMotion8.initialize(repeating: 0, count: 8 * n); copiedLowerHasMotion.initialize(repeating: 0, count: n)
         lowerMotion8 = UnsafePointer(copiedLowerMotion8); lowerHasMotion = UnsafePointer(copiedLowerHasMotion)
-        clear()
+        reset()
     }
 
     /// Sets the lower layer's motion for the next frame (nil: vectors are predicted from neighbours alone).
@@ -232,8 +229,12 @@ final class FrameSyntaxState {
         levelSigns.deallocate(); levelKind.deallocate(); copiedLowerLevelSigns.deallocate(); copiedLowerLevelKind.deallocate()
     }
 
-    /// Sets every entry as at the start of a picture (only needed once; see the type's description).
-    private func clear() {
+    /// Sets every entry as at the start of a picture. Every macroblock writes all of its entries before
+    /// a later macroblock, the deblocking filter or the layer above reads them, so this is not needed
+    /// for the result; but clearing the arrays in one sweep also brings them into the cache ahead of the
+    /// macroblock loop's scattered writes: without it, decoding at 720p executed 3% fewer instructions
+    /// and took 2.4% longer (paired runs of the `enhancement` benchmark, one build per core).
+    func reset() {
         let n = mbWide * mbHigh
         skip.update(repeating: 0, count: n); mode.update(repeating: 0, count: n); transform8x8.update(repeating: 0, count: n)
         cbpChroma.update(repeating: 0, count: n); hasMotion.update(repeating: 0, count: n)

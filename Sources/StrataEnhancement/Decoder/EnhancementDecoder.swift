@@ -243,6 +243,7 @@ public final class EnhancementDecoder {
                                    interLayer interLayerSource: MacroblockTarget) throws(EnhancementError) {
         let qp = parameters.qp + header.qpDelta
         contextInheritance.load(into: contexts, temporalId: temporalId, reference: reference)
+        syntax.reset()
         var reader = ArithmeticBinReader(decoder: RangeDecoder(data: bytes.baseAddress!, count: bytes.count, start: FrameHeader.size),
                                          states: contexts)
         var mb = MacroblockData()

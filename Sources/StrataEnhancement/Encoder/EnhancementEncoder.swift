@@ -100,6 +100,7 @@ public final class EnhancementEncoder {
         let interLayer = current.upsampledLower!
         interLayerPredictor.form(lower, into: interLayer)
         contextInheritance.load(into: contexts, temporalId: temporalId, reference: reference)
+        syntax.reset()
         syntax.setLowerMotion(lowerMotion)
         rangeEncoder.reset()
         var writer = ArithmeticBinWriter(encoder: rangeEncoder, states: contexts)
