@@ -128,12 +128,19 @@ import Testing
     }
 
     @Test func blockMetricsMatch() {
-        var random = SplitMix64(seed: 6)
+        var random = SplitMix64(seed: 6), other = SplitMix64(seed: 60)
         for _ in 0..<100 {
-            let a = Self.bytes(48 * 16, &random), b = Self.bytes(32 * 16, &random)
+            let a = Self.bytes(48 * 16, &random), b = Self.bytes(32 * 16, &random), c = Self.bytes(32 * 16, &other)
             for (w, h) in [(16, 16), (8, 8), (16, 8), (32, 8), (8, 16), (4, 4), (24, 16), (8, 12), (24, 4)] {
                 if w % 16 == 0 || w == 8 {
                     #expect(BlockMetrics.sadScalar(a, 48, b, 32, w, h) == BlockMetrics.sadSIMD(a, 48, b, 32, w, h))
+                    // The SAD to the rounded average of b and c (rows 32 apart): the scalar reference,
+                    // the SIMD kernel, and the SAD of the average formed first agree.
+                    let toAverage = BlockMetrics.sadToAverageScalar(a, 48, b, c, 32, w, h)
+                    #expect(BlockMetrics.sadToAverageSIMD(a, 48, b, c, 32, w, h) == toAverage)
+                    var averaged = b
+                    Reconstruction.averageScalar(&averaged, 32, c, 32, w, h)
+                    #expect(BlockMetrics.sadScalar(a, 48, averaged, 32, w, h) == toAverage)
                 }
                 #expect(BlockMetrics.satdScalar(a, 48, b, 32, w, h) == BlockMetrics.satdSIMD(a, 48, b, 32, w, h))
                 if w % 8 == 0 {

@@ -44,6 +44,12 @@ import Testing
             let x = Int(random.next() % UInt64(64 - size + 1)), y = Int(random.next() % UInt64(48 - size + 1))
             let mvx = Int32(Int(random.next() % 161) - 80), mvy = Int32(Int(random.next() % 161) - 80)
             let got = Self.block(planes.prediction(x, y, mvx, mvy, size, size), size)
+            // The search's cost of the vector is the SAD to that prediction, whether it forms it or not.
+            let sourceOrigin = UnsafePointer(reference.luma.origin + 3 * reference.luma.stride + 5)
+            let source = Self.block((sourceOrigin, reference.luma.stride), size)
+            #expect(planes.sad(source, size, x, y, mvx, mvy, size) == BlockMetrics.sadScalar(source, size, got, size, size, size))
+            #expect(planes.sad(source, size, x, y, mvx, mvy, size, exact: true)
+                    == BlockMetrics.sadScalar(source, size, Self.normative(reference.luma, x, y, mvx, mvy, size), size, size, size))
             #expect(Self.block(planes.prediction(x, y, mvx, mvy, size, size, exact: true), size)
                     == Self.normative(reference.luma, x, y, mvx, mvy, size))
             if mvx & 1 == 0 && mvy & 1 == 0 {

@@ -15,15 +15,57 @@ enum BlockMetrics {
     /// of at most 2048 samples (each 16-bit lane sums two bytes a row: 510 * height * width / 16).
     static func sadSIMD(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
                         _ width: Int, _ height: Int) -> Int {
+        let rb = UnsafeRawPointer(b)
+        return sadRows(a, aStride, width, height,
+                       { offset in rb.loadUnaligned(fromByteOffset: offset &* bStride, as: SIMD8<UInt8>.self) },
+                       { row, x in rb.loadUnaligned(fromByteOffset: row &* bStride &+ x, as: SIMD16<UInt8>.self) })
+    }
+
+    /// Scalar reference: the sum of absolute differences between `a` and the rounded average
+    /// `(b + c + 1) >> 1` of two blocks (rows `stride` apart): the motion search's cost of a quarter-sample
+    /// position it approximates by the average of its two nearest whole- or half-sample neighbours.
+    static func sadToAverageScalar(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ c: UnsafePointer<UInt8>,
+                                   _ stride: Int, _ width: Int, _ height: Int) -> Int {
+        var s = 0
+        for y in 0..<height {
+            for x in 0..<width {
+                let average = (Int(b[y * stride + x]) + Int(c[y * stride + x]) + 1) >> 1
+                s += abs(Int(a[y * aStride + x]) - average)
+            }
+        }
+        return s
+    }
+
+    /// SIMD twin of ``sadToAverageScalar(_:_:_:_:_:_:_:)`` (widths as ``sadSIMD(_:_:_:_:_:_:)``): the
+    /// average taken in 8-bit lanes as `(b | c) - ((b ^ c) >> 1)` (``Reconstruction/averageSIMD(_:_:_:_:_:_:)``)
+    /// and compared as it is made, without storing it and reading it back.
+    static func sadToAverageSIMD(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ c: UnsafePointer<UInt8>,
+                                 _ stride: Int, _ width: Int, _ height: Int) -> Int {
+        let rb = UnsafeRawPointer(b), rc = UnsafeRawPointer(c)
+        @inline(__always) func rounded<V: SIMD>(_ x: V, _ y: V) -> V where V.Scalar == UInt8 { (x | y) &- ((x ^ y) &>> 1) }
+        return sadRows(a, aStride, width, height,
+                       { row in
+                           rounded(rb.loadUnaligned(fromByteOffset: row &* stride, as: SIMD8<UInt8>.self),
+                                   rc.loadUnaligned(fromByteOffset: row &* stride, as: SIMD8<UInt8>.self))
+                       },
+                       { row, x in
+                           rounded(rb.loadUnaligned(fromByteOffset: row &* stride &+ x, as: SIMD16<UInt8>.self),
+                                   rc.loadUnaligned(fromByteOffset: row &* stride &+ x, as: SIMD16<UInt8>.self))
+                       })
+    }
+
+    /// The sum of absolute differences between `a` and the rows that `row8` (width 8: row y) or `row16`
+    /// (row y, column x) return. |a - b| as max - min, in bytes; the bytes of each 16-bit word are then
+    /// added into 16-bit lanes with a mask and a shift (no widening shuffles).
+    @inline(__always)
+    private static func sadRows(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ width: Int, _ height: Int,
+                                _ row8: (Int) -> SIMD8<UInt8>, _ row16: (Int, Int) -> SIMD16<UInt8>) -> Int {
         assert(width * height <= 2048, "SAD lanes would overflow")
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        // |a - b| as max - min, in bytes; the bytes of each 16-bit word are then added into 16-bit
-        // lanes with a mask and a shift (no widening shuffles).
+        let ra = UnsafeRawPointer(a)
         if width == 8 {
             var acc = SIMD4<UInt16>(repeating: 0)
             for y in 0..<height {
-                let va = ra.loadUnaligned(fromByteOffset: y &* aStride, as: SIMD8<UInt8>.self)
-                let vb = rb.loadUnaligned(fromByteOffset: y &* bStride, as: SIMD8<UInt8>.self)
+                let va = ra.loadUnaligned(fromByteOffset: y &* aStride, as: SIMD8<UInt8>.self), vb = row8(y)
                 let below = va .< vb
                 let w = unsafeBitCast(va.replacing(with: vb, where: below) &- vb.replacing(with: va, where: below), to: SIMD4<UInt16>.self)
                 acc &+= (w & 0xFF) &+ (w &>> 8)
@@ -32,22 +74,17 @@ enum BlockMetrics {
             return Int(((words & 0xFFFF) &+ (words &>> 16)).wrappedSum())
         }
         var acc = SIMD8<UInt16>(repeating: 0)
-        @inline(__always) func add(_ offsetA: Int, _ offsetB: Int) {
-            let va = ra.loadUnaligned(fromByteOffset: offsetA, as: SIMD16<UInt8>.self)
-            let vb = rb.loadUnaligned(fromByteOffset: offsetB, as: SIMD16<UInt8>.self)
-            let below = va .< vb
-            let w = unsafeBitCast(va.replacing(with: vb, where: below) &- vb.replacing(with: va, where: below), to: SIMD8<UInt16>.self)
-            acc &+= (w & 0xFF) &+ (w &>> 8)
-        }
-        var offsetA = 0, offsetB = 0
-        for _ in 0..<height {
+        var offsetA = 0
+        for y in 0..<height {
             var x = 0
             repeat {
-                add(offsetA &+ x, offsetB &+ x)
+                let va = ra.loadUnaligned(fromByteOffset: offsetA &+ x, as: SIMD16<UInt8>.self), vb = row16(y, x)
+                let below = va .< vb
+                let w = unsafeBitCast(va.replacing(with: vb, where: below) &- vb.replacing(with: va, where: below), to: SIMD8<UInt16>.self)
+                acc &+= (w & 0xFF) &+ (w &>> 8)
                 x &+= 16
             } while x < width
             offsetA &+= aStride
-            offsetB &+= bStride
         }
         // The lanes' total can pass 16 bits: pairs of lanes are added as 32-bit words.
         let words = unsafeBitCast(acc, to: SIMD4<UInt32>.self)

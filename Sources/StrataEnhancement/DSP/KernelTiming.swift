@@ -69,6 +69,8 @@ public enum EnhancementKernels {
                      { Reconstruction.addClipSIMD(src, stride, residual, 16, &outBytes, 16, 8, 8) })
                 pair("average 16x16", { Reconstruction.averageScalar(&outBytes, 16, base + round, stride, 16, 16) },
                      { Reconstruction.averageSIMD(&outBytes, 16, base + round, stride, 16, 16) })
+                pair("SAD to average 16x16", { sink &+= BlockMetrics.sadToAverageScalar(src, stride, base + round, base + 1, stride, 16, 16) },
+                     { sink &+= BlockMetrics.sadToAverageSIMD(src, stride, base + round, base + 1, stride, 16, 16) })
             }
         }
         small.withUnsafeBufferPointer { p in

@@ -62,8 +62,7 @@ enum MotionSearch {
         // SAD, not SATD: on three real clips (1280x720, 640x272, 176x144) `strata bench` storage_ratio
         // went 0.755 -> 0.751, 0.878 -> 0.875 and 1.103 -> 1.104, and each layer encodes 15-25 % faster.
         @inline(__always) func costFractional(_ vx: Int32, _ vy: Int32, exact: Bool = false) -> Int {
-            let (prediction, stride) = planes.prediction(x, y, vx, vy, size, size, exact: exact)
-            let sad = BlockMetrics.sadSIMD(source, sourceStride, prediction, stride, size, size)
+            let sad = planes.sad(source, sourceStride, x, y, vx, vy, size, exact: exact)
             return sad * 16 + lambdaInt * MotionSearch.vectorBits(vx, vy, predicted.0, predicted.1)
         }
         var bestFractional = costFractional(mvx, mvy)

@@ -73,17 +73,34 @@ final class SearchPlanes {
             Interpolation.lumaSIMD(UnsafePointer(origins[0] + iy * stride + ix), stride, block, 16, width, height, fx, fy, temp)
             return (UnsafePointer(block), 16)
         }
-        let a: UnsafePointer<UInt8>, b: UnsafePointer<UInt8>
-        if fy & 1 == 0 {
-            a = sample(ix, iy, fx - 1, fy); b = sample(ix, iy, fx + 1, fy)
-        } else if fx & 1 == 0 {
-            a = sample(ix, iy, fx, fy - 1); b = sample(ix, iy, fx, fy + 1)
-        } else {
-            a = sample(ix, iy, 2, fy == 1 ? 0 : 4); b = sample(ix, iy, fx == 1 ? 0 : 4, 2)
-        }
+        let (a, b) = neighbours(ix, iy, fx, fy)
         Reconstruction.copyBlock(a, stride, block, 16, width, height)
         Reconstruction.averageSIMD(block, 16, b, stride, width, height)
         return (UnsafePointer(block), 16)
+    }
+
+    /// The sum of absolute differences between the `size x size` block `source` (rows `sourceStride`
+    /// apart) and ``prediction(_:_:_:_:_:_:exact:)`` of the same block and vector, the same value
+    /// without forming an approximated quarter-sample prediction: its average is compared as it is made
+    /// (``BlockMetrics/sadToAverageSIMD(_:_:_:_:_:_:_:)``).
+    @inline(__always) func sad(_ source: UnsafePointer<UInt8>, _ sourceStride: Int, _ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32,
+                               _ size: Int, exact: Bool = false) -> Int {
+        let ix = x + Int(mvx >> 2), iy = y + Int(mvy >> 2), fx = Int(mvx & 3), fy = Int(mvy & 3)
+        if exact || (fx & 1 == 0 && fy & 1 == 0) {
+            let (prediction, predictionStride) = self.prediction(x, y, mvx, mvy, size, size, exact: exact)
+            return BlockMetrics.sadSIMD(source, sourceStride, prediction, predictionStride, size, size)
+        }
+        let (a, b) = neighbours(ix, iy, fx, fy)
+        return BlockMetrics.sadToAverageSIMD(source, sourceStride, a, b, stride, size, size)
+    }
+
+    /// The two whole- or half-sample positions whose rounded average approximates the quarter-sample
+    /// phase (fx, fy) (one of them odd) at whole position (ix, iy): its horizontal or vertical neighbours
+    /// on the half grid, or, diagonally, the nearest horizontal and vertical half-sample positions.
+    @inline(__always) private func neighbours(_ ix: Int, _ iy: Int, _ fx: Int, _ fy: Int) -> (UnsafePointer<UInt8>, UnsafePointer<UInt8>) {
+        if fy & 1 == 0 { return (sample(ix, iy, fx - 1, fy), sample(ix, iy, fx + 1, fy)) }
+        if fx & 1 == 0 { return (sample(ix, iy, fx, fy - 1), sample(ix, iy, fx, fy + 1)) }
+        return (sample(ix, iy, 2, fy == 1 ? 0 : 4), sample(ix, iy, fx == 1 ? 0 : 4, 2))
     }
 }
 
