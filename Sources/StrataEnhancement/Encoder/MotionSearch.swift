@@ -31,29 +31,43 @@ enum MotionSearch {
             let sad = BlockMetrics.sadSIMD(source, sourceStride, refOrigin + (y + dy) * stride + x + dx, stride, size, size)
             return sad * 16 + lambdaInt * MotionSearch.vectorBits(Int32(dx * 4), Int32(dy * 4), predicted.0, predicted.1)
         }
+        // Positions already priced are not priced again (the result is the same, as a cost is compared
+        // only for being strictly lower): a candidate equal to an earlier one (often the zero vector, or
+        // neighbours sharing a vector), and, in the diamond, the centre just left behind.
         var bestX = 0, bestY = 0, best = Int.max
-        for i in 0..<(candidates.count / 2 + 2) {
-            let cx = i < candidates.count / 2 ? candidates[2 * i] : (i == candidates.count / 2 ? predicted.0 : 0)
-            let cy = i < candidates.count / 2 ? candidates[2 * i + 1] : (i == candidates.count / 2 ? predicted.1 : 0)
-            let dx = min(max(Int((cx + 2) >> 2), minX), maxX), dy = min(max(Int((cy + 2) >> 2), minY), maxY)
-            let cost = costInteger(dx, dy)
-            if cost < best { best = cost; bestX = dx; bestY = dy }
+        let candidateCount = candidates.count / 2 + 2
+        withUnsafeTemporaryAllocation(of: (Int, Int).self, capacity: candidateCount) { tried in
+            var triedCount = 0
+            for i in 0..<candidateCount {
+                let cx = i < candidates.count / 2 ? candidates[2 * i] : (i == candidates.count / 2 ? predicted.0 : 0)
+                let cy = i < candidates.count / 2 ? candidates[2 * i + 1] : (i == candidates.count / 2 ? predicted.1 : 0)
+                let dx = min(max(Int((cx + 2) >> 2), minX), maxX), dy = min(max(Int((cy + 2) >> 2), minY), maxY)
+                if (0..<triedCount).contains(where: { tried[$0] == (dx, dy) }) { continue }
+                tried[triedCount] = (dx, dy)
+                triedCount += 1
+                let cost = costInteger(dx, dy)
+                if cost < best { best = cost; bestX = dx; bestY = dy }
+            }
         }
         var step = firstStep
         while step >= 1 {
             defer { step >>= 1 }
+            // The direction back to the previous centre (costlier than the current one): none at first.
+            var back = -1
             var moved = true, iterations = 0
             while moved && iterations < 16 {
                 moved = false
                 iterations += 1
                 let cx = bestX, cy = bestY
+                var direction = -1
                 // Right, left, down, up.
-                for k in 0..<4 {
+                for k in 0..<4 where k != back {
                     let dx = cx + (k == 0 ? step : (k == 1 ? -step : 0)), dy = cy + (k == 2 ? step : (k == 3 ? -step : 0))
                     guard dx >= minX, dx <= maxX, dy >= minY, dy <= maxY else { continue }
                     let cost = costInteger(dx, dy)
-                    if cost < best { best = cost; bestX = dx; bestY = dy; moved = true }
+                    if cost < best { best = cost; bestX = dx; bestY = dy; moved = true; direction = k }
                 }
+                back = direction ^ 1
             }
         }
         // Sub-sample refinement: half samples exact, quarter samples approximated (``SearchPlanes``).
@@ -65,7 +79,8 @@ enum MotionSearch {
             let sad = planes.sad(source, sourceStride, x, y, vx, vy, size, exact: exact)
             return sad * 16 + lambdaInt * MotionSearch.vectorBits(vx, vy, predicted.0, predicted.1)
         }
-        var bestFractional = costFractional(mvx, mvy)
+        // The whole-sample winner's cost is the one the whole-sample stage found (the same block and bits).
+        var bestFractional = best
         var halfX = mvx, halfY = mvy, halfCost = bestFractional
         // The eight neighbours at half-sample distance, then at quarter-sample distance, row by row.
         var fraction: Int32 = 2
