@@ -43,7 +43,7 @@ enum MotionSearch {
                 let cy = i < candidates.count / 2 ? candidates[2 * i + 1] : (i == candidates.count / 2 ? predicted.1 : 0)
                 let dx = min(max(Int((cx + 2) >> 2), minX), maxX), dy = min(max(Int((cy + 2) >> 2), minY), maxY)
                 if (0..<triedCount).contains(where: { tried[$0] == (dx, dy) }) { continue }
-                tried[triedCount] = (dx, dy)
+                tried.initializeElement(at: triedCount, to: (dx, dy))
                 triedCount += 1
                 let cost = costInteger(dx, dy)
                 if cost < best { best = cost; bestX = dx; bestY = dy }
