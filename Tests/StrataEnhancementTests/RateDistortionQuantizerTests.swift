@@ -13,7 +13,7 @@ import Testing
     static func block(size n: Int, qp: Int, offset: Int32, amplitude: Int, _ random: inout SplitMix64) -> Block {
         let residual = (0..<(n * n)).map { _ in Int16(Int(random.next() % UInt64(2 * amplitude + 1)) - amplitude) }
         var coefficients = [Int32](repeating: 0, count: 64), levels = [Int32](repeating: 0, count: 64), scratch = [Int32](repeating: 0, count: 64)
-        if n == 4 { Transform.forward4x4(residual, 4, &coefficients) } else { Transform.forward8x8Scalar(residual, 8, &coefficients, &scratch) }
+        if n == 4 { Transform.forward4x4Scalar(residual, 4, &coefficients) } else { Transform.forward8x8Scalar(residual, 8, &coefficients, &scratch) }
         Quantization.quantizeScalar(coefficients, &levels, n * n, qp, offset)
         return Block(residual: residual, coefficients: Array(coefficients.prefix(n * n)), levels: Array(levels.prefix(n * n)))
     }

@@ -84,6 +84,8 @@ public enum EnhancementKernels {
              { Transform.inverse4x4SIMD(coefficients, &outShorts, 16) })
         pair("inverse 8x8", { Transform.inverse8x8Scalar(coefficients, &outShorts, 16, &scratch) },
              { Transform.inverse8x8SIMD(coefficients, &outShorts, 16, &scratch) })
+        pair("forward 4x4", { Transform.forward4x4Scalar(residual, 16, &outInts) },
+             { Transform.forward4x4SIMD(residual, 16, &outInts) })
         pair("forward 8x8", { Transform.forward8x8Scalar(residual, 16, &outInts, &scratch) },
              { Transform.forward8x8SIMD(residual, 16, &outInts, &scratch) })
         pair("residual magnitudes 4x4", { sink &+= BlockMetrics.sumOfMagnitudes4x4Scalar(residual, 16) },

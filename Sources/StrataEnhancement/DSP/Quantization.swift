@@ -73,7 +73,7 @@ enum Quantization {
             residual.withUnsafeBufferPointer { r in
                 forward.withUnsafeMutableBufferPointer { f in
                     scratch.withUnsafeMutableBufferPointer { s in
-                        if n == 4 { Transform.forward4x4(r.baseAddress!, 4, f.baseAddress!) } else {
+                        if n == 4 { Transform.forward4x4Scalar(r.baseAddress!, 4, f.baseAddress!) } else {
                             Transform.forward8x8Scalar(r.baseAddress!, 8, f.baseAddress!, s.baseAddress!)
                         }
                     }

@@ -58,8 +58,9 @@ enum Transform {
         outRaw.storeBytes(of: SIMD4<Int16>(lanes: o3), toByteOffset: 6 * outStride, as: SIMD4<Int16>.self)
     }
 
-    /// Forward 4x4 core transform of a residual block (rows of `inStride`) into raster coefficients.
-    static func forward4x4(_ x: UnsafePointer<Int16>, _ inStride: Int, _ c: UnsafeMutablePointer<Int32>) {
+    /// Scalar reference forward 4x4 core transform of a residual block (rows of `inStride`) into raster
+    /// coefficients.
+    static func forward4x4Scalar(_ x: UnsafePointer<Int16>, _ inStride: Int, _ c: UnsafeMutablePointer<Int32>) {
         for i in 0..<4 {
             let p = x + i * inStride
             let s03 = Int32(p[0]) + Int32(p[3]), d03 = Int32(p[0]) - Int32(p[3])
@@ -73,6 +74,28 @@ enum Transform {
             c[j] = s03 + s12; c[8 + j] = s03 - s12
             c[4 + j] = 2 * d03 + d12; c[12 + j] = d03 - 2 * d12
         }
+    }
+
+    /// SIMD twin of ``forward4x4Scalar(_:_:_:)``: the four rows, transposed so that each vector holds
+    /// one column, pass the butterfly of all rows at once; transposed back, the columns' butterfly
+    /// gives the rows of coefficients.
+    static func forward4x4SIMD(_ x: UnsafePointer<Int16>, _ inStride: Int, _ c: UnsafeMutablePointer<Int32>) {
+        let raw = UnsafeRawPointer(x)
+        @inline(__always) func row(_ i: Int) -> SIMD4<Int32> {
+            SIMD4<Int32>(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: 2 &* i &* inStride, as: SIMD4<Int16>.self))
+        }
+        @inline(__always) func butterfly(_ v: (SIMD4<Int32>, SIMD4<Int32>, SIMD4<Int32>, SIMD4<Int32>))
+            -> (SIMD4<Int32>, SIMD4<Int32>, SIMD4<Int32>, SIMD4<Int32>) {
+            let s03 = v.0 &+ v.3, d03 = v.0 &- v.3, s12 = v.1 &+ v.2, d12 = v.1 &- v.2
+            return (s03 &+ s12, (d03 &<< 1) &+ d12, s03 &- s12, d03 &- (d12 &<< 1))
+        }
+        let columns = butterfly(transpose4(row(0), row(1), row(2), row(3)))
+        let out = butterfly(transpose4(columns.0, columns.1, columns.2, columns.3))
+        let o = UnsafeMutableRawPointer(c)
+        o.storeBytes(of: out.0, as: SIMD4<Int32>.self)
+        o.storeBytes(of: out.1, toByteOffset: 16, as: SIMD4<Int32>.self)
+        o.storeBytes(of: out.2, toByteOffset: 32, as: SIMD4<Int32>.self)
+        o.storeBytes(of: out.3, toByteOffset: 48, as: SIMD4<Int32>.self)
     }
 
     // MARK: 8x8

@@ -470,7 +470,7 @@ final class MacroblockEncoder {
             if certainlyZero {
                 lv.update(repeating: 0, count: 16)
             } else {
-                Transform.forward4x4(block, residualStride, coefficients)
+                Transform.forward4x4SIMD(block, residualStride, coefficients)
             }
             let refined = !certainlyZero && Quantization.quantizeSIMD(coefficients, lv, 16, qp, MacroblockEncoder.deadZone) > 0
                 ? RateDistortionQuantizer.refine(coefficients, lv, count: 16, qp: qp, scan: scan, context: context,
