@@ -120,8 +120,7 @@ enum MacroblockWriter {
             any |= raw.loadUnaligned(fromByteOffset: 4 * k, as: SIMD4<Int32>.self)
             k += 4
         }
-        let words = unsafeBitCast(any, to: SIMD2<UInt64>.self)
-        return words[0] | words[1] != 0
+        return !isAllZero(any)
     }
 
     /// Marks every 4x4 block of macroblock (x, y) as having no coefficients.

@@ -37,20 +37,19 @@ enum BlockMetrics {
     }
 
     /// SIMD twin of ``sadToAverageScalar(_:_:_:_:_:_:_:)`` (widths as ``sadSIMD(_:_:_:_:_:_:)``): the
-    /// average taken in 8-bit lanes as `(b | c) - ((b ^ c) >> 1)` (``Reconstruction/averageSIMD(_:_:_:_:_:_:)``)
+    /// average taken in 8-bit lanes (``SIMD/roundedAverage(_:)``, as ``Reconstruction/averageSIMD(_:_:_:_:_:_:)``)
     /// and compared as it is made, without storing it and reading it back.
     static func sadToAverageSIMD(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ c: UnsafePointer<UInt8>,
                                  _ stride: Int, _ width: Int, _ height: Int) -> Int {
         let rb = UnsafeRawPointer(b), rc = UnsafeRawPointer(c)
-        @inline(__always) func rounded<V: SIMD>(_ x: V, _ y: V) -> V where V.Scalar == UInt8 { (x | y) &- ((x ^ y) &>> 1) }
         return sadRows(a, aStride, width, height,
                        { row in
-                           rounded(rb.loadUnaligned(fromByteOffset: row &* stride, as: SIMD8<UInt8>.self),
-                                   rc.loadUnaligned(fromByteOffset: row &* stride, as: SIMD8<UInt8>.self))
+                           rb.loadUnaligned(fromByteOffset: row &* stride, as: SIMD8<UInt8>.self)
+                               .roundedAverage(rc.loadUnaligned(fromByteOffset: row &* stride, as: SIMD8<UInt8>.self))
                        },
                        { row, x in
-                           rounded(rb.loadUnaligned(fromByteOffset: row &* stride &+ x, as: SIMD16<UInt8>.self),
-                                   rc.loadUnaligned(fromByteOffset: row &* stride &+ x, as: SIMD16<UInt8>.self))
+                           rb.loadUnaligned(fromByteOffset: row &* stride &+ x, as: SIMD16<UInt8>.self)
+                               .roundedAverage(rc.loadUnaligned(fromByteOffset: row &* stride &+ x, as: SIMD16<UInt8>.self))
                        })
     }
 

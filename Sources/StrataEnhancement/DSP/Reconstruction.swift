@@ -89,24 +89,22 @@ enum Reconstruction {
     }
 
     /// SIMD twin of ``averageScalar(_:_:_:_:_:_:)`` for widths that are multiples of 8: sixteen bytes at a
-    /// time where they fit, in 8-bit lanes, as `(a | b) - ((a ^ b) >> 1)`, which equals `(a + b + 1) >> 1`
-    /// (`a + b = 2 (a & b) + (a ^ b)`) without widening to 16 bits.
+    /// time where they fit, in 8-bit lanes (``SIMD/roundedAverage(_:)``).
     static func averageSIMD(_ a: UnsafeMutablePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
                             _ width: Int, _ height: Int) {
         let ra = UnsafeMutableRawPointer(a), rb = UnsafeRawPointer(b)
-        @inline(__always) func rounded<V: SIMD>(_ x: V, _ y: V) -> V where V.Scalar == UInt8 { (x | y) &- ((x ^ y) &>> 1) }
         for y in 0..<height {
             var x = 0
             while x + 16 <= width {
                 let p = ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD16<UInt8>.self)
                 let q = rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD16<UInt8>.self)
-                ra.storeBytes(of: rounded(p, q), toByteOffset: y * aStride + x, as: SIMD16<UInt8>.self)
+                ra.storeBytes(of: p.roundedAverage(q), toByteOffset: y * aStride + x, as: SIMD16<UInt8>.self)
                 x += 16
             }
             if x < width {
                 let p = ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD8<UInt8>.self)
                 let q = rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD8<UInt8>.self)
-                ra.storeBytes(of: rounded(p, q), toByteOffset: y * aStride + x, as: SIMD8<UInt8>.self)
+                ra.storeBytes(of: p.roundedAverage(q), toByteOffset: y * aStride + x, as: SIMD8<UInt8>.self)
             }
         }
     }

@@ -120,6 +120,19 @@ extension SIMD8 where Scalar == Int32 {
     }
 }
 
+extension SIMD where Scalar == UInt8 {
+    /// The rounded average `(a + b + 1) >> 1` of each pair of lanes, in 8-bit lanes as
+    /// `(a | b) - ((a ^ b) >> 1)` (`a + b = 2 (a & b) + (a ^ b)`), without widening to 16 bits.
+    @inline(__always) func roundedAverage(_ other: Self) -> Self { (self | other) &- ((self ^ other) &>> 1) }
+}
+
+/// Whether every bit of a 128-bit vector is zero, tested as two 64-bit words: a vector `==` against
+/// zero compiles to a compare and a branch per lane.
+@inline(__always) func isAllZero<V: SIMD>(_ v: V) -> Bool {
+    let words = unsafeBitCast(v, to: SIMD2<UInt64>.self)
+    return words[0] | words[1] == 0
+}
+
 /// Lane interleaves (SSE2's unpack instructions): `low(a, b)` takes lanes 0, 1, ... of `a` and `b`
 /// alternately, `high(a, b)` the upper halves' lanes the same way. Written lane by lane, which the
 /// compiler turns into one shuffle; the building blocks of small transposes.

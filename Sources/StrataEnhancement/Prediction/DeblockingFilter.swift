@@ -321,9 +321,7 @@ enum DeblockingFilter {
                               _ alpha: Int32, _ beta: Int32) -> SIMD8<Int16>? {
         let a = SIMD8<Int16>(repeating: Int16(alpha)), b = SIMD8<Int16>(repeating: Int16(beta))
         let filter = lanesMin(lanesBelow(p0 &- q0, a), lanesMin(lanesBelow(p1 &- p0, b), lanesBelow(q1 &- q0, b)))
-        // Tested as two 64-bit words: a vector `==` compiled to a compare and a branch per lane.
-        let words = unsafeBitCast(filter, to: SIMD2<UInt64>.self)
-        return words[0] | words[1] == 0 ? nil : filter
+        return isAllZero(filter) ? nil : filter
     }
 
     /// The change to p0 and q0 shared by luma and chroma edges, `clip(((q0 - p0) * 4 + p1 - q1 + 4) >> 3, -tc, tc)`,
