@@ -14,7 +14,7 @@ import Testing
         }
         let ops = [(1, 32, 32, 300.0, 31.0), (2, 64, 64, 700.0, 35.0), (3, 64, 64, 1200.0, 38.0)].map {
             OperatingPointResult(layers: $0.0, width: $0.1, height: $0.2, kbps: $0.3, psnrY: $0.4, ssim: 0.9, vmaf: nil,
-                                 decodeFps: 500, counted: true, countedOpenH264: true)
+                                 decodeFps: 500, counted: true, countedOpenH264: true, psnrCb: $0.4 + 4, psnrCr: $0.4 + 5)
         }
         let ladder = LadderSummary(encoder: "x264", preset: "medium", encodeSeconds: 1.5,
                                    rungs: [rung(32, 32, 250, 31, counted: true), rung(64, 64, 500, 35, counted: true), rung(64, 64, 900, 38, counted: true)],
@@ -46,6 +46,10 @@ import Testing
         #expect(op?.count == 3)
         #expect(Set(["layers", "width", "height", "kbps", "psnr_y", "ssim", "vmaf", "decode_fps", "counted"]).isSubset(of: Self.keys(op?.first)))
         #expect(op?.first?["vmaf"] is NSNull)
+        // Colour, which the luma measures leave out: given where measured, an explicit null where not.
+        #expect(op?.first?["psnr_cb"] as? Double == 35 && op?.first?["psnr_cr"] as? Double == 36)
+        let firstRung = ((root["simulcast"] as? [String: Any])?["rungs"] as? [[String: Any]])?.first
+        #expect(firstRung?["psnr_cb"] is NSNull)
         for ladder in ["simulcast", "simulcast_openh264"] {
             #expect(Set(["encoder", "preset", "encode_seconds", "rungs", "total_kbps"]).isSubset(of: Self.keys(root[ladder])))
             let rungs = (root[ladder] as? [String: Any])?["rungs"] as? [[String: Any]]

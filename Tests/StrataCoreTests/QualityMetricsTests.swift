@@ -40,4 +40,19 @@ struct QualityMetricsTests {
         #expect(acc.frames == 2)
         #expect(acc.ssim < 1 && acc.ssim > 0.4)
     }
+
+    @Test("the accumulator measures each chroma plane apart from luma")
+    func accumulatorMeasuresChroma() {
+        let ref = Frame(width: 16, height: 16, luma: 100)
+        var test = ref
+        test.cb = Plane(width: 8, height: 8, fill: 130)
+        test.cr = Plane(width: 8, height: 8, fill: 124)
+        var acc = QualityAccumulator()
+        acc.add(reference: ref, test: test)
+        acc.add(reference: ref, test: ref)
+        // Cb: error 2 on half the frames (MSE 2), Cr: error 4 (MSE 8); luma untouched.
+        #expect(acc.psnrY == 100)
+        #expect(abs(acc.psnrCb - 10 * log10(255.0 * 255.0 / 2)) < 1e-9)
+        #expect(abs(acc.psnrCr - 10 * log10(255.0 * 255.0 / 8)) < 1e-9)
+    }
 }

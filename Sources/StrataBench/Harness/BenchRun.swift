@@ -152,14 +152,15 @@ final class BenchRun {
             return RungResult(width: pair.1.0, height: pair.1.1, kbps: pair.0.kbps, psnrY: pair.0.score.psnrY, ssim: pair.0.score.ssim,
                               vmaf: pair.0.score.vmaf, parameterName: encoder.parameterName, parameter: pair.0.parameter,
                               matchedBy: pair.0.method, qualityError: pair.0.qualityError, encodeSeconds: pair.0.encodeSeconds,
-                              counted: flags[i], kbpsAtTarget: pair.0.method == .bound ? nil : atTarget)
+                              counted: flags[i], kbpsAtTarget: pair.0.method == .bound ? nil : atTarget,
+                              psnrCb: pair.0.score.psnrCb, psnrCr: pair.0.score.psnrCr)
         }
         var samples: [SampleResult] = []
         for (w, h) in sizes {
             for s in (ladderSamples[sampleKey(encoder, w, h)] ?? []).sorted(by: { $0.parameter < $1.parameter })
             where !samples.contains(where: { $0.width == w && $0.height == h && $0.parameter == s.parameter }) {
                 samples.append(SampleResult(width: w, height: h, parameter: s.parameter, kbps: s.kbps, psnrY: s.score.psnrY,
-                                            ssim: s.score.ssim, vmaf: s.score.vmaf))
+                                            ssim: s.score.ssim, vmaf: s.score.vmaf, psnrCb: s.score.psnrCb, psnrCr: s.score.psnrCr))
             }
         }
         let atTarget = results.filter(\.counted).map(\.kbpsAtTarget)
@@ -220,7 +221,8 @@ final class BenchRun {
             points.append(point)
             report.layered.operatingPoints.append(OperatingPointResult(
                 layers: layers, width: point.width, height: point.height, kbps: point.kbps, psnrY: point.score.psnrY,
-                ssim: point.score.ssim, vmaf: point.score.vmaf, decodeFps: point.decodeFps, counted: false, countedOpenH264: false))
+                ssim: point.score.ssim, vmaf: point.score.vmaf, decodeFps: point.decodeFps, counted: false, countedOpenH264: false,
+                psnrCb: point.score.psnrCb, psnrCr: point.score.psnrCr))
             notify(.layeredDecode, "L0-L\(layers - 1) (\(point.width)x\(point.height)): \(fixed(point.kbps, 0)) kbps, "
                    + "\(metric.rawValue) \(fixed(point.score.value(metric))), \(fixed(point.decodeFps, 0)) fps decode", advance: 1)
             try ReportFiles.writeJSON(report, directory: directory)

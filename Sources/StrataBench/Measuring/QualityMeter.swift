@@ -79,7 +79,8 @@ final class QualityMeter {
             vmaf = try runVMAF(tool: tool, distorted: distortedPath)
             try? FileManager.default.removeItem(atPath: distortedPath)
         }
-        return QualityScore(psnrY: accumulator.psnrY, ssim: accumulator.ssim, vmaf: vmaf)
+        return QualityScore(psnrY: accumulator.psnrY, ssim: accumulator.ssim, vmaf: vmaf,
+                            psnrCb: accumulator.psnrCb, psnrCr: accumulator.psnrCr)
     }
 
     /// Measures frames already in memory.

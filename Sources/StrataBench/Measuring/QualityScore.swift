@@ -40,12 +40,17 @@ public struct QualityScore: Sendable, Hashable, Codable {
     public var ssim: Double
     /// Pooled mean VMAF, nil when VMAF was not measured.
     public var vmaf: Double?
+    /// Cb and Cr PSNR in dB over all frames (nil when not measured): the colour that PSNR-Y, SSIM and
+    /// VMAF, all luma measures, leave out.
+    public var psnrCb: Double?, psnrCr: Double?
 
     /// Creates a score.
-    public init(psnrY: Double, ssim: Double, vmaf: Double?) {
+    public init(psnrY: Double, ssim: Double, vmaf: Double?, psnrCb: Double? = nil, psnrCr: Double? = nil) {
         self.psnrY = psnrY
         self.ssim = ssim
         self.vmaf = vmaf
+        self.psnrCb = psnrCb
+        self.psnrCr = psnrCr
     }
 
     /// The value of `metric` (PSNR-Y when VMAF was asked for but not measured).
@@ -59,7 +64,8 @@ public struct QualityScore: Sendable, Hashable, Codable {
     /// Linear interpolation between two scores, `t` = 0 gives `a`, 1 gives `b`.
     static func interpolate(_ a: QualityScore, _ b: QualityScore, _ t: Double) -> QualityScore {
         func mix(_ x: Double, _ y: Double) -> Double { x + (y - x) * t }
-        let vmaf: Double? = if let va = a.vmaf, let vb = b.vmaf { mix(va, vb) } else { nil }
-        return QualityScore(psnrY: mix(a.psnrY, b.psnrY), ssim: mix(a.ssim, b.ssim), vmaf: vmaf)
+        func mix(_ x: Double?, _ y: Double?) -> Double? { if let x, let y { mix(x, y) } else { nil } }
+        return QualityScore(psnrY: mix(a.psnrY, b.psnrY), ssim: mix(a.ssim, b.ssim), vmaf: mix(a.vmaf, b.vmaf),
+                            psnrCb: mix(a.psnrCb, b.psnrCb), psnrCr: mix(a.psnrCr, b.psnrCr))
     }
 }

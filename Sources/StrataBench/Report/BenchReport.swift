@@ -135,9 +135,14 @@ public struct OperatingPointResult: Sendable, Codable {
     /// Counted in the OpenH264 comparison.
     public var countedOpenH264: Bool
 
+    /// Cb and Cr PSNR against the source at the source resolution, dB (nil when not measured).
+    public var psnrCb: Double? = nil, psnrCr: Double? = nil
+
     enum CodingKeys: String, CodingKey {
         case layers, width, height, kbps, ssim, vmaf, counted
         case psnrY = "psnr_y"
+        case psnrCb = "psnr_cb"
+        case psnrCr = "psnr_cr"
         case decodeFps = "decode_fps"
         case countedOpenH264 = "counted_openh264"
     }
@@ -151,6 +156,8 @@ public struct OperatingPointResult: Sendable, Codable {
         try c.encode(psnrY, forKey: .psnrY)
         try c.encode(ssim, forKey: .ssim)
         try c.encode(vmaf, forKey: .vmaf)
+        try c.encode(psnrCb, forKey: .psnrCb)
+        try c.encode(psnrCr, forKey: .psnrCr)
         try c.encode(decodeFps, forKey: .decodeFps)
         try c.encode(counted, forKey: .counted)
         try c.encode(countedOpenH264, forKey: .countedOpenH264)
@@ -219,10 +226,15 @@ public struct RungResult: Sendable, Codable {
     /// nil when none do. Free of the up-to-tolerance quality error of ``kbps``.
     public var kbpsAtTarget: Double? = nil
 
+    /// Cb and Cr PSNR against the source at the source resolution, dB (nil when not measured).
+    public var psnrCb: Double? = nil, psnrCr: Double? = nil
+
     enum CodingKeys: String, CodingKey {
         case width, height, kbps, ssim, vmaf, parameter, counted
         case kbpsAtTarget = "kbps_at_target"
         case psnrY = "psnr_y"
+        case psnrCb = "psnr_cb"
+        case psnrCr = "psnr_cr"
         case parameterName = "parameter_name"
         case matchedBy = "matched_by"
         case qualityError = "quality_error"
@@ -237,6 +249,8 @@ public struct RungResult: Sendable, Codable {
         try c.encode(psnrY, forKey: .psnrY)
         try c.encode(ssim, forKey: .ssim)
         try c.encode(vmaf, forKey: .vmaf)
+        try c.encode(psnrCb, forKey: .psnrCb)
+        try c.encode(psnrCr, forKey: .psnrCr)
         try c.encode(parameterName, forKey: .parameterName)
         try c.encode(parameter, forKey: .parameter)
         try c.encode(matchedBy, forKey: .matchedBy)
@@ -264,9 +278,14 @@ public struct SampleResult: Sendable, Codable {
     /// Pooled VMAF, nil when not measured.
     public var vmaf: Double?
 
+    /// Cb and Cr PSNR against the source at the source resolution, dB (nil when not measured).
+    public var psnrCb: Double? = nil, psnrCr: Double? = nil
+
     enum CodingKeys: String, CodingKey {
         case width, height, parameter, kbps, ssim, vmaf
         case psnrY = "psnr_y"
+        case psnrCb = "psnr_cb"
+        case psnrCr = "psnr_cr"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -278,6 +297,8 @@ public struct SampleResult: Sendable, Codable {
         try c.encode(psnrY, forKey: .psnrY)
         try c.encode(ssim, forKey: .ssim)
         try c.encode(vmaf, forKey: .vmaf)
+        try c.encode(psnrCb, forKey: .psnrCb)
+        try c.encode(psnrCr, forKey: .psnrCr)
     }
 }
 

@@ -84,6 +84,10 @@ public struct QualityAccumulator: Sendable {
     public private(set) var lumaSSE: UInt64 = 0
     /// Luma samples compared.
     public private(set) var lumaSamples = 0
+    /// Summed squared error of the two chroma planes (Cb, Cr).
+    public private(set) var chromaSSE = SIMD2<UInt64>()
+    /// Samples compared in each chroma plane.
+    public private(set) var chromaSamples = 0
     /// Summed per-frame luma SSIM.
     public private(set) var ssimSum = 0.0
     /// Frames compared.
@@ -96,12 +100,19 @@ public struct QualityAccumulator: Sendable {
     public mutating func add(reference: Frame, test: Frame, measureSSIM: Bool = true) {
         lumaSSE &+= QualityMetrics.sumOfSquaredErrors(reference.luma, test.luma)
         lumaSamples += reference.width * reference.height
+        chromaSSE &+= SIMD2(QualityMetrics.sumOfSquaredErrors(reference.cb, test.cb), QualityMetrics.sumOfSquaredErrors(reference.cr, test.cr))
+        chromaSamples += reference.cb.width * reference.cb.height
         if measureSSIM { ssimSum += QualityMetrics.ssimY(reference, test) }
         frames += 1
     }
 
     /// Luma PSNR over all frames (from the total error, not a mean of per-frame values).
     public var psnrY: Double { QualityMetrics.psnr(sse: lumaSSE, samples: max(lumaSamples, 1)) }
+    /// Cb PSNR over all frames (from the total error). Luma-only measures (PSNR-Y, SSIM, VMAF) do
+    /// not see colour, so a comparison of encoders reports it beside them.
+    public var psnrCb: Double { QualityMetrics.psnr(sse: chromaSSE[0], samples: max(chromaSamples, 1)) }
+    /// Cr PSNR over all frames (from the total error).
+    public var psnrCr: Double { QualityMetrics.psnr(sse: chromaSSE[1], samples: max(chromaSamples, 1)) }
     /// Mean luma SSIM per frame.
     public var ssim: Double { frames == 0 ? 0 : ssimSum / Double(frames) }
 }
