@@ -53,54 +53,51 @@ enum MacroblockWriter {
         if mb.cbpLuma != 0 { w.bin(mb.transform8x8 ? 1 : 0, ContextIndex.transform8x8 + state.transformContext(x, y)) }
         let categoryBase = mb.mode == .interLayer ? 3 : 0
         let lumaWidth = state.mbWide * 4
-        Quantization.zigzag4.withUnsafeBufferPointer { scan4 in
-            Quantization.zigzag8.withUnsafeBufferPointer { scan8 in
-                for q in 0..<4 {
-                    let coded = (mb.cbpLuma >> q) & 1 != 0
-                    for s in 0..<4 {
-                        let b = q * 4 + s
-                        let (ox, oy) = CoefficientLayout.luma4x4Origin(b)
-                        let gx = x * 4 + ox / 4, gy = y * 4 + oy / 4
-                        var flag: UInt8 = 0
-                        if coded && !mb.transform8x8 {
-                            let block = levels + CoefficientLayout.luma4x4(b)
-                            let any = hasNonzero(block, 16)
-                            w.bin(any ? 1 : 0, residualContext(categoryBase + 0) + ContextIndex.cbfOffset + state.lumaBlockContext(gx, gy))
-                            if any {
-                                writeBlock(&w, block, scan4.baseAddress!, 16, residualContext(categoryBase + 0), refinementContext(categoryBase + 0),
-                                           state.lowerLumaSigns(x, y, quadrant: q, transform8x8: false) + s * 16, hidesSigns: state.hidesSigns)
-                            }
-                            flag = any ? 1 : 0
-                        } else if coded {
-                            flag = 1
-                        }
-                        state.nonzeroLuma[gy * lumaWidth + gx] = flag
+        let scan4 = Quantization.zigzag4Scan, scan8 = Quantization.zigzag8Scan
+        for q in 0..<4 {
+            let coded = (mb.cbpLuma >> q) & 1 != 0
+            for s in 0..<4 {
+                let b = q * 4 + s
+                let (ox, oy) = CoefficientLayout.luma4x4Origin(b)
+                let gx = x * 4 + ox / 4, gy = y * 4 + oy / 4
+                var flag: UInt8 = 0
+                if coded && !mb.transform8x8 {
+                    let block = levels + CoefficientLayout.luma4x4(b)
+                    let any = hasNonzero(block, 16)
+                    w.bin(any ? 1 : 0, residualContext(categoryBase + 0) + ContextIndex.cbfOffset + state.lumaBlockContext(gx, gy))
+                    if any {
+                        writeBlock(&w, block, scan4, 16, residualContext(categoryBase + 0), refinementContext(categoryBase + 0),
+                                   state.lowerLumaSigns(x, y, quadrant: q, transform8x8: false) + s * 16, hidesSigns: state.hidesSigns)
                     }
-                    if coded && mb.transform8x8 {
-                        writeBlock(&w, levels + CoefficientLayout.luma8x8(q), scan8.baseAddress!, 64, residualContext(categoryBase + 1),
-                                   refinementContext(categoryBase + 1), state.lowerLumaSigns(x, y, quadrant: q, transform8x8: true),
-                                   hidesSigns: state.hidesSigns)
-                    }
+                    flag = any ? 1 : 0
+                } else if coded {
+                    flag = 1
                 }
-                for c in 0..<2 {
-                    let grid = c == 0 ? state.nonzeroChroma.0 : state.nonzeroChroma.1
-                    let coded = (mb.cbpChroma >> c) & 1 != 0
-                    for k in 0..<4 {
-                        let gx = x * 2 + (k & 1), gy = y * 2 + (k >> 1)
-                        var flag: UInt8 = 0
-                        if coded {
-                            let block = levels + CoefficientLayout.chroma(c, k)
-                            let any = hasNonzero(block, 16)
-                            w.bin(any ? 1 : 0, residualContext(categoryBase + 2) + ContextIndex.cbfOffset + state.chromaBlockContext(grid, gx, gy))
-                            if any {
-                                writeBlock(&w, block, scan4.baseAddress!, 16, residualContext(categoryBase + 2), refinementContext(categoryBase + 2),
-                                           state.lowerChromaSigns(x, y, component: c) + k * 16, hidesSigns: state.hidesSigns)
-                            }
-                            flag = any ? 1 : 0
-                        }
-                        grid[gy * gridWidth + gx] = flag
+                state.nonzeroLuma[gy * lumaWidth + gx] = flag
+            }
+            if coded && mb.transform8x8 {
+                writeBlock(&w, levels + CoefficientLayout.luma8x8(q), scan8, 64, residualContext(categoryBase + 1),
+                           refinementContext(categoryBase + 1), state.lowerLumaSigns(x, y, quadrant: q, transform8x8: true),
+                           hidesSigns: state.hidesSigns)
+            }
+        }
+        for c in 0..<2 {
+            let grid = c == 0 ? state.nonzeroChroma.0 : state.nonzeroChroma.1
+            let coded = (mb.cbpChroma >> c) & 1 != 0
+            for k in 0..<4 {
+                let gx = x * 2 + (k & 1), gy = y * 2 + (k >> 1)
+                var flag: UInt8 = 0
+                if coded {
+                    let block = levels + CoefficientLayout.chroma(c, k)
+                    let any = hasNonzero(block, 16)
+                    w.bin(any ? 1 : 0, residualContext(categoryBase + 2) + ContextIndex.cbfOffset + state.chromaBlockContext(grid, gx, gy))
+                    if any {
+                        writeBlock(&w, block, scan4, 16, residualContext(categoryBase + 2), refinementContext(categoryBase + 2),
+                                   state.lowerChromaSigns(x, y, component: c) + k * 16, hidesSigns: state.hidesSigns)
                     }
+                    flag = any ? 1 : 0
                 }
+                grid[gy * gridWidth + gx] = flag
             }
         }
     }

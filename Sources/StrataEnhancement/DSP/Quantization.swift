@@ -231,6 +231,9 @@ enum Quantization {
     nonisolated(unsafe) static let quant8Table: UnsafePointer<Int32> = permanent(quant8)
     nonisolated(unsafe) static let dequant4Table: UnsafePointer<Int32> = permanent(dequant4)
     nonisolated(unsafe) static let dequant8Table: UnsafePointer<Int32> = permanent(dequant8)
+    /// ``sampleEnergy4`` and ``sampleEnergy8``, which the rate-distortion quantizer reads per level.
+    nonisolated(unsafe) static let sampleEnergy4Table: UnsafePointer<Double> = permanent(sampleEnergy4)
+    nonisolated(unsafe) static let sampleEnergy8Table: UnsafePointer<Double> = permanent(sampleEnergy8)
 
     private static func permanent<T>(_ values: [T]) -> UnsafePointer<T> {
         let table = UnsafeMutablePointer<T>.allocate(capacity: values.count)

@@ -347,56 +347,53 @@ final class MacroblockEncoder {
         let base4 = MacroblockWriter.residualContext(categoryBase), base8 = MacroblockWriter.residualContext(categoryBase + 1)
         let refinement4 = MacroblockWriter.refinementContext(categoryBase), refinement8 = MacroblockWriter.refinementContext(categoryBase + 1)
         var pattern4 = 0, pattern8 = 0, distortion4 = 0, distortion8 = 0
-        Quantization.zigzag4.withUnsafeBufferPointer { scan4 in
-            Quantization.zigzag8.withUnsafeBufferPointer { scan8 in
-                for q in 0..<4 {
-                    let qx = (q & 1) * 8, qy = (q >> 1) * 8
-                    let src = srcLuma + qy * ls + qx, pred = p.luma + qy * 16 + qx
-                    let zeroDistortion = BlockMetrics.sseSIMD(src, ls, pred, 16, 8, 8) + textureLoss(q, pred, 16)
-                    // 4x4 transforms.
-                    let (rate4, any4, magnitude) = codeQuad4x4(residual: residual + qy * 16 + qx, residualStride: 16, prediction: pred,
-                                                    levels: levels4 + q * 64, qp: qp, context: base4, refinement: refinement4,
-                                                    lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: false),
-                                                    hidesSigns: syntax.hidesSigns,
-                                                    scan: scan4.baseAddress!, contexts: contexts, lambda: lambda)
-                    if let coded4 = codedDistortion(any: any4, rate: rate4, source: src, stride: ls, zeroDistortion: zeroDistortion,
-                                                    lambda: lambda, lumaQuadrant: q) {
-                        pattern4 |= 1 << q
-                        distortion4 += coded4
-                    } else {
-                        distortion4 += zeroDistortion
-                        (levels4 + q * 64).update(repeating: 0, count: 64)
-                    }
-                    // 8x8 transform, unless the quadrant certainly quantizes to zero with it.
-                    let lv8 = levels8 + q * 64
-                    if Quantization.quantizesToZero8x8(sumOfMagnitudes: magnitude, qp: qp, deadZone: MacroblockEncoder.deadZone) {
-                        lv8.update(repeating: 0, count: 64)
-                        distortion8 += zeroDistortion
-                        continue
-                    }
-                    Transform.forward8x8SIMD(residual + qy * 16 + qx, 16, coefficients, scratch)
-                    let refined = Quantization.quantizeSIMD(coefficients, lv8, 64, qp, MacroblockEncoder.deadZone) > 0
-                        ? RateDistortionQuantizer.refine(coefficients, lv8, count: 64, qp: qp, scan: scan8.baseAddress!,
-                                                         context: base8, refinement: refinement8,
-                                                         lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: true),
-                                                         hidesSigns: syntax.hidesSigns, states: contexts, lambda: lambda)
-                        : (nonzero: 0, rate: 0)
-                    if refined.nonzero > 0 {
-                        Quantization.dequantizeSIMD(lv8, dequantized, 64, qp)
-                        Transform.inverse8x8SIMD(dequantized, blockResidual, 8, scratch)
-                        Reconstruction.addClipSIMD(pred, 16, blockResidual, 8, reconstructed, 8, 8, 8)
-                        if let coded8 = codedDistortion(any: true, rate: refined.rate, source: src, stride: ls,
-                                                        zeroDistortion: zeroDistortion, lambda: lambda, lumaQuadrant: q) {
-                            pattern8 |= 1 << q
-                            distortion8 += coded8
-                        } else {
-                            distortion8 += zeroDistortion
-                            lv8.update(repeating: 0, count: 64)
-                        }
-                    } else {
-                        distortion8 += zeroDistortion
-                    }
+        let scan4 = Quantization.zigzag4Scan, scan8 = Quantization.zigzag8Scan
+        for q in 0..<4 {
+            let qx = (q & 1) * 8, qy = (q >> 1) * 8
+            let src = srcLuma + qy * ls + qx, pred = p.luma + qy * 16 + qx
+            let zeroDistortion = BlockMetrics.sseSIMD(src, ls, pred, 16, 8, 8) + textureLoss(q, pred, 16)
+            // 4x4 transforms.
+            let (rate4, any4, magnitude) = codeQuad4x4(residual: residual + qy * 16 + qx, residualStride: 16, prediction: pred,
+                                            levels: levels4 + q * 64, qp: qp, context: base4, refinement: refinement4,
+                                            lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: false),
+                                            hidesSigns: syntax.hidesSigns,
+                                            scan: scan4, contexts: contexts, lambda: lambda)
+            if let coded4 = codedDistortion(any: any4, rate: rate4, source: src, stride: ls, zeroDistortion: zeroDistortion,
+                                            lambda: lambda, lumaQuadrant: q) {
+                pattern4 |= 1 << q
+                distortion4 += coded4
+            } else {
+                distortion4 += zeroDistortion
+                (levels4 + q * 64).update(repeating: 0, count: 64)
+            }
+            // 8x8 transform, unless the quadrant certainly quantizes to zero with it.
+            let lv8 = levels8 + q * 64
+            if Quantization.quantizesToZero8x8(sumOfMagnitudes: magnitude, qp: qp, deadZone: MacroblockEncoder.deadZone) {
+                lv8.update(repeating: 0, count: 64)
+                distortion8 += zeroDistortion
+                continue
+            }
+            Transform.forward8x8SIMD(residual + qy * 16 + qx, 16, coefficients, scratch)
+            let refined = Quantization.quantizeSIMD(coefficients, lv8, 64, qp, MacroblockEncoder.deadZone) > 0
+                ? RateDistortionQuantizer.refine(coefficients, lv8, count: 64, qp: qp, scan: scan8,
+                                                 context: base8, refinement: refinement8,
+                                                 lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: true),
+                                                 hidesSigns: syntax.hidesSigns, states: contexts, lambda: lambda)
+                : (nonzero: 0, rate: 0)
+            if refined.nonzero > 0 {
+                Quantization.dequantizeSIMD(lv8, dequantized, 64, qp)
+                Transform.inverse8x8SIMD(dequantized, blockResidual, 8, scratch)
+                Reconstruction.addClipSIMD(pred, 16, blockResidual, 8, reconstructed, 8, 8, 8)
+                if let coded8 = codedDistortion(any: true, rate: refined.rate, source: src, stride: ls,
+                                                zeroDistortion: zeroDistortion, lambda: lambda, lumaQuadrant: q) {
+                    pattern8 |= 1 << q
+                    distortion8 += coded8
+                } else {
+                    distortion8 += zeroDistortion
+                    lv8.update(repeating: 0, count: 64)
                 }
+            } else {
+                distortion8 += zeroDistortion
             }
         }
         // Chroma: each component coded or not as a whole.
@@ -404,25 +401,23 @@ final class MacroblockEncoder {
         var chromaDistortion = 0, cbpChroma = 0
         let cqp = MacroblockReconstructor.chromaQP(qp)
         let baseC = MacroblockWriter.residualContext(categoryBase + 2), refinementC = MacroblockWriter.refinementContext(categoryBase + 2)
-        Quantization.zigzag4.withUnsafeBufferPointer { scan4 in
-            for c in 0..<2 {
-                let plane = c == 0 ? source.cb : source.cr, cs = plane.stride
-                let src = plane.origin + mby * 8 * cs + mbx * 8, pred = c == 0 ? p.cb : p.cr
-                let res = residual + 256 + c * 64
-                Reconstruction.residualSIMD(src, cs, pred, 16, res, 8, 8, 8)
-                let zeroDistortion = BlockMetrics.sseSIMD(src, cs, pred, 16, 8, 8)
-                let (rate, any, _) = codeQuad4x4(residual: res, residualStride: 8, prediction: pred,
-                                              levels: candidateLevels + CoefficientLayout.chroma(c, 0), qp: cqp, context: baseC,
-                                              refinement: refinementC, lower: syntax.lowerChromaSigns(mbx, mby, component: c),
-                                              hidesSigns: syntax.hidesSigns,
-                                              scan: scan4.baseAddress!, contexts: contexts, lambda: lambda)
-                if let coded = codedDistortion(any: any, rate: rate, source: src, stride: cs, zeroDistortion: zeroDistortion, lambda: lambda) {
-                    cbpChroma |= 1 << c
-                    chromaDistortion += coded
-                } else {
-                    chromaDistortion += zeroDistortion
-                    (candidateLevels + CoefficientLayout.chroma(c, 0)).update(repeating: 0, count: 64)
-                }
+        for c in 0..<2 {
+            let plane = c == 0 ? source.cb : source.cr, cs = plane.stride
+            let src = plane.origin + mby * 8 * cs + mbx * 8, pred = c == 0 ? p.cb : p.cr
+            let res = residual + 256 + c * 64
+            Reconstruction.residualSIMD(src, cs, pred, 16, res, 8, 8, 8)
+            let zeroDistortion = BlockMetrics.sseSIMD(src, cs, pred, 16, 8, 8)
+            let (rate, any, _) = codeQuad4x4(residual: res, residualStride: 8, prediction: pred,
+                                          levels: candidateLevels + CoefficientLayout.chroma(c, 0), qp: cqp, context: baseC,
+                                          refinement: refinementC, lower: syntax.lowerChromaSigns(mbx, mby, component: c),
+                                          hidesSigns: syntax.hidesSigns,
+                                          scan: scan4, contexts: contexts, lambda: lambda)
+            if let coded = codedDistortion(any: any, rate: rate, source: src, stride: cs, zeroDistortion: zeroDistortion, lambda: lambda) {
+                cbpChroma |= 1 << c
+                chromaDistortion += coded
+            } else {
+                chromaDistortion += zeroDistortion
+                (candidateLevels + CoefficientLayout.chroma(c, 0)).update(repeating: 0, count: 64)
             }
         }
         mb.cbpChroma = cbpChroma

@@ -25,8 +25,8 @@ enum RateDistortionQuantizer {
             MacroblockWriter.writeBlock(&estimator, levels, scan, count, context, refinement, lower, hidesSigns: hidesSigns)
             return estimator.cost
         }
-        let multipliers = count == 16 ? Quantization.quant4 : Quantization.quant8
-        let energy = count == 16 ? Quantization.sampleEnergy4 : Quantization.sampleEnergy8
+        let multipliers = count == 16 ? Quantization.quant4Table : Quantization.quant8Table
+        let energy = count == 16 ? Quantization.sampleEnergy4Table : Quantization.sampleEnergy8Table
         let quantizerStep = Double(1 << (Quantization.quantShift + qp / 6)), row = (qp % 6) * count
         let lambdaPerRateUnit = lambda / 256
         var currentRate = rate()
@@ -76,54 +76,59 @@ enum RateDistortionQuantizer {
     /// (nil: the levels and so their rate are unchanged).
     private static func hideSigns(_ coefficients: UnsafePointer<Int32>, _ levels: UnsafeMutablePointer<Int32>, count: Int,
                                   scan: UnsafePointer<UInt8>, lower: UnsafePointer<Int8>, quantizerStep: Double,
-                                  multipliers: [Int32], row: Int, energy: [Double], lambda: Double,
+                                  multipliers: UnsafePointer<Int32>, row: Int, energy: UnsafePointer<Double>, lambda: Double,
                                   rate: () -> Int) -> (nonzeroChange: Int, rate: Int?) {
         var last = count - 1
         while last > 0 && levels[Int(scan[last])] == 0 { last -= 1 }
         let hidden = SignHiding.hiddenPositions(levels, scan, last: last, lower)
-        var nonzeroChange = 0, newRate: Int? = nil
-        for g in 0..<4 where hidden[g] >= 0 {
-            let h = Int(hidden[g]), start = g * 16, end = min(start + 16, count)
-            var sum: Int32 = 0, segmentLast = h
-            for i in start..<end where levels[Int(scan[i])] != 0 {
-                sum &+= Int32(levels[Int(scan[i])].magnitude)
-                segmentLast = i
-            }
-            if (sum & 1 == 1) == (levels[Int(scan[h])] < 0) { continue }
-            // (estimated cost, scan position, new level, distortion change)
-            var candidates: [(Double, Int, Int32, Double)] = []
-            candidates.reserveCapacity(32)
-            for i in start..<end {
-                let k = Int(scan[i]), level = levels[k], a = Int32(level.magnitude)
-                let step = quantizerStep / Double(multipliers[row + k])
-                let error = Double(coefficients[k].magnitude) - Double(a) * step
-                let sign: Int32 = (a == 0 ? coefficients[k] < 0 : level < 0) ? -1 : 1
-                if a > 0 || (i > h && i < segmentLast) {
-                    let up = error - step, distortion = energy[k] * (up * up - error * error)
-                    candidates.append((distortion + lambda * stepBits[min(Int(a), 2)], i, sign * (a + 1), distortion))
+        // (estimated cost, scan position, new level, distortion change) of each move of a segment: at
+        // most two per position, in memory of the call's own (nothing is allocated per block).
+        return withUnsafeTemporaryAllocation(of: (Double, Int, Int32, Double).self, capacity: 32) { candidates in
+            var nonzeroChange = 0, newRate: Int? = nil
+            for g in 0..<4 where hidden[g] >= 0 {
+                let h = Int(hidden[g]), start = g * 16, end = min(start + 16, count)
+                var sum: Int32 = 0, segmentLast = h
+                for i in start..<end where levels[Int(scan[i])] != 0 {
+                    sum &+= Int32(levels[Int(scan[i])].magnitude)
+                    segmentLast = i
                 }
-                if a >= 2 || (a == 1 && i != h && i != segmentLast) {
-                    let down = error + step, distortion = energy[k] * (down * down - error * error)
-                    candidates.append((distortion - lambda * stepBits[min(Int(a) - 1, 2)], i, sign * (a - 1), distortion))
+                if (sum & 1 == 1) == (levels[Int(scan[h])] < 0) { continue }
+                var found = 0
+                for i in start..<end {
+                    let k = Int(scan[i]), level = levels[k], a = Int32(level.magnitude)
+                    let step = quantizerStep / Double(multipliers[row + k])
+                    let error = Double(coefficients[k].magnitude) - Double(a) * step
+                    let sign: Int32 = (a == 0 ? coefficients[k] < 0 : level < 0) ? -1 : 1
+                    if a > 0 || (i > h && i < segmentLast) {
+                        let up = error - step, distortion = energy[k] * (up * up - error * error)
+                        candidates.initializeElement(at: found, to: (distortion + lambda * stepBits[min(Int(a), 2)], i, sign * (a + 1), distortion))
+                        found += 1
+                    }
+                    if a >= 2 || (a == 1 && i != h && i != segmentLast) {
+                        let down = error + step, distortion = energy[k] * (down * down - error * error)
+                        candidates.initializeElement(at: found, to: (distortion - lambda * stepBits[min(Int(a) - 1, 2)], i, sign * (a - 1), distortion))
+                        found += 1
+                    }
                 }
+                var ranked = UnsafeMutableBufferPointer(rebasing: candidates[0..<found])
+                ranked.sort { $0.0 < $1.0 }
+                var best = (cost: Double.infinity, position: 0, level: Int32(0), rate: 0)
+                for (_, i, newLevel, distortion) in ranked.prefix(pricedCandidates) {
+                    let k = Int(scan[i]), old = levels[k]
+                    levels[k] = newLevel
+                    let r = rate()
+                    let cost = distortion + lambda * Double(r) / 256
+                    levels[k] = old
+                    if cost < best.cost { best = (cost, i, newLevel, r) }
+                }
+                // Later segments are priced with this move made: the last rate priced is the block's.
+                newRate = best.rate
+                let k = Int(scan[best.position])
+                if levels[k] == 0 { nonzeroChange += 1 }
+                if best.level == 0 { nonzeroChange -= 1 }
+                levels[k] = best.level
             }
-            candidates.sort { $0.0 < $1.0 }
-            var best = (cost: Double.infinity, position: 0, level: Int32(0), rate: 0)
-            for (_, i, newLevel, distortion) in candidates.prefix(pricedCandidates) {
-                let k = Int(scan[i]), old = levels[k]
-                levels[k] = newLevel
-                let r = rate()
-                let cost = distortion + lambda * Double(r) / 256
-                levels[k] = old
-                if cost < best.cost { best = (cost, i, newLevel, r) }
-            }
-            // Later segments are priced with this move made: the last rate priced is the block's.
-            newRate = best.rate
-            let k = Int(scan[best.position])
-            if levels[k] == 0 { nonzeroChange += 1 }
-            if best.level == 0 { nonzeroChange -= 1 }
-            levels[k] = best.level
+            return (nonzeroChange, newRate)
         }
-        return (nonzeroChange, newRate)
     }
 }
