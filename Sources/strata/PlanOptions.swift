@@ -22,6 +22,12 @@ struct PlanOptions: ParsableArguments {
         """, valueName: "layers"))
     var layers: String = LayerPlan.standard.enhancementLayers.map { "\($0.divisor):\($0.qp)" }.joined(separator: ",")
 
+    @Option(help: ArgumentHelp("""
+        Weight of chroma error against luma error in the enhancement encoder's decisions (1-16). 1 suits \
+        VMAF and PSNR-Y, which measure luma alone; 2-4 spend a few percent more on colour.
+        """, valueName: "weight"))
+    var chromaWeight: Int = LayerPlan.standard.chromaWeight
+
     @Option(help: "Segment duration in seconds; every segment starts with an IDR.")
     var segmentSeconds: Double = 2
 
@@ -36,7 +42,7 @@ struct PlanOptions: ParsableArguments {
             throw ValidationError("--layers: \(error)")
         }
         return LayerPlan(baseDivisor: baseDivisor, baseQP: baseQP, baseKbps: baseKbps, temporalLayers: temporalLayers,
-                         enhancementLayers: enhancement)
+                         enhancementLayers: enhancement, chromaWeight: chromaWeight)
     }
 
     func configuration() throws -> EncoderConfiguration {

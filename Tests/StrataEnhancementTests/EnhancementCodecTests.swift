@@ -86,6 +86,37 @@ import Testing
         }
     }
 
+    /// The chroma weight is the encoder's alone: a higher one codes more colour (higher chroma PSNR, more
+    /// bytes), luma about the same, and the stream decodes with the usual decoder.
+    @Test func chromaWeightBuysColourAndDecodesTheSameWay() throws {
+        let source = Fixtures.clip(width: Self.width, height: Self.height, frames: 6)
+        let lower = source.map { Fixtures.lowerLayer($0, step: 16) }
+        func run(_ weight: Int) throws -> (bytes: Int, quality: QualityAccumulator, payloads: [[UInt8]], frames: [Frame]) {
+            let encoder = try EnhancementEncoder(parameters: Self.parameters(qp: 30), chromaWeight: weight)
+            var bytes = 0, quality = QualityAccumulator(), payloads: [[UInt8]] = [], frames: [Frame] = []
+            for i in source.indices {
+                let coded = try encoder.encode(source: source[i], lower: lower[i], temporalId: Fixtures.temporalId(i, layers: 3))
+                bytes += coded.payload.count
+                quality.add(reference: source[i], test: coded.reconstruction)
+                payloads.append(coded.payload); frames.append(coded.reconstruction)
+            }
+            return (bytes, quality, payloads, frames)
+        }
+        let plain = try run(1), colourful = try run(4)
+        let chromaGain = (colourful.quality.psnrCb + colourful.quality.psnrCr - plain.quality.psnrCb - plain.quality.psnrCr) / 2
+        print("chroma weight 4 against 1: \(colourful.bytes) against \(plain.bytes) bytes, chroma +\(chromaGain) dB, "
+              + "luma \(colourful.quality.psnrY) against \(plain.quality.psnrY) dB")
+        #expect(chromaGain > 0.3)
+        #expect(colourful.bytes > plain.bytes)
+        #expect(abs(colourful.quality.psnrY - plain.quality.psnrY) < 0.5)
+        let decoder = try EnhancementDecoder(parameters: Self.parameters(qp: 30))
+        for i in source.indices {
+            let decoded = try decoder.decode(payload: colourful.payloads[i], lower: lower[i], temporalId: Fixtures.temporalId(i, layers: 3))
+            #expect(decoded.hasSameSamples(as: colourful.frames[i]), "frame \(i)")
+        }
+        #expect(throws: EnhancementError.self) { try EnhancementEncoder(parameters: Self.parameters(qp: 30), chromaWeight: 0) }
+    }
+
     @Test func segmentsDecodeIndependently() throws {
         let source = Fixtures.clip(width: Self.width, height: Self.height, frames: 6)
         let lower = source.map { Fixtures.lowerLayer($0) }

@@ -105,4 +105,20 @@ struct RateTargetTests {
             #expect(throws: StrataError.self, "\(bad)") { try plan.validate(sourceWidth: 96, sourceHeight: 64) }
         }
     }
+
+    @Test("the chroma weight is checked, kept in JSON, and 1 for a plan written without it")
+    func chromaWeightInPlans() throws {
+        var plan = LayerPlan.standard
+        plan.chromaWeight = 3
+        let back = try JSONDecoder().decode(LayerPlan.self, from: try JSONEncoder().encode(plan))
+        #expect(back == plan && back.chromaWeight == 3)
+        let older = #"{"baseDivisor":2,"baseQP":34,"temporalLayers":3,"enhancementLayers":[{"divisor":1,"qp":30}]}"#
+        #expect(try JSONDecoder().decode(LayerPlan.self, from: Data(older.utf8)).chromaWeight == 1)
+        for bad in [0, 17, -1] {
+            plan.chromaWeight = bad
+            #expect(throws: StrataError.invalidPlan("chroma weight must be 1...16, got \(bad)")) {
+                try plan.validate(sourceWidth: 96, sourceHeight: 64)
+            }
+        }
+    }
 }

@@ -106,7 +106,7 @@ struct SegmentEncoder {
         var encoders: [EnhancementEncoder] = []
         for (k, p) in layerParameters.enumerated() {
             do {
-                let e = try EnhancementEncoder(parameters: p)
+                let e = try EnhancementEncoder(parameters: p, chromaWeight: plan.chromaWeight)
                 e.beginSegment()
                 encoders.append(e)
             } catch {
@@ -154,7 +154,8 @@ struct SegmentEncoder {
                     }
                     let (qp, _) = try EnhancementRateControl.chooseQP(
                         target: payloadTarget, parameters: layerParameters[k], frameRate: source.frameRate.framesPerSecond,
-                        sources: sources, lowers: lowers, lowerMotion: lowerMotion, temporalIds: segment.temporalIds, segment: index)
+                        sources: sources, lowers: lowers, lowerMotion: lowerMotion, temporalIds: segment.temporalIds, segment: index,
+                        chromaWeight: plan.chromaWeight)
                     encoder.setQP(qp)
                     segment.layerQPs[k] = qp
                 } catch {

@@ -13,9 +13,10 @@ extension BenchHarness {
         }
         let top = plan.enhancementLayers.last?.qp ?? plan.baseQP
         let threeSizes = LayerPlan(baseDivisor: 4, baseQP: plan.baseQP - 2, temporalLayers: plan.temporalLayers,
-                                   enhancementLayers: [EnhancementLayerPlan(divisor: 2, qp: top + 3), EnhancementLayerPlan(divisor: 1, qp: top)])
+                                   enhancementLayers: [EnhancementLayerPlan(divisor: 2, qp: top + 3), EnhancementLayerPlan(divisor: 1, qp: top)],
+                                   chromaWeight: plan.chromaWeight)
         let twoLayers = LayerPlan(baseDivisor: 2, baseQP: plan.baseQP, temporalLayers: plan.temporalLayers,
-                                  enhancementLayers: [EnhancementLayerPlan(divisor: 1, qp: top)])
+                                  enhancementLayers: [EnhancementLayerPlan(divisor: 1, qp: top)], chromaWeight: plan.chromaWeight)
         var plans = [plan, shifted(plan, by: -3), shifted(plan, by: 3), threeSizes, twoLayers]
         var seen = Set<LayerPlan>()
         plans = plans.filter { seen.insert($0).inserted }
@@ -42,7 +43,7 @@ extension BenchHarness {
     /// A short name for a plan, e.g. `b2q30-1q33-1q27`.
     public static func planName(_ plan: LayerPlan) -> String {
         (["b\(plan.baseDivisor)q\(plan.baseQP)"] + plan.enhancementLayers.map { "\($0.divisor)q\($0.qp)" }).joined(separator: "-")
-            + (plan.temporalLayers != 3 ? "-t\(plan.temporalLayers)" : "")
+            + (plan.temporalLayers != 3 ? "-t\(plan.temporalLayers)" : "") + (plan.chromaWeight != 1 ? "-c\(plan.chromaWeight)" : "")
     }
 }
 

@@ -37,9 +37,24 @@ public final class EnhancementEncoder {
     private let macroblockEncoder: MacroblockEncoder
     private var rangeEncoder = RangeEncoder(capacity: 1 << 16)
 
+    /// How much chroma error weighs against luma error in the encoder's decisions (1...16).
+    public let chromaWeight: Int
+    /// The range of ``chromaWeight``.
+    public static let chromaWeights = 1...16
+
     /// Creates an encoder for a layer; throws when the configuration is unsupported.
-    public init(parameters: EnhancementLayerParameters) throws(EnhancementError) {
+    ///
+    /// `chromaWeight` is how much a unit of chroma squared error weighs against a unit of luma's in
+    /// every decision of the encoder (an encoder choice: the bitstream and the decoder are the same
+    /// for any weight). 1 weighs them alike, which suits VMAF and PSNR-Y, measures of luma alone;
+    /// on real clips 2 raised chroma PSNR 0.8-1.1 dB for 1-4% more bits, 4 raised it 1.2-1.6 dB for
+    /// 3-6% more.
+    public init(parameters: EnhancementLayerParameters, chromaWeight: Int = 1) throws(EnhancementError) {
         try parameters.validate()
+        guard EnhancementEncoder.chromaWeights.contains(chromaWeight) else {
+            throw .unsupportedParameters(reason: "chroma weight \(chromaWeight) outside \(EnhancementEncoder.chromaWeights)")
+        }
+        self.chromaWeight = chromaWeight
         self.parameters = parameters
         let geometry = LayerGeometry(width: parameters.width, height: parameters.height)
         self.geometry = geometry
@@ -50,7 +65,7 @@ public final class EnhancementEncoder {
         contexts = .allocate(capacity: ContextIndex.count)
         contexts.initialize(repeating: ContextStates.initialState, count: ContextIndex.count)
         contextInheritance = ContextInheritance(version: parameters.version)
-        macroblockEncoder = MacroblockEncoder(geometry: geometry, references: parameters.temporalLayers)
+        macroblockEncoder = MacroblockEncoder(geometry: geometry, references: parameters.temporalLayers, chromaWeight: chromaWeight)
     }
 
     deinit { contexts.deallocate() }

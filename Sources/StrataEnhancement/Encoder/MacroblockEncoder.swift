@@ -33,6 +33,9 @@ final class MacroblockEncoder {
     /// Texture (AC) energy of the source's four luma quadrants of the current macroblock
     /// (``BlockMetrics/hadamardACEnergy8x8(_:_:)``), raster order.
     private var sourceEnergy = SIMD4<Int>()
+    /// How much a unit of chroma squared error weighs against a unit of luma's in every decision
+    /// (``EnhancementEncoder/init(parameters:chromaWeight:)``).
+    private let chromaWeight: Int
 
     /// Rounding offset of the quantizer in 1/256 of a step (1/3). The rate-distortion refinement
     /// (``RateDistortionQuantizer``) then lowers the levels that are not worth their bits, so the
@@ -52,8 +55,9 @@ final class MacroblockEncoder {
     static let psychovisualStrength = 0.3
 
     /// `references` is how many distinct reference pictures can be alive at once (the temporal layers).
-    init(geometry: LayerGeometry, references: Int) {
+    init(geometry: LayerGeometry, references: Int, chromaWeight: Int = 1) {
         self.geometry = geometry
+        self.chromaWeight = chromaWeight
         searchPlanes = SearchPlaneCache(capacity: references)
         residual = .allocate(capacity: 384); residual.initialize(repeating: 0, count: 384)
         coefficients = .allocate(capacity: 64); coefficients.initialize(repeating: 0, count: 64)
@@ -330,7 +334,8 @@ final class MacroblockEncoder {
         var total = 0
         for i in 0..<3 {
             let plane = source.plane(i), size = i == 0 ? 16 : 8
-            total += BlockMetrics.sseSIMD(plane.origin + mby * size * plane.stride + mbx * size, plane.stride, p.plane(i), 16, size, size)
+            total += (i == 0 ? 1 : chromaWeight) * BlockMetrics.sseSIMD(plane.origin + mby * size * plane.stride + mbx * size, plane.stride,
+                                                                         p.plane(i), 16, size, size)
         }
         return total
     }
@@ -396,7 +401,9 @@ final class MacroblockEncoder {
                 distortion8 += zeroDistortion
             }
         }
-        // Chroma: each component coded or not as a whole.
+        // Chroma: each component coded or not as a whole, its error weighed by ``chromaWeight`` (its
+        // levels and coding decided with lambda / weight, the same trade).
+        let chromaLambda = lambda / Double(chromaWeight)
         candidateLevels.update(repeating: 0, count: CoefficientLayout.count)
         var chromaDistortion = 0, cbpChroma = 0
         let cqp = MacroblockReconstructor.chromaQP(qp)
@@ -411,12 +418,12 @@ final class MacroblockEncoder {
                                           levels: candidateLevels + CoefficientLayout.chroma(c, 0), qp: cqp, context: baseC,
                                           refinement: refinementC, lower: syntax.lowerChromaSigns(mbx, mby, component: c),
                                           hidesSigns: syntax.hidesSigns,
-                                          scan: scan4, contexts: contexts, lambda: lambda)
-            if let coded = codedDistortion(any: any, rate: rate, source: src, stride: cs, zeroDistortion: zeroDistortion, lambda: lambda) {
+                                          scan: scan4, contexts: contexts, lambda: chromaLambda)
+            if let coded = codedDistortion(any: any, rate: rate, source: src, stride: cs, zeroDistortion: zeroDistortion, lambda: chromaLambda) {
                 cbpChroma |= 1 << c
-                chromaDistortion += coded
+                chromaDistortion += chromaWeight * coded
             } else {
-                chromaDistortion += zeroDistortion
+                chromaDistortion += chromaWeight * zeroDistortion
                 (candidateLevels + CoefficientLayout.chroma(c, 0)).update(repeating: 0, count: 64)
             }
         }

@@ -37,15 +37,16 @@ public enum EnhancementRateControl {
     /// Picks the base QP for one segment. `sources`, `lowers` and `temporalIds` are the segment's
     /// frames in coding order; `hint` (e.g. the previous segment's QP) starts the search; `segment`
     /// (the segment's index in the stream) picks the threshold between two neighbouring QPs.
+    /// `chromaWeight` is the encoder's (``EnhancementEncoder/init(parameters:chromaWeight:)``).
     /// Returns the chosen QP and every trial made, the chosen one included.
     public static func chooseQP(target: EnhancementRateTarget, parameters: EnhancementLayerParameters, frameRate: Double,
                                 sources: [Frame], lowers: [Frame], lowerMotion: [MotionField]? = nil, temporalIds: [Int], hint: Int? = nil,
-                                segment: Int = 0, maximumTrials: Int = 5) throws(EnhancementError) -> (qp: Int, trials: [EnhancementSegmentTrial]) {
+                                segment: Int = 0, maximumTrials: Int = 5, chromaWeight: Int = 1) throws(EnhancementError) -> (qp: Int, trials: [EnhancementSegmentTrial]) {
         if case .qp(let qp) = target { return (min(max(qp, 0), 51), []) }
         guard !sources.isEmpty, sources.count == lowers.count, sources.count == temporalIds.count else {
             throw .unsupportedParameters(reason: "rate control needs as many sources, lower pictures and temporal ids (\(sources.count), \(lowers.count), \(temporalIds.count))")
         }
-        let encoder = try EnhancementEncoder(parameters: parameters)
+        let encoder = try EnhancementEncoder(parameters: parameters, chromaWeight: chromaWeight)
         var trials: [Int: EnhancementSegmentTrial] = [:]
         func trial(_ qp: Int) throws(EnhancementError) -> EnhancementSegmentTrial {
             if let t = trials[qp] { return t }
