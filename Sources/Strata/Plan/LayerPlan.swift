@@ -1,3 +1,5 @@
+internal import StrataEnhancement
+
 /// What the rate control of an enhancement layer aims at, per segment.
 ///
 /// In JSON (a bench report's plan) it is one key: `{"kbps": 800}` or `{"psnr_y": 40}`.
@@ -154,7 +156,9 @@ public struct LayerPlan: Sendable, Codable, Hashable {
         if let kbps = baseKbps, !(1...1_000_000).contains(kbps) {
             throw .invalidPlan("base bitrate must be 1...1000000 kbit/s, got \(kbps)")
         }
-        guard (1...16).contains(chromaWeight) else { throw .invalidPlan("chroma weight must be 1...16, got \(chromaWeight)") }
+        guard EnhancementEncoder.chromaWeights.contains(chromaWeight) else {
+            throw .invalidPlan("chroma weight must be \(EnhancementEncoder.chromaWeights), got \(chromaWeight)")
+        }
         guard enhancementLayers.count <= 6 else { throw .invalidPlan("at most 6 enhancement layers, got \(enhancementLayers.count)") }
         var previous = baseDivisor
         for (i, layer) in enhancementLayers.enumerated() {

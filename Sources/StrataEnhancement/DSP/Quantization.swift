@@ -220,8 +220,9 @@ enum Quantization {
     /// Zigzag scan orders (scan index -> raster index).
     static let zigzag4: [UInt8] = zigzag(4)
     static let zigzag8: [UInt8] = zigzag(8)
-    /// ``zigzag4`` and ``zigzag8`` in memory that lives as long as the process: the syntax reader's
-    /// loops read them through plain pointers rather than inside the arrays' buffer closures.
+    /// ``zigzag4`` and ``zigzag8`` in memory that lives as long as the process: the syntax reader, the
+    /// writer and the encoder's residual coder read them through plain pointers rather than inside the
+    /// arrays' buffer closures.
     nonisolated(unsafe) static let zigzag4Scan: UnsafePointer<UInt8> = permanent(zigzag4)
     nonisolated(unsafe) static let zigzag8Scan: UnsafePointer<UInt8> = permanent(zigzag8)
 
