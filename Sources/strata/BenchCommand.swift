@@ -60,7 +60,7 @@ struct BenchCommand: AsyncParsableCommand {
             if p.stage == .note { line.finish(); printError(p.message) }
         }
         line.finish()
-        print(BenchSummary.render(report))
+        print(BenchReportTable.render(report))
         if let abr {
             try await runABR(traces: abr.split(separator: ",").map(String.init), report: report, streamDirectory: output + "/stream")
         }

@@ -79,6 +79,16 @@ import Testing
         for line in lines { #expect(line.split(separator: ",", omittingEmptySubsequences: false).count == columns) }
     }
 
+    @Test func terminalTableGivesPointsRatiosAndColour() {
+        let table = BenchReportTable.render(Self.sampleReport())
+        #expect(table.contains("storage_ratio 0.727 (x264"))
+        #expect(table.contains("chroma PSNR Cb/Cr dB: L0-L0 35.0/36.0, L0-L1 39.0/40.0, L0-L2 42.0/43.0"), "\(table)")
+        var report = Self.sampleReport()
+        report.simulcast.rungs[0].psnrCb = 36.5
+        report.simulcast.rungs[0].psnrCr = 37.5
+        #expect(BenchReportTable.render(report).contains("L0-L0 35.0/36.0 (x264 36.5/37.5)"))
+    }
+
     @Test func plotIsWellFormedSVGWithLegendAndAxes() throws {
         let svg = RateQualityPlot.render(Self.sampleReport())
         #expect(svg.contains("Bitrate (kbit/s, log scale)"))

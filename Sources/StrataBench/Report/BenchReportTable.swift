@@ -22,6 +22,14 @@ public enum BenchReportTable {
                         "\(op.counted ? "x" : "-")/\(op.countedOpenH264 ? "o" : "-")"]
             lines.append(cols.enumerated().map { pad($0.element, [6, 10, 9, 8, 8, 11, 10, 14, 8][$0.offset]) }.joined(separator: " "))
         }
+        // Colour, which VMAF, SSIM and PSNR-Y (all luma) leave out, beside the matched x264 rung's.
+        let colour = report.layered.operatingPoints.enumerated().compactMap { i, op -> String? in
+            guard let cb = op.psnrCb, let cr = op.psnrCr else { return nil }
+            let x = i < report.simulcast.rungs.count ? report.simulcast.rungs[i] : nil
+            let rung = x.flatMap { r in r.psnrCb.map { " (x264 \(f($0, 1))/\(f(r.psnrCr, 1)))" } } ?? ""
+            return "L0-L\(op.layers - 1) \(f(cb, 1))/\(f(cr, 1))" + rung
+        }
+        if !colour.isEmpty { lines.append("chroma PSNR Cb/Cr dB: " + colour.joined(separator: ", ")) }
         lines.append("stored: layered \(f(report.layered.totalKbps, 0)) kbps, x264 \(report.simulcast.preset) ladder \(f(report.simulcast.totalKbps, 0)) kbps, "
                      + "OpenH264 ladder \(f(report.simulcastOpenH264.totalKbps, 0)) kbps")
         lines.append("storage_ratio \(f(report.storageRatio, 3)) (x264, target <= 0.55), \(f(report.storageRatioOpenH264, 3)) (OpenH264, target <= 0.45)"
