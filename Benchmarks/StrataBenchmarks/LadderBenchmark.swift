@@ -6,7 +6,7 @@ import StrataBench
 /// research harness, with a one-screen summary of the figures the product is judged on.
 ///
 /// Arguments: `INPUT.y4m` (default: a generated 640x360 clip of 50 frames), `-o DIR` (default a
-/// temporary directory), `--frames N`, `--preset P` (x264, medium), `--metric auto|vmaf|psnr_y`,
+/// temporary directory), `--frames N`, `--preset P` (x264, medium), `--metric auto|vmaf|psnr_y|psnr_yuv`,
 /// `--sweep`, `--no-bd-rate`.
 func runLadderBenchmark(arguments: [String]) async throws {
     var input: String?, output: String?, frames: Int?
@@ -22,7 +22,7 @@ func runLadderBenchmark(arguments: [String]) async throws {
             guard let p = X264Preset(rawValue: value) else { print("ladder: unknown x264 preset \(value)"); return }
             preset = p; i += 1
         case "--metric":
-            guard let m = MetricPreference(rawValue: value) else { print("ladder: metric is auto, vmaf or psnr_y"); return }
+            guard let m = MetricPreference(rawValue: value) else { print("ladder: metric is auto, vmaf, psnr_y or psnr_yuv"); return }
             metric = m; i += 1
         case "--sweep": sweep = true
         case "--no-bd-rate": bdRate = false

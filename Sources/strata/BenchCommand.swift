@@ -26,7 +26,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "x264 preset of the simulcast ladder.")
     var preset: String = "medium"
 
-    @Option(help: "Quality metric to match rungs on: auto, vmaf or psnr_y.")
+    @Option(help: "Quality metric to match rungs on: auto, vmaf, psnr_y or psnr_yuv (Y, Cb and Cr PSNR weighted 6:1:1).")
     var metric: String = "auto"
 
     @Option(help: "Use only the first N frames of the input.")
@@ -49,7 +49,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("--preset must be one of \(X264Preset.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let preference = MetricPreference(rawValue: metric) else {
-            throw ValidationError("--metric must be auto, vmaf or psnr_y")
+            throw ValidationError("--metric must be auto, vmaf, psnr_y or psnr_yuv")
         }
         let options = BenchOptions(input: input, outputDirectory: output, plan: try plan.plan(), x264Preset: x264Preset,
                                    sweep: sweep, metric: preference, ffmpegPath: ffmpeg, maxFrames: frames,

@@ -89,6 +89,25 @@ import Testing
         #expect(BenchReportTable.render(report).contains("L0-L0 35.0/36.0 (x264 36.5/37.5)"))
     }
 
+    /// PSNR-YUV weighs the planes' PSNRs 6:1:1 (luma alone when colour was not measured), and a sweep
+    /// matched on it writes its qualities in its own CSV column.
+    @Test func psnrYUVWeighsLumaSixToOneAndHasItsColumn() {
+        #expect(QualityScore(psnrY: 40, ssim: 0.9, vmaf: nil, psnrCb: 44, psnrCr: 48).value(.psnrYUV) == 41.5)
+        #expect(QualityScore(psnrY: 40, ssim: 0.9, vmaf: 90).value(.psnrYUV) == 40)
+        var report = Self.sampleReport()
+        report.metric = .psnrYUV
+        report.bdRate = BDRateSummary(anchor: "x264 medium", width: 64, height: 64, interpolation: "pchip", percent: 12, overlap: 1,
+                                      layeredPoints: [RatePoint(kbps: 1000, quality: 39.25)], layeredTopQPs: [22],
+                                      anchorPoints: [RatePoint(kbps: 900, quality: 39.5)])
+        let lines = ReportFiles.csv(report).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let header = lines[0], column = header.firstIndex(of: "psnr_yuv")!
+        #expect(column == header.count - 1)
+        let layered = lines.first { $0.first == "bd_layered" }!
+        #expect(layered.count == header.count && layered[column] == "39.250" && layered[header.firstIndex(of: "psnr_y")!] == "")
+        // An operating point's own PSNR-YUV: (6 * 31 + 35 + 36) / 8.
+        #expect(lines.first { $0.first == "layered" }![column] == "32.125")
+    }
+
     @Test func plotIsWellFormedSVGWithLegendAndAxes() throws {
         let svg = RateQualityPlot.render(Self.sampleReport())
         #expect(svg.contains("Bitrate (kbit/s, log scale)"))

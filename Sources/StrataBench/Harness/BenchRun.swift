@@ -51,6 +51,9 @@ final class BenchRun {
         case .psnrY:
             metric = .psnrY
             metricNote = "PSNR-Y chosen by the options; VMAF not measured"
+        case .psnrYUV:
+            metric = .psnrYUV
+            metricNote = "PSNR-YUV (Y, Cb, Cr weighted 6:1:1) chosen by the options; VMAF not measured"
         case .vmaf:
             guard tools.vmaf != nil else {
                 throw .missingTool(name: "ffmpeg with libvmaf", detail: "VMAF was asked for; tried: "
@@ -291,7 +294,7 @@ final class BenchRun {
             let quality: Double, kbps: Double
             // A rate-controlled top layer was not coded at its QP: every point is then its own encode.
             if qp == topLayer.qp && topLayer.target == nil {
-                quality = QualityScore(psnrY: top.psnrY, ssim: top.ssim, vmaf: top.vmaf).value(metric)
+                quality = top.score.value(metric)
                 kbps = main.layered.totalKbps
                 notify(.bdRate, "top QP \(qp): from the main encode", advance: 1)
             } else {
@@ -353,7 +356,7 @@ final class BenchRun {
     private func sweepEntry(_ r: BenchReport) -> SweepEntry {
         let top = r.layered.operatingPoints.last
         return SweepEntry(name: BenchHarness.planName(r.plan), plan: r.plan, totalKbps: r.layered.totalKbps,
-                          topQuality: top.map { QualityScore(psnrY: $0.psnrY, ssim: $0.ssim, vmaf: $0.vmaf).value(metric) } ?? 0,
+                          topQuality: top.map { $0.score.value(metric) } ?? 0,
                           storageRatio: r.storageRatio, storageRatioOpenH264: r.storageRatioOpenH264, topOverhead: r.topOverhead,
                           topOverheadOpenH264: r.topOverheadOpenH264, fairComparison: r.fairComparison)
     }

@@ -4,12 +4,15 @@ public enum QualityMetric: String, Sendable, Codable, CaseIterable {
     case vmaf
     /// Luma PSNR in dB over the whole clip, measured in Swift.
     case psnrY = "psnr_y"
+    /// The PSNRs of Y, Cb and Cr weighted 6:1:1, in dB (the colour-inclusive average common in codec
+    /// test conditions), measured in Swift: VMAF and PSNR-Y leave colour out.
+    case psnrYUV = "psnr_yuv"
 
     /// How close a matched rung's quality must come to the operating point's: 0.5 VMAF or 0.1 dB.
     public var matchTolerance: Double {
         switch self {
         case .vmaf: return 0.5
-        case .psnrY: return 0.1
+        case .psnrY, .psnrYUV: return 0.1
         }
     }
 
@@ -18,6 +21,7 @@ public enum QualityMetric: String, Sendable, Codable, CaseIterable {
         switch self {
         case .vmaf: return "VMAF"
         case .psnrY: return "PSNR-Y (dB)"
+        case .psnrYUV: return "PSNR-YUV 6:1:1 (dB)"
         }
     }
 }
@@ -30,6 +34,8 @@ public enum MetricPreference: String, Sendable, Codable, CaseIterable {
     case vmaf
     /// PSNR-Y; VMAF is not run at all (fast, no external tool needed for the layered side).
     case psnrY = "psnr_y"
+    /// PSNR-YUV 6:1:1; VMAF is not run at all.
+    case psnrYUV = "psnr_yuv"
 }
 
 /// The quality of one decoded clip against the source, at the source resolution.
@@ -53,11 +59,18 @@ public struct QualityScore: Sendable, Hashable, Codable {
         self.psnrCr = psnrCr
     }
 
-    /// The value of `metric` (PSNR-Y when VMAF was asked for but not measured).
+    /// ``psnrY``, ``psnrCb`` and ``psnrCr`` weighted 6:1:1; nil when the chroma PSNRs were not measured.
+    public var psnrYUV: Double? {
+        guard let psnrCb, let psnrCr else { return nil }
+        return (6 * psnrY + psnrCb + psnrCr) / 8
+    }
+
+    /// The value of `metric` (PSNR-Y when VMAF, or chroma for PSNR-YUV, was asked for but not measured).
     public func value(_ metric: QualityMetric) -> Double {
         switch metric {
         case .vmaf: return vmaf ?? psnrY
         case .psnrY: return psnrY
+        case .psnrYUV: return psnrYUV ?? psnrY
         }
     }
 

@@ -138,6 +138,9 @@ public struct OperatingPointResult: Sendable, Codable {
     /// Cb and Cr PSNR against the source at the source resolution, dB (nil when not measured).
     public var psnrCb: Double? = nil, psnrCr: Double? = nil
 
+    /// The measured quality as a score (for a metric's value).
+    public var score: QualityScore { QualityScore(psnrY: psnrY, ssim: ssim, vmaf: vmaf, psnrCb: psnrCb, psnrCr: psnrCr) }
+
     enum CodingKeys: String, CodingKey {
         case layers, width, height, kbps, ssim, vmaf, counted
         case psnrY = "psnr_y"
@@ -229,6 +232,9 @@ public struct RungResult: Sendable, Codable {
     /// Cb and Cr PSNR against the source at the source resolution, dB (nil when not measured).
     public var psnrCb: Double? = nil, psnrCr: Double? = nil
 
+    /// The measured quality as a score (for a metric's value).
+    public var score: QualityScore { QualityScore(psnrY: psnrY, ssim: ssim, vmaf: vmaf, psnrCb: psnrCb, psnrCr: psnrCr) }
+
     enum CodingKeys: String, CodingKey {
         case width, height, kbps, ssim, vmaf, parameter, counted
         case kbpsAtTarget = "kbps_at_target"
@@ -280,6 +286,9 @@ public struct SampleResult: Sendable, Codable {
 
     /// Cb and Cr PSNR against the source at the source resolution, dB (nil when not measured).
     public var psnrCb: Double? = nil, psnrCr: Double? = nil
+
+    /// The measured quality as a score (for a metric's value).
+    public var score: QualityScore { QualityScore(psnrY: psnrY, ssim: ssim, vmaf: vmaf, psnrCb: psnrCb, psnrCr: psnrCr) }
 
     enum CodingKeys: String, CodingKey {
         case width, height, parameter, kbps, ssim, vmaf

@@ -8,7 +8,6 @@ public enum BenchReportTable {
         func f(_ v: Double?, _ digits: Int = 1) -> String { v.map { String(format: "%.\(digits)f", $0) } ?? "-" }
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
         let m = report.metric
-        func q(_ psnr: Double, _ ssim: Double, _ vmaf: Double?) -> Double { QualityScore(psnrY: psnr, ssim: ssim, vmaf: vmaf).value(m) }
         var lines: [String] = []
         lines.append("\(report.clip): \(report.width)x\(report.height), \(report.frames) frames at \(f(report.fps, 2)) fps; matched on \(m.rawValue)")
         if let note = report.metricNote { lines.append("note: \(note)") }
@@ -17,7 +16,7 @@ public enum BenchReportTable {
         for (i, op) in report.layered.operatingPoints.enumerated() {
             let x = i < report.simulcast.rungs.count ? report.simulcast.rungs[i] : nil
             let o = i < report.simulcastOpenH264.rungs.count ? report.simulcastOpenH264.rungs[i] : nil
-            let cols = ["L0-L\(op.layers - 1)", "\(op.width)x\(op.height)", f(op.kbps, 0), f(q(op.psnrY, op.ssim, op.vmaf), 2),
+            let cols = ["L0-L\(op.layers - 1)", "\(op.width)x\(op.height)", f(op.kbps, 0), f(op.score.value(m), 2),
                         f(op.psnrY, 2), f(op.decodeFps, 0), f(x?.kbps, 0), f(o?.kbps, 0),
                         "\(op.counted ? "x" : "-")/\(op.countedOpenH264 ? "o" : "-")"]
             lines.append(cols.enumerated().map { pad($0.element, [6, 10, 9, 8, 8, 11, 10, 14, 8][$0.offset]) }.joined(separator: " "))

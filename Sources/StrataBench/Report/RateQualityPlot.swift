@@ -25,7 +25,7 @@ enum RateQualityPlot {
             let sizes = Dictionary(grouping: ladder.samples) { "\($0.width)x\($0.height)" }
             for key in sizes.keys.sorted() {
                 let pts = sizes[key]!.sorted { $0.kbps < $1.kbps }.map { s -> (Double, Double) in
-                    (s.kbps, QualityScore(psnrY: s.psnrY, ssim: s.ssim, vmaf: s.vmaf).value(metric))
+                    (s.kbps, s.score.value(metric))
                 }
                 series.append(Series(label: "", color: color, marker: nil, points: pts, width: 1, dash: "3,3",
                                      opacity: 0.45, inLegend: false))
@@ -40,7 +40,7 @@ enum RateQualityPlot {
                                  points: bd.layeredPoints.sorted { $0.kbps < $1.kbps }.map { ($0.kbps, $0.quality) }, width: 1.2, dash: "6,3"))
         }
         func ladder(_ l: LadderSummary, label: String, color: String, marker: MarkerShape) {
-            let pts = l.rungs.map { r in (r.kbps, QualityScore(psnrY: r.psnrY, ssim: r.ssim, vmaf: r.vmaf).value(metric)) }
+            let pts = l.rungs.map { r in (r.kbps, r.score.value(metric)) }
             series.append(Series(label: label, color: color, marker: marker, points: pts, width: 2, dash: nil,
                                  pointLabels: l.rungs.map { "\($0.height)p" }))
         }
@@ -50,7 +50,7 @@ enum RateQualityPlot {
                color: openh264, marker: .triangle)
         let ops = report.layered.operatingPoints
         series.append(Series(label: "Strata layered (\(fmt(report.layered.totalKbps)) kbps stored)", color: strata, marker: .circle,
-                             points: ops.map { ($0.kbps, QualityScore(psnrY: $0.psnrY, ssim: $0.ssim, vmaf: $0.vmaf).value(metric)) },
+                             points: ops.map { ($0.kbps, $0.score.value(metric)) },
                              width: 2.5, dash: nil, pointLabels: ops.map { "L0–L\($0.layers - 1)" }))
 
         // The axes fit the series in the legend; the search encodes (often far from any target)
