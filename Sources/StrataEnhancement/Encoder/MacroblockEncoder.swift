@@ -359,10 +359,10 @@ final class MacroblockEncoder {
             let zeroDistortion = BlockMetrics.sseSIMD(src, ls, pred, 16, 8, 8) + textureLoss(q, pred, 16)
             // 4x4 transforms.
             let (rate4, any4, magnitude) = codeQuad4x4(residual: residual + qy * 16 + qx, residualStride: 16, prediction: pred,
-                                            levels: levels4 + q * 64, qp: qp, context: base4, refinement: refinement4,
-                                            lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: false),
-                                            hidesSigns: syntax.hidesSigns,
-                                            scan: scan4, contexts: contexts, lambda: lambda)
+                                                       levels: levels4 + q * 64, qp: qp, context: base4, refinement: refinement4,
+                                                       lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: false),
+                                                       hidesSigns: syntax.hidesSigns,
+                                                       scan: scan4, contexts: contexts, lambda: lambda)
             if let coded4 = codedDistortion(any: any4, rate: rate4, source: src, stride: ls, zeroDistortion: zeroDistortion,
                                             lambda: lambda, lumaQuadrant: q) {
                 pattern4 |= 1 << q
@@ -415,10 +415,10 @@ final class MacroblockEncoder {
             Reconstruction.residualSIMD(src, cs, pred, 16, res, 8, 8, 8)
             let zeroDistortion = BlockMetrics.sseSIMD(src, cs, pred, 16, 8, 8)
             let (rate, any, _) = codeQuad4x4(residual: res, residualStride: 8, prediction: pred,
-                                          levels: candidateLevels + CoefficientLayout.chroma(c, 0), qp: cqp, context: baseC,
-                                          refinement: refinementC, lower: syntax.lowerChromaSigns(mbx, mby, component: c),
-                                          hidesSigns: syntax.hidesSigns,
-                                          scan: scan4, contexts: contexts, lambda: chromaLambda)
+                                             levels: candidateLevels + CoefficientLayout.chroma(c, 0), qp: cqp, context: baseC,
+                                             refinement: refinementC, lower: syntax.lowerChromaSigns(mbx, mby, component: c),
+                                             hidesSigns: syntax.hidesSigns,
+                                             scan: scan4, contexts: contexts, lambda: chromaLambda)
             if let coded = codedDistortion(any: any, rate: rate, source: src, stride: cs, zeroDistortion: zeroDistortion, lambda: chromaLambda) {
                 cbpChroma |= 1 << c
                 chromaDistortion += chromaWeight * coded
