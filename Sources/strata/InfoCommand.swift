@@ -49,7 +49,8 @@ enum InfoTable {
             let shown = qps.count <= 8 ? qps.map(String.init).joined(separator: " ") : "\(qps.min()!)...\(qps.max()!)"
             target.append("QP \(shown)")
         }
-        if target.isEmpty, let qp = layer.qp { return "QP \(qp)" }
+        if target.isEmpty, let qp = layer.qp { target.append("QP \(qp)") }
+        if let weight = layer.chromaWeight { target.append("chroma weight \(weight)") }
         return target.isEmpty ? "-" : target.joined(separator: ", ")
     }
 }

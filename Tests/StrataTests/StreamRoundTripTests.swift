@@ -50,6 +50,22 @@ struct StreamRoundTripTests {
         #expect(t0.frameRate == FrameRate(10, 4) || t0.frameRate.framesPerSecond == 2.5)
     }
 
+    @Test("a chroma weight other than 1 is recorded on the enhancement layers, spends more bytes, and decodes the usual way")
+    func chromaWeightIsRecorded() async throws {
+        let plain = TemporaryDirectory(), colourful = TemporaryDirectory()
+        defer { plain.cleanup(); colourful.cleanup() }
+        var plan = testPlan
+        plan.chromaWeight = 4
+        let a = try await encodeTestStream(into: plain.path), b = try await encodeTestStream(into: colourful.path, plan: plan)
+        #expect(a.layers.allSatisfy { $0.chromaWeight == nil })
+        #expect(b.layers.map(\.chromaWeight) == [nil, 4, 4])
+        #expect(b.layers[0].bytes == a.layers[0].bytes && b.layers[2].bytes > a.layers[2].bytes)
+        let reader = try await StreamReader(directory: colourful.path + "/stream")
+        #expect(reader.manifest.layers[2].chromaWeight == 4)
+        let (_, summary) = try await decodedQuality(colourful.path + "/stream", OperatingPoint(layers: 3, temporalId: 2))
+        #expect(summary.fallbacks.isEmpty)
+    }
+
     @Test("the output is byte-identical whatever the concurrency")
     func deterministicAcrossConcurrency() async throws {
         let dir = TemporaryDirectory(); defer { dir.cleanup() }

@@ -155,7 +155,8 @@ final class StreamWriter {
                 qp: k == 0 ? (plan.baseKbps == nil ? plan.baseQP : nil) : (target(k) == nil ? plan.enhancementLayers[k - 1].qp : nil),
                 targetKbps: k == 0 ? plan.baseKbps.map(Double.init) : { if case .kbps(let v) = target(k) { v } else { nil } }(),
                 targetPSNRY: { if case .psnrY(let v) = target(k) { v } else { nil } }(),
-                segmentQPs: target(k) == nil ? nil : segmentQPs.map { $0[k - 1] }))
+                segmentQPs: target(k) == nil ? nil : segmentQPs.map { $0[k - 1] },
+                chromaWeight: k > 0 && plan.chromaWeight != 1 ? plan.chromaWeight : nil))
         }
         let manifest = StreamManifest(
             source: .init(width: source.width, height: source.height, fpsNum: source.frameRate.numerator,

@@ -120,17 +120,22 @@ public struct StreamManifest: Sendable, Codable, Hashable {
         public var targetPSNRY: Double?
         /// The quantizer each segment was coded at, in segment order, when the layer was rate-controlled.
         public var segmentQPs: [Int]?
+        /// How much chroma error weighed against luma error in the encoder's decisions, for an
+        /// enhancement layer coded with a weight other than 1 (nil: 1).
+        public var chromaWeight: Int?
 
         /// A layer description.
         public init(id: String, kind: LayerKind, codec: String, width: Int, height: Int, dependsOn: [String],
                     bytes: Int, kbps: Double, initSegment: String, fragments: [String], trackID: UInt32,
                     timescale: UInt32, temporalLayers: Int, fragmentBytes: [Int], initBytes: Int,
-                    qp: Int? = nil, targetKbps: Double? = nil, targetPSNRY: Double? = nil, segmentQPs: [Int]? = nil) {
+                    qp: Int? = nil, targetKbps: Double? = nil, targetPSNRY: Double? = nil, segmentQPs: [Int]? = nil,
+                    chromaWeight: Int? = nil) {
             self.id = id; self.kind = kind; self.codec = codec; self.width = width; self.height = height
             self.dependsOn = dependsOn; self.bytes = bytes; self.kbps = kbps; self.initSegment = initSegment
             self.fragments = fragments; self.trackID = trackID; self.timescale = timescale
             self.temporalLayers = temporalLayers; self.fragmentBytes = fragmentBytes; self.initBytes = initBytes
             self.qp = qp; self.targetKbps = targetKbps; self.targetPSNRY = targetPSNRY; self.segmentQPs = segmentQPs
+            self.chromaWeight = chromaWeight
         }
 
         enum CodingKeys: String, CodingKey {
@@ -138,6 +143,7 @@ public struct StreamManifest: Sendable, Codable, Hashable {
             case dependsOn = "depends_on", initSegment = "init", trackID = "track_id"
             case temporalLayers = "temporal_layers", fragmentBytes = "fragment_bytes", initBytes = "init_bytes"
             case targetKbps = "target_kbps", targetPSNRY = "target_psnr_y", segmentQPs = "segment_qps"
+            case chromaWeight = "chroma_weight"
         }
     }
 
@@ -266,6 +272,9 @@ public struct StreamManifest: Sendable, Codable, Hashable {
                 guard qps.count == segments.count, qps.allSatisfy({ (0...51).contains($0) }) else {
                     throw fail("layer \(layer.id) segment_qps must hold one QP in 0...51 per segment (\(qps.count) for \(segments.count) segments)")
                 }
+            }
+            if let weight = layer.chromaWeight, !(1...16).contains(weight) {
+                throw fail("layer \(layer.id) chroma_weight \(weight) outside 1...16")
             }
             for p in [layer.initSegment] + layer.fragments where !Self.isSafeRelativePath(p) {
                 throw fail("layer \(layer.id): path \"\(p)\" is not a relative path inside the stream")
