@@ -22,7 +22,7 @@ func runLadderBenchmark(arguments: [String]) async throws {
             guard let p = X264Preset(rawValue: value) else { print("ladder: unknown x264 preset \(value)"); return }
             preset = p; i += 1
         case "--metric":
-            guard let m = MetricPreference(rawValue: value) else { print("ladder: metric is auto, vmaf, psnr_y or psnr_yuv"); return }
+            guard let m = MetricPreference(rawValue: value) else { print("ladder: metric is one of \(MetricPreference.allCases.map(\.rawValue).joined(separator: ", "))"); return }
             metric = m; i += 1
         case "--sweep": sweep = true
         case "--no-bd-rate": bdRate = false

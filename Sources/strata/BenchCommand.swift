@@ -49,7 +49,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("--preset must be one of \(X264Preset.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let preference = MetricPreference(rawValue: metric) else {
-            throw ValidationError("--metric must be auto, vmaf, psnr_y or psnr_yuv")
+            throw ValidationError("--metric must be one of \(MetricPreference.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let options = BenchOptions(input: input, outputDirectory: output, plan: try plan.plan(), x264Preset: x264Preset,
                                    sweep: sweep, metric: preference, ffmpegPath: ffmpeg, maxFrames: frames,

@@ -112,8 +112,27 @@ public struct LayeredSummary: Sendable, Codable {
     }
 }
 
+/// A result that carries a clip's measured quality: PSNR-Y, SSIM, VMAF and the chroma PSNRs.
+public protocol MeasuredQuality {
+    /// Luma PSNR against the source at the source resolution, dB.
+    var psnrY: Double { get }
+    /// Mean luma SSIM.
+    var ssim: Double { get }
+    /// Pooled VMAF, nil when not measured.
+    var vmaf: Double? { get }
+    /// Cb PSNR, dB, nil when not measured.
+    var psnrCb: Double? { get }
+    /// Cr PSNR, dB, nil when not measured.
+    var psnrCr: Double? { get }
+}
+
+extension MeasuredQuality {
+    /// The measured quality as a score (for a metric's value).
+    public var score: QualityScore { QualityScore(psnrY: psnrY, ssim: ssim, vmaf: vmaf, psnrCb: psnrCb, psnrCr: psnrCr) }
+}
+
 /// One operating point of the layered stream (layers 1...k at the full frame rate).
-public struct OperatingPointResult: Sendable, Codable {
+public struct OperatingPointResult: Sendable, Codable, MeasuredQuality {
     /// Layers decoded, base included.
     public var layers: Int
     /// Picture width of the operating point.
@@ -137,9 +156,6 @@ public struct OperatingPointResult: Sendable, Codable {
 
     /// Cb and Cr PSNR against the source at the source resolution, dB (nil when not measured).
     public var psnrCb: Double? = nil, psnrCr: Double? = nil
-
-    /// The measured quality as a score (for a metric's value).
-    public var score: QualityScore { QualityScore(psnrY: psnrY, ssim: ssim, vmaf: vmaf, psnrCb: psnrCb, psnrCr: psnrCr) }
 
     enum CodingKeys: String, CodingKey {
         case layers, width, height, kbps, ssim, vmaf, counted
@@ -199,7 +215,7 @@ public struct LadderSummary: Sendable, Codable {
 }
 
 /// One matched rung of a simulcast ladder.
-public struct RungResult: Sendable, Codable {
+public struct RungResult: Sendable, Codable, MeasuredQuality {
     /// Picture width of the rung (the operating point's).
     public var width: Int
     /// Picture height of the rung.
@@ -231,9 +247,6 @@ public struct RungResult: Sendable, Codable {
 
     /// Cb and Cr PSNR against the source at the source resolution, dB (nil when not measured).
     public var psnrCb: Double? = nil, psnrCr: Double? = nil
-
-    /// The measured quality as a score (for a metric's value).
-    public var score: QualityScore { QualityScore(psnrY: psnrY, ssim: ssim, vmaf: vmaf, psnrCb: psnrCb, psnrCr: psnrCr) }
 
     enum CodingKeys: String, CodingKey {
         case width, height, kbps, ssim, vmaf, parameter, counted
@@ -268,7 +281,7 @@ public struct RungResult: Sendable, Codable {
 }
 
 /// One measured encode of a ladder search.
-public struct SampleResult: Sendable, Codable {
+public struct SampleResult: Sendable, Codable, MeasuredQuality {
     /// Picture width.
     public var width: Int
     /// Picture height.
@@ -286,9 +299,6 @@ public struct SampleResult: Sendable, Codable {
 
     /// Cb and Cr PSNR against the source at the source resolution, dB (nil when not measured).
     public var psnrCb: Double? = nil, psnrCr: Double? = nil
-
-    /// The measured quality as a score (for a metric's value).
-    public var score: QualityScore { QualityScore(psnrY: psnrY, ssim: ssim, vmaf: vmaf, psnrCb: psnrCb, psnrCr: psnrCr) }
 
     enum CodingKeys: String, CodingKey {
         case width, height, parameter, kbps, ssim, vmaf
