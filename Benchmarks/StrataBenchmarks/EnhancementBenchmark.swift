@@ -6,9 +6,9 @@ import StrataEnhancement
 import Glibc
 #endif
 
-/// Enhancement codec speed at 1280x720 on a generated clip, with the enhancement layers of the
-/// default plan (``LayerPlan/standard``: a 2x layer over a 640x360 OpenH264 base, then 1x quality
-/// layers) or of `--layers`. Reports decode frames per second of all enhancement layers (base
+/// Enhancement codec speed at 1280x720 on a generated clip (or on the first frames of a real one,
+/// `--clip`), with the enhancement layers of the default plan (``LayerPlan/standard``: a 2x layer
+/// over a half-size OpenH264 base, then 1x quality layers) or of `--layers`. Reports decode frames per second of all enhancement layers (base
 /// decode excluded) and its ratio to a memcpy of the same frame bytes, encode frames per second
 /// beside x264 medium on the same frames, and SIMD against scalar kernels, all measured in one run.
 /// Speeds are frames per second of processor time (all threads of the process), so other work on a
@@ -16,10 +16,13 @@ import Glibc
 ///
 /// Arguments: `--frames N` (default 40), `--base-qp Q` (default: the plan's), `--layers LIST` (as
 /// `strata encode --layers`, QPs only; default: the default plan's), `--passes P` (decode passes,
-/// the best counts; default 3), `--no-kernels` (leaves out the SIMD-against-scalar kernel table).
+/// the best counts; default 3), `--clip FILE.y4m` (its first `--frames` frames at its own size
+/// instead of the generated clip: the generated clip's moving textures leave the encoder few
+/// macroblocks to skip), `--no-kernels` (leaves out the SIMD-against-scalar kernel table).
 func runEnhancementBenchmark(arguments: [String]) throws {
     var frameCount = 40, passes = 3, baseQP = LayerPlan.standard.baseQP, kernels = true
     var layers = LayerPlan.standard.enhancementLayers
+    var clipPath: String?
     var i = 0
     while i < arguments.count {
         let value = i + 1 < arguments.count ? arguments[i + 1] : ""
@@ -33,8 +36,9 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         case "--base-qp": baseQP = Int(value) ?? baseQP
         case "--layers": layers = try EnhancementLayerPlan.list(parsing: value)
         case "--passes": passes = max(Int(value) ?? passes, 1)
+        case "--clip": clipPath = value
         default:
-            print("enhancement: unknown argument \(arguments[i]) (known: --frames --base-qp --layers --passes --no-kernels)")
+            print("enhancement: unknown argument \(arguments[i]) (known: --frames --base-qp --layers --passes --clip --no-kernels)")
             return
         }
         i += 2
@@ -43,17 +47,34 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         print("enhancement: give at least one layer, each with a QP")
         return
     }
-    let width = 1280, height = 720, rate = FrameRate(25), temporalLayers = 3
+    let temporalLayers = 3
+    let frames: [Frame], rate: FrameRate, clipName: String
+    if let clipPath {
+        let reader = try Y4MReader(path: clipPath)
+        var read: [Frame] = []
+        while read.count < frameCount, let frame = try reader.read() { read.append(frame) }
+        guard !read.isEmpty else {
+            print("enhancement: no frames in \(clipPath)")
+            return
+        }
+        (frames, rate, clipName) = (read, reader.format.frameRate, clipPath.split(separator: "/").last.map(String.init) ?? clipPath)
+        frameCount = read.count
+    } else {
+        rate = FrameRate(25)
+        frames = SyntheticClip(width: 1280, height: 720, frameRate: rate, frameCount: frameCount, seed: 11).frames()
+        clipName = "a generated clip"
+    }
+    let width = frames[0].width, height = frames[0].height
     let plan = LayerPlan(baseDivisor: 2, baseQP: baseQP, temporalLayers: temporalLayers, enhancementLayers: layers)
     try plan.validate(sourceWidth: width, sourceHeight: height)
-    print("enhancement benchmark: \(width)x\(height), \(frameCount) frames of a generated clip, "
-          + "\(layers.count) layers over a 640x360 OpenH264 base")
-    let frames = SyntheticClip(width: width, height: height, frameRate: rate, frameCount: frameCount, seed: 11).frames()
+    let (baseWidth, baseHeight) = plan.size(ofLayer: 0, sourceWidth: width, sourceHeight: height)
+    print("enhancement benchmark: \(width)x\(height), \(frameCount) frames of \(clipName), "
+          + "\(layers.count) layers over a \(baseWidth)x\(baseHeight) OpenH264 base")
     let seconds = Double(frameCount) / rate.framesPerSecond
 
     // The base: OpenH264 at half size, decoded (not timed).
-    let downscaler = try Scaler(from: width, height, to: width / 2, height / 2)
-    let baseEncoder = try OpenH264Encoder(BaseEncoderConfiguration(width: width / 2, height: height / 2, frameRate: rate,
+    let downscaler = try Scaler(from: width, height, to: baseWidth, baseHeight)
+    let baseEncoder = try OpenH264Encoder(BaseEncoderConfiguration(width: baseWidth, height: baseHeight, frameRate: rate,
                                                                    temporalLayers: temporalLayers, rateControl: .constantQP(baseQP)))
     let baseDecoder = try OpenH264Decoder()
     var base: [Frame] = [], temporalIds: [Int] = [], baseBytes = 0
@@ -149,7 +170,7 @@ func runEnhancementBenchmark(arguments: [String]) throws {
     }
     let x264FPS = Double(frameCount) / x264Time
 
-    let upscaler = try Scaler(from: width / 2, height / 2, to: width, height)
+    let upscaler = try Scaler(from: baseWidth, baseHeight, to: width, height)
     func kbps(_ bytes: Int) -> Double { Double(bytes) * 8 / 1000 / seconds }
     func psnr(_ pictures: (Int) throws -> Frame) rethrows -> Double {
         var q = QualityAccumulator()
@@ -158,7 +179,7 @@ func runEnhancementBenchmark(arguments: [String]) throws {
     }
     print("")
     print(pad("layer", 34) + pad("kbit/s", 10) + pad("PSNR-Y", 10) + pad("encode fps", 12) + "decode fps")
-    print(pad("L0 OpenH264 640x360 QP \(baseQP)", 34) + pad(format(kbps(baseBytes), 0), 10)
+    print(pad("L0 OpenH264 \(baseWidth)x\(baseHeight) QP \(baseQP)", 34) + pad(format(kbps(baseBytes), 0), 10)
           + pad(format(psnr { upscaler.scale(base[$0]) }, 2), 10))
     for (k, p) in parameters.enumerated() {
         let kind = p.width == p.referenceWidth ? "1x" : "2x"
