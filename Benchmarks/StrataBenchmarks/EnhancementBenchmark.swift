@@ -8,17 +8,19 @@ import Glibc
 
 /// Enhancement codec speed at 1280x720 on a generated clip (or on the first frames of a real one,
 /// `--clip`), with the enhancement layers of the default plan (``LayerPlan/standard``: a 2x layer
-/// over a half-size OpenH264 base, then 1x quality layers) or of `--layers`. Reports decode frames per second of all enhancement layers (base
-/// decode excluded) and its ratio to a memcpy of the same frame bytes, encode frames per second
-/// beside x264 medium on the same frames, and SIMD against scalar kernels, all measured in one run.
+/// over a half-size OpenH264 base, then 1x quality layers) or of `--layers`. Reports decode frames
+/// per second of all enhancement layers (base decode excluded) and its ratio to a memcpy of the
+/// same frame bytes, encode frames per second beside x264 medium on the same frames, and SIMD
+/// against scalar kernels, all measured in one run.
 /// Speeds are frames per second of processor time (all threads of the process), so other work on a
 /// shared machine does not distort them; x264 with automatic threads is reported the same way.
 ///
 /// Arguments: `--frames N` (default 40), `--base-qp Q` (default: the plan's), `--layers LIST` (as
 /// `strata encode --layers`, QPs only; default: the default plan's), `--passes P` (decode passes,
 /// the best counts; default 3), `--clip FILE.y4m` (its first `--frames` frames at its own size
-/// instead of the generated clip: the generated clip's moving textures leave the encoder few
-/// macroblocks to skip), `--no-kernels` (leaves out the SIMD-against-scalar kernel table).
+/// instead of the generated clip: a real clip's layers code more residual and their vectors spread
+/// over the reference pictures, so both directions run slower on it), `--no-kernels` (leaves out
+/// the SIMD-against-scalar kernel table).
 func runEnhancementBenchmark(arguments: [String]) throws {
     var frameCount = 40, passes = 3, baseQP = LayerPlan.standard.baseQP, kernels = true
     var layers = LayerPlan.standard.enhancementLayers
