@@ -82,6 +82,33 @@ struct StreamRoundTripTests {
         }
     }
 
+    @Test("decoding gives the same frames, fallbacks and progress order whatever the number of segments decoded at once")
+    func decodeDeterministicAcrossConcurrency() async throws {
+        let dir = TemporaryDirectory(); defer { dir.cleanup() }
+        // Four segments of 5 frames; segment 2 has no L2 fragment, so it falls back.
+        let manifest = try await encodeTestStream(into: dir.path, segmentSeconds: 0.5)
+        #expect(manifest.segments.count == 4)
+        let stream = dir.path + "/stream"
+        try FileManager.default.removeItem(atPath: stream + "/" + manifest.layers[2].fragments[2])
+        let reader = try await StreamReader(directory: stream)
+        let target = OperatingPoint(layers: 3, temporalId: 2)
+        var results: [(frames: [Frame], summary: DecodeSummary, order: [Int])] = []
+        for concurrency in [1, 3] {
+            let order = ProgressRecorder()
+            var frames: [Frame] = []
+            let summary = try await StreamDecoder.decode(reader: reader, target: target, concurrency: concurrency,
+                                                         progress: { segment, _ in order.record(segment) }) { frames.append($0) }
+            results.append((frames, summary, order.segments))
+        }
+        let (one, three) = (results[0], results[1])
+        #expect(one.frames.count == 20 && three.frames.count == 20)
+        #expect(zip(one.frames, three.frames).allSatisfy { $0.hasSameSamples(as: $1) })
+        #expect(one.summary.built == three.summary.built)
+        #expect(three.summary.built[2] == OperatingPoint(layers: 2, temporalId: 2) && three.summary.built[3] == target)
+        #expect(one.summary.fallbacks == three.summary.fallbacks && three.summary.fallbacks.keys.sorted() == [2])
+        #expect(one.order == [0, 1, 2, 3] && three.order == [0, 1, 2, 3])
+    }
+
     @Test("a missing or damaged enhancement fragment makes only that segment fall back")
     func upperLayerFallback() async throws {
         let dir = TemporaryDirectory(); defer { dir.cleanup() }
@@ -166,4 +193,12 @@ struct StreamRoundTripTests {
         await #expect(throws: StrataError.self) { try await encodeTestStream(into: dir.path, plan: bad) }
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/stream"))
     }
+}
+
+/// The segments a decode's progress reported, in the order it reported them.
+final class ProgressRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [Int] = []
+    func record(_ segment: Int) { lock.withLock { list.append(segment) } }
+    var segments: [Int] { lock.withLock { list } }
 }

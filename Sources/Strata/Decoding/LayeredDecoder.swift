@@ -9,8 +9,9 @@ internal import StrataEnhancement
 /// A missing or damaged upper-layer fragment never stops playback: the segment is built
 /// at the best lower operating point and ``DecodedSegment/fallbackReason`` says why. A
 /// missing or damaged base fragment is an error naming the segment. Each segment is
-/// decoded with fresh decoders, so segments are independent.
-public final class LayeredDecoder {
+/// decoded with fresh decoders, so segments are independent, and one decoder may decode several
+/// segments at once from different threads (it holds only what it read from the stream's catalog).
+public final class LayeredDecoder: Sendable {
     /// The stream's catalog.
     public let manifest: StreamManifest
     private let tracks: [TrackDescription]

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a whole-stream decode built, segment by segment.
 public struct DecodeSummary: Sendable {
     /// The operating point asked for.
@@ -14,40 +16,34 @@ public struct DecodeSummary: Sendable {
     public var frameRate: FrameRate
 }
 
-/// Decodes a whole stream at one operating point, a segment at a time.
+/// Decodes a whole stream at one operating point, several segments at once.
 public enum StreamDecoder {
-    /// Decodes every segment of `reader`'s stream at `target` and hands each frame to `consume`.
+    /// Decodes every segment of `reader`'s stream at `target` and hands each frame to `consume`,
+    /// in order.
+    ///
+    /// Segments are independent (each starts afresh), so up to `concurrency` of them are decoded
+    /// at once, each on a thread of its own (default: the number of active cores); the frames,
+    /// the summary and the order of the `progress` calls are the same for any concurrency. Peak
+    /// memory is about `concurrency + 1` segments of decoded frames.
     ///
     /// Upper-layer fragments that cannot be fetched or decoded make that segment fall back;
     /// its frames are then upscaled (bicubic) to the target's size so the output keeps one
     /// size. A base fragment that cannot be fetched or decoded is an error naming the segment.
-    public static func decode(reader: StreamReader, target: OperatingPoint,
+    public static func decode(reader: StreamReader, target: OperatingPoint, concurrency: Int? = nil,
                               progress: (@Sendable (Int, OperatingPoint) -> Void)? = nil,
                               consume: (Frame) throws -> Void) async throws -> DecodeSummary {
         let decoder = try LayeredDecoder(reader: reader)
         let size = decoder.size(of: target)
         let manifest = reader.manifest
         let rate = try outputRate(manifest, target)
+        let concurrency = max(1, concurrency ?? ProcessInfo.processInfo.activeProcessorCount)
         var summary = DecodeSummary(target: target, built: [], fallbacks: [:], frames: 0, width: size.width, height: size.height,
                                     frameRate: rate)
         var scalers: [String: Scaler] = [:]
-        for segment in manifest.segments.indices {
-            var fragments: [[UInt8]?] = []
-            for layer in 0..<target.layers {
-                do {
-                    fragments.append(try await reader.fragment(layer: layer, segment: segment))
-                } catch {
-                    if layer == 0 {
-                        throw StrataError.baseFragmentUnusable(segment: segment, path: manifest.layers[0].fragments[segment],
-                                                               message: "\(error)")
-                    }
-                    fragments.append(nil)
-                }
-            }
-            let decoded = try decoder.decodeSegment(segment, fragments: fragments, target: target)
+        func deliver(_ decoded: DecodedSegment) throws {
             summary.built.append(decoded.built)
-            if let reason = decoded.fallbackReason { summary.fallbacks[segment] = reason }
-            progress?(segment, decoded.built)
+            if let reason = decoded.fallbackReason { summary.fallbacks[decoded.index] = reason }
+            progress?(decoded.index, decoded.built)
             for frame in decoded.frames {
                 if frame.width == size.width && frame.height == size.height {
                     try consume(frame)
@@ -60,7 +56,48 @@ public enum StreamDecoder {
                 summary.frames += 1
             }
         }
+        try await withThrowingTaskGroup(of: DecodedSegment.self) { group in
+            var inFlight = 0, nextToDeliver = 0
+            var pending: [Int: DecodedSegment] = [:]
+            func collect(_ decoded: DecodedSegment) throws {
+                pending[decoded.index] = decoded
+                while let ready = pending.removeValue(forKey: nextToDeliver) {
+                    try deliver(ready)
+                    nextToDeliver += 1
+                }
+            }
+            for segment in manifest.segments.indices {
+                let fragments = try await fetchFragments(reader, segment: segment, layers: target.layers)
+                group.addTask {
+                    try await runOffCooperativePool { try decoder.decodeSegment(segment, fragments: fragments, target: target) }
+                }
+                inFlight += 1
+                if inFlight >= concurrency, let done = try await group.next() {
+                    inFlight -= 1
+                    try collect(done)
+                }
+            }
+            while let done = try await group.next() { try collect(done) }
+        }
         return summary
+    }
+
+    /// The fragments of layers `0..<layers` of `segment`; an upper layer's that cannot be fetched is
+    /// nil (the segment falls back), the base's is an error naming the segment.
+    private static func fetchFragments(_ reader: StreamReader, segment: Int, layers: Int) async throws -> [[UInt8]?] {
+        var fragments: [[UInt8]?] = []
+        for layer in 0..<layers {
+            do {
+                fragments.append(try await reader.fragment(layer: layer, segment: segment))
+            } catch {
+                if layer == 0 {
+                    throw StrataError.baseFragmentUnusable(segment: segment, path: reader.manifest.layers[0].fragments[segment],
+                                                           message: "\(error)")
+                }
+                fragments.append(nil)
+            }
+        }
+        return fragments
     }
 
     /// The source's frame rate halved for each temporal layer `target` drops; a manifest whose
@@ -78,14 +115,16 @@ public enum StreamDecoder {
 
     /// Decodes the stream at `target` into a Y4M file (`-` for standard output).
     @discardableResult
-    public static func decode(reader: StreamReader, target: OperatingPoint, toY4M path: String,
+    public static func decode(reader: StreamReader, target: OperatingPoint, toY4M path: String, concurrency: Int? = nil,
                               progress: (@Sendable (Int, OperatingPoint) -> Void)? = nil) async throws -> DecodeSummary {
         let decoder = try LayeredDecoder(reader: reader)
         let size = decoder.size(of: target)
         let manifest = reader.manifest
         let rate = try outputRate(manifest, target)
         let writer = try Y4MWriter(path: path, format: VideoFormat(width: size.width, height: size.height, frameRate: rate))
-        let summary = try await decode(reader: reader, target: target, progress: progress) { frame in try writer.write(frame) }
+        let summary = try await decode(reader: reader, target: target, concurrency: concurrency, progress: progress) { frame in
+            try writer.write(frame)
+        }
         try writer.finish()
         return summary
     }
