@@ -27,13 +27,16 @@ struct DecodeCommand: AsyncParsableCommand {
     @Option(help: "Segments decoded at once (default: the number of cores; the output is identical for any value).")
     var jobs: Int?
 
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
     func run() async throws {
         let reader = try await openStream(stream)
         let manifest = reader.manifest
         let target = OperatingPoint(layers: layers ?? manifest.layers.count, temporalId: temporal ?? manifest.temporalLayers - 1)
         let line = ProgressLine()
         let total = manifest.segments.count
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         let summary = try await StreamDecoder.decode(reader: reader, target: target, toY4M: output, concurrency: jobs) { segment, built in
             line.update("decoding: segment \(segment + 1)/\(total) at \(built)")
         }

@@ -82,7 +82,7 @@ struct StreamRoundTripTests {
         }
     }
 
-    @Test("decoding gives the same frames, fallbacks and progress order whatever the number of segments decoded at once")
+    @Test("decoding hands on the same frames, fallbacks, progress and errors whatever the number of segments decoded at once")
     func decodeDeterministicAcrossConcurrency() async throws {
         let dir = TemporaryDirectory(); defer { dir.cleanup() }
         // Four segments of 5 frames; segment 2 has no L2 fragment, so it falls back.
@@ -107,6 +107,21 @@ struct StreamRoundTripTests {
         #expect(three.summary.built[2] == OperatingPoint(layers: 2, temporalId: 2) && three.summary.built[3] == target)
         #expect(one.summary.fallbacks == three.summary.fallbacks && three.summary.fallbacks.keys.sorted() == [2])
         #expect(one.order == [0, 1, 2, 3] && three.order == [0, 1, 2, 3])
+        // A segment that fails (a damaged base) is reported after the frames of the segments before it.
+        let basePath = stream + "/" + manifest.layers[0].fragments[2]
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: basePath)))
+        bytes.removeLast(bytes.count / 3)
+        try Data(bytes).write(to: URL(fileURLWithPath: basePath))
+        for concurrency in [1, 3] {
+            var handed = 0
+            await #expect {
+                try await StreamDecoder.decode(reader: reader, target: target, concurrency: concurrency) { _ in handed += 1 }
+            } throws: { error in
+                guard case let StrataError.baseFragmentUnusable(segment, _, _) = error else { return false }
+                return segment == 2
+            }
+            #expect(handed == 10, "concurrency \(concurrency)")
+        }
     }
 
     @Test("a missing or damaged enhancement fragment makes only that segment fall back")

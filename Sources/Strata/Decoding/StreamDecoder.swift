@@ -23,8 +23,9 @@ public enum StreamDecoder {
     ///
     /// Segments are independent (each starts afresh), so up to `concurrency` of them are decoded
     /// at once, each on a thread of its own (default: the number of active cores); the frames,
-    /// the summary and the order of the `progress` calls are the same for any concurrency. Peak
-    /// memory is about `concurrency + 1` segments of decoded frames.
+    /// the summary, the order of the `progress` calls and, when a segment fails, the frames
+    /// handed on before its error are the same for any concurrency. Peak memory is about
+    /// `concurrency + 1` segments of decoded frames.
     ///
     /// Upper-layer fragments that cannot be fetched or decoded make that segment fall back;
     /// its frames are then upscaled (bicubic) to the target's size so the output keeps one
@@ -56,20 +57,34 @@ public enum StreamDecoder {
                 summary.frames += 1
             }
         }
-        try await withThrowingTaskGroup(of: DecodedSegment.self) { group in
+        // Each segment's outcome, error included, is handed on in segment order.
+        typealias Outcome = (index: Int, result: Result<DecodedSegment, any Error>)
+        try await withThrowingTaskGroup(of: Outcome.self) { group in
             var inFlight = 0, nextToDeliver = 0
-            var pending: [Int: DecodedSegment] = [:]
-            func collect(_ decoded: DecodedSegment) throws {
-                pending[decoded.index] = decoded
+            var pending: [Int: Result<DecodedSegment, any Error>] = [:]
+            func collect(_ outcome: Outcome) throws {
+                pending[outcome.index] = outcome.result
                 while let ready = pending.removeValue(forKey: nextToDeliver) {
-                    try deliver(ready)
+                    try deliver(ready.get())
                     nextToDeliver += 1
                 }
             }
             for segment in manifest.segments.indices {
-                let fragments = try await fetchFragments(reader, segment: segment, layers: target.layers)
+                let fragments: [[UInt8]?]
+                do {
+                    fragments = try await fetchFragments(reader, segment: segment, layers: target.layers)
+                } catch {
+                    while let done = try await group.next() { try collect(done) }
+                    throw error
+                }
                 group.addTask {
-                    try await runOffCooperativePool { try decoder.decodeSegment(segment, fragments: fragments, target: target) }
+                    do {
+                        return (segment, .success(try await runOffCooperativePool {
+                            try decoder.decodeSegment(segment, fragments: fragments, target: target)
+                        }))
+                    } catch {
+                        return (segment, .failure(error))
+                    }
                 }
                 inFlight += 1
                 if inFlight >= concurrency, let done = try await group.next() {
