@@ -60,14 +60,10 @@ public enum StreamDecoder {
         // Each segment's outcome, error included, is handed on in segment order.
         typealias Outcome = (index: Int, result: Result<DecodedSegment, any Error>)
         try await withThrowingTaskGroup(of: Outcome.self) { group in
-            var inFlight = 0, nextToDeliver = 0
-            var pending: [Int: Result<DecodedSegment, any Error>] = [:]
+            var inFlight = 0
+            var order = SegmentOrder<Result<DecodedSegment, any Error>>()
             func collect(_ outcome: Outcome) throws {
-                pending[outcome.index] = outcome.result
-                while let ready = pending.removeValue(forKey: nextToDeliver) {
-                    try deliver(ready.get())
-                    nextToDeliver += 1
-                }
+                try order.add(outcome.result, at: outcome.index) { try deliver($0.get()) }
             }
             for segment in manifest.segments.indices {
                 let fragments: [[UInt8]?]

@@ -59,13 +59,10 @@ public enum StreamEncoder {
         try await withThrowingTaskGroup(of: EncodedSegment.self) { group in
             var inFlight = 0
             var nextIndex = 0
-            var pending: [Int: EncodedSegment] = [:]
-            var nextToWrite = 0
+            var order = SegmentOrder<EncodedSegment>()
             func drain(_ segment: EncodedSegment) throws {
-                pending[segment.index] = segment
-                while let ready = pending.removeValue(forKey: nextToWrite) {
+                try order.add(segment, at: segment.index) { ready in
                     try writer.append(ready)
-                    nextToWrite += 1
                     segmentsDone += 1
                     framesDone += ready.base.count
                     progress?(EncodeProgress(framesRead: framesRead, segmentsDone: segmentsDone, framesDone: framesDone))
@@ -101,16 +98,5 @@ public enum StreamEncoder {
         }
         guard framesRead > 0 else { throw StrataError.emptyInput(path: sourceName) }
         return try writer.finish()
-    }
-}
-
-/// Runs long CPU-bound work on a Dispatch thread instead of the cooperative pool, so a
-/// segment's encode (seconds of pixel work) never keeps the caller's other tasks (a server,
-/// a player's timers, a UI) from running.
-func runOffCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global(qos: .userInitiated).async {
-            continuation.resume(with: Result { try work() })
-        }
     }
 }
