@@ -22,6 +22,8 @@ public enum EnhancementError: Error, CustomStringConvertible, Equatable, Sendabl
     /// below, or that has not just decoded the same frame of the segment; or a segment mixed that way
     /// with lower layers given as frames.
     case lowerLayerMismatch(reason: String)
+    /// A frame's position in its segment is negative, or a frame of the segment at that position was coded already.
+    case invalidPosition(Int)
 
     /// One line a user can act on: what failed and where.
     public var description: String {
@@ -43,6 +45,8 @@ public enum EnhancementError: Error, CustomStringConvertible, Equatable, Sendabl
             return "lower layer motion: \(reason)"
         case .lowerLayerMismatch(let reason):
             return "lower layer decoder: \(reason)"
+        case .invalidPosition(let position):
+            return "frame position \(position) in the segment is negative or was coded already"
         }
     }
 }

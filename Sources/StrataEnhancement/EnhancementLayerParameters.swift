@@ -17,11 +17,12 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     /// Number of temporal layers of the base's hierarchy (1...4); frames follow its reference rule.
     public var temporalLayers: Int
 
-    /// Bitstream version of the layer (configuration record and frame syntax): 1...6 (version 2 adds
+    /// Bitstream version of the layer (configuration record and frame syntax): 1...7 (version 2 adds
     /// split macroblocks, version 3 the deblocking offset and inter-layer motion, version 4 context
     /// states inherited within each temporal id, version 5 SKIP macroblocks with the lower layer's
-    /// vector, version 6 residual contexts chosen by the lower layer's levels and sign hiding). Encoders write
-    /// ``bitstreamVersion`` unless told otherwise; decoders read all six.
+    /// vector, version 6 residual contexts chosen by the lower layer's levels and sign hiding, version 7
+    /// prediction from a later picture in coding order, ``EnhancementCodingOrder``). Encoders write
+    /// ``bitstreamVersion`` unless told otherwise; decoders read all seven.
     public var version: UInt8
     /// Shifts the QP that selects the deblocking filter's thresholds, -51...51 (from version 3; 0 in
     /// versions 1 and 2): negative values filter less, positive more.
@@ -32,9 +33,9 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     public var interLayerMotion: Bool
 
     /// The newest bitstream version, which this build writes by default.
-    public static let bitstreamVersion: UInt8 = 6
+    public static let bitstreamVersion: UInt8 = 7
     /// The bitstream versions this build reads and writes.
-    public static let supportedVersions: ClosedRange<UInt8> = 1...6
+    public static let supportedVersions: ClosedRange<UInt8> = 1...7
     /// The deblocking offset encoders use by default from version 3 on. Measured with `strata bench` on
     /// real clips, filtering 3 QP steps less than the QP's thresholds gave the same VMAF for fewer bits
     /// (Specs/enhancement-bitstream.md, "Encoder notes").

@@ -218,7 +218,7 @@ import Testing
         var badQP = record; badQP[12] = 60
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: badQP) }
         // Byte 13: the signed deblocking offset from version 3 on, reserved (0) before.
-        #expect(p.version == 6 && p.deblockingOffset == EnhancementLayerParameters.defaultDeblockingOffset)
+        #expect(p.version == 7 && p.deblockingOffset == EnhancementLayerParameters.defaultDeblockingOffset)
         #expect(record[13] == UInt8(bitPattern: Int8(EnhancementLayerParameters.defaultDeblockingOffset)))
         var offset = record; offset[13] = UInt8(bitPattern: -51)
         #expect(try EnhancementLayerParameters(serialized: offset).deblockingOffset == -51)

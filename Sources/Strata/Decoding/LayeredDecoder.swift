@@ -169,15 +169,17 @@ public final class LayeredDecoder: Sendable {
     private func decodeInterleaved(base: [Frame], layers: [EnhancementFragment], kept: [Int], temporalIds: [Int]) throws -> [Frame] {
         guard !layers.isEmpty else { return base }
         for layer in layers { layer.decoder.beginSegment() }
-        var frames: [Frame] = []
-        frames.reserveCapacity(kept.count)
-        for (n, i) in kept.enumerated() {
+        var frames = [Frame?](repeating: nil, count: kept.count)
+        // The enhancement layers' coding order, which the frames kept follow too.
+        for n in EnhancementCodingOrder.indices(temporalIds: kept.map { temporalIds[$0] }) {
+            let i = kept[n]
             for (k, layer) in layers.enumerated() {
                 do {
                     // Each layer above the first reads the picture, vectors and references of the decoder
                     // below in place, so only the top layer's picture is copied out.
                     if k == 0 {
-                        try layer.decoder.decodeFrame(payload: layer.fragment.samples[i].data, lower: base[n], temporalId: temporalIds[i])
+                        try layer.decoder.decodeFrame(payload: layer.fragment.samples[i].data, lower: base[n], temporalId: temporalIds[i],
+                                                      position: i)
                     } else {
                         try layer.decoder.decodeFrame(payload: layer.fragment.samples[i].data, over: layers[k - 1].decoder,
                                                       temporalId: temporalIds[i])
@@ -186,9 +188,9 @@ public final class LayeredDecoder: Sendable {
                     throw EnhancementFailure(index: k, error: error)
                 }
             }
-            frames.append(layers[layers.count - 1].decoder.decodedFrame()!)
+            frames[n] = layers[layers.count - 1].decoder.decodedFrame()!
         }
-        return frames
+        return frames.map { $0! }
     }
 
     /// Hands layers 1..<`count` of a segment to `use`, lowest first, while their fragments arrived

@@ -9,7 +9,7 @@ struct EncodedSegment: Sendable {
     var firstFrame: Int
     /// Base access units, one per frame, parameter sets included in the first.
     var base: [AccessUnit]
-    /// `enhancement[k][i]` is enhancement layer k+1's payload for frame i.
+    /// `enhancement[k][i]` is enhancement layer k+1's payload for frame i (in presentation order).
     var enhancement: [[[UInt8]]]
     /// Temporal id of each frame.
     var temporalIds: [Int]
@@ -96,10 +96,13 @@ struct SegmentEncoder {
         layerParameters = params
     }
 
-    /// Encodes one segment. Layers at a constant QP are coded frame by frame through every layer,
-    /// holding one picture per layer; when a layer has a rate target, the segment is coded a layer
-    /// at a time instead (that layer's QP is chosen by trial encodes of the whole segment over the
-    /// decoded layer below, so those pictures are held for the segment).
+    /// Encodes one segment: the base in presentation order, then the enhancement layers in their
+    /// coding order (``EnhancementCodingOrder``), in which a frame follows the later frame of a lower
+    /// temporal id that it also predicts from. Layers at a constant QP are coded frame by frame
+    /// through every layer, holding the base's pictures and one picture per layer; when a layer has a
+    /// rate target, the segment is coded a layer at a time instead (that layer's QP is chosen by trial
+    /// encodes of the whole segment over the decoded layer below, so those pictures are held for the
+    /// segment).
     func encode(index: Int, firstFrame: Int, frames: [Frame]) throws(StrataError) -> EncodedSegment {
         let base = try BaseCoder(plan: plan, source: source, segment: index)
         let scalers = try makeScalers()
@@ -113,20 +116,29 @@ struct SegmentEncoder {
                 throw .enhancementLayer(layer: "L\(k + 1)", segment: index, message: "\(error)")
             }
         }
-        var segment = EncodedSegment(index: index, firstFrame: firstFrame, base: [], enhancement: Array(repeating: [], count: encoders.count),
+        var segment = EncodedSegment(index: index, firstFrame: firstFrame, base: [],
+                                     enhancement: Array(repeating: Array(repeating: [], count: frames.count), count: encoders.count),
                                      temporalIds: [], layerErrors: Array(repeating: (0, 0), count: plan.layerCount),
                                      layerQPs: plan.enhancementLayers.map(\.qp))
         @inline(__always) func scaled(_ frame: Frame, _ k: Int) -> Frame { scalers[k].map { $0.scale(frame) } ?? frame }
 
+        var lowers: [Frame] = []
+        lowers.reserveCapacity(frames.count)
+        for (i, frame) in frames.enumerated() {
+            let baseSource = scaled(frame, 0)
+            lowers.append(try base.code(baseSource, frame: firstFrame + i, into: &segment))
+            accumulate(&segment.layerErrors[0], baseSource, lowers[i])
+        }
+        let order = EnhancementCodingOrder.indices(temporalIds: segment.temporalIds)
+
         guard plan.enhancementLayers.contains(where: { $0.target != nil }) else {
             // One source picture per layer size, rescaled in place for every frame.
             var sources = [Frame](repeating: Frame(width: 2, height: 2), count: plan.layerCount)
-            for (i, frame) in frames.enumerated() {
-                for k in 0..<plan.layerCount {
-                    if let scaler = scalers[k] { scaler.scale(frame, into: &sources[k]) } else { sources[k] = frame }
+            for i in order {
+                for k in 1..<plan.layerCount {
+                    if let scaler = scalers[k] { scaler.scale(frames[i], into: &sources[k]) } else { sources[k] = frames[i] }
                 }
-                var lower = try base.code(sources[0], frame: firstFrame + i, into: &segment)
-                accumulate(&segment.layerErrors[0], sources[0], lower)
+                var lower = lowers[i]
                 var lowerMotion: MotionField? = nil
                 for (k, encoder) in encoders.enumerated() {
                     (lower, lowerMotion) = try code(encoder, layer: k + 1, sources[k + 1], over: lower, lowerMotion, frame: firstFrame + i,
@@ -136,13 +148,7 @@ struct SegmentEncoder {
             return segment
         }
 
-        var lowers: [Frame] = []
         var lowerMotion: [MotionField]? = nil
-        for (i, frame) in frames.enumerated() {
-            let baseSource = scaled(frame, 0)
-            lowers.append(try base.code(baseSource, frame: firstFrame + i, into: &segment))
-            accumulate(&segment.layerErrors[0], baseSource, lowers[i])
-        }
         for (k, encoder) in encoders.enumerated() {
             let sources = frames.map { scaled($0, k + 1) }
             if let target = plan.enhancementLayers[k].target {
@@ -162,13 +168,13 @@ struct SegmentEncoder {
                     throw .enhancementLayer(layer: "L\(k + 1)", segment: index, message: "rate control: \(error)")
                 }
             }
-            var motion: [MotionField] = []
-            for i in frames.indices {
+            var motion = [MotionField?](repeating: nil, count: frames.count)
+            for i in order {
                 let coded = try code(encoder, layer: k + 1, sources[i], over: lowers[i], lowerMotion?[i], frame: firstFrame + i, into: &segment)
                 lowers[i] = coded.reconstruction
-                motion.append(coded.motion)
+                motion[i] = coded.motion
             }
-            lowerMotion = motion
+            lowerMotion = motion.map { $0! }
         }
         return segment
     }
@@ -178,9 +184,10 @@ struct SegmentEncoder {
     private func code(_ encoder: EnhancementEncoder, layer: Int, _ source: Frame, over lower: Frame, _ lowerMotion: MotionField?,
                       frame: Int, into segment: inout EncodedSegment) throws(StrataError) -> (reconstruction: Frame, motion: MotionField) {
         do {
+            let position = frame - segment.firstFrame
             let out = try encoder.encode(source: source, lower: lower, lowerMotion: lowerMotion,
-                                         temporalId: segment.temporalIds[frame - segment.firstFrame])
-            segment.enhancement[layer - 1].append(out.payload)
+                                         temporalId: segment.temporalIds[position], position: position)
+            segment.enhancement[layer - 1][position] = out.payload
             accumulate(&segment.layerErrors[layer], source, out.reconstruction)
             return (out.reconstruction, out.motion)
         } catch {

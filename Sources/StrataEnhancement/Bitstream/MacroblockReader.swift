@@ -20,8 +20,12 @@ enum MacroblockReader {
                 } else {
                     (mb.mvx, mb.mvy) = predicted
                 }
+                if state.hasBackward && r.bin(ContextIndex.skipBi + state.directionContext(x, y, anyBackward: false)) == 1 {
+                    mb.direction = .both
+                    mb.bmvx = 0 &- mb.mvx; mb.bmvy = 0 &- mb.mvy
+                }
             }
-            state.recordSkip(x, y, mb.mvx, mb.mvy, hasReference: hasReference, fromLower: mb.skipLower)
+            state.recordSkip(x, y, mb.mvx, mb.mvy, hasReference: hasReference, fromLower: mb.skipLower, both: mb.direction == .both)
             return
         }
         mb.mode = .interLayer
@@ -31,6 +35,10 @@ enum MacroblockReader {
                 mb.mode = .differential
             }
             mb.split = mb.mode == .inter && state.splitAllowed && r.bin(ContextIndex.split + state.splitContext(x, y)) == 1
+            if state.hasBackward && mb.mode == .inter && !mb.split
+                && r.bin(ContextIndex.backward + state.directionContext(x, y, anyBackward: true)) == 1 {
+                mb.direction = r.bin(ContextIndex.both + state.directionContext(x, y, anyBackward: false)) == 1 ? .both : .backward
+            }
             let cx = state.mvdContext(x, y, 0), cy = state.mvdContext(x, y, 1)
             let limit = MacroblockWriter.motionLimit
             for q in 0..<(mb.split ? 4 : 1) {
@@ -47,6 +55,20 @@ enum MacroblockReader {
             }
             mb.mvdx = mb.quadrantDifference[0]; mb.mvdy = mb.quadrantDifference[1]
             mb.mvx = mb.quadrantMotion[0]; mb.mvy = mb.quadrantMotion[1]
+            if mb.direction != .forward {
+                // The backward vector: the forward one mirrored, plus a difference when both are used.
+                mb.bmvx = 0 &- mb.mvx; mb.bmvy = 0 &- mb.mvy
+                if mb.direction == .both {
+                    guard let dx = readMotionDifference(&r, 0, cx), let dy = readMotionDifference(&r, 1, cy) else {
+                        throw .invalidSyntax(element: "mvd", macroblock: index, offset: r.decoder.position)
+                    }
+                    mb.bmvdx = dx; mb.bmvdy = dy
+                    mb.bmvx = mb.bmvx &+ dx; mb.bmvy = mb.bmvy &+ dy
+                    guard abs(mb.bmvx) <= limit, abs(mb.bmvy) <= limit else {
+                        throw .invalidSyntax(element: "motion_vector", macroblock: index, offset: r.decoder.position)
+                    }
+                }
+            }
         }
         let gridWidth = state.mbWide * 2
         for q in 0..<4 {

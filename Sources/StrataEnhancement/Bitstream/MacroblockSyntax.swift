@@ -14,6 +14,17 @@ enum MacroblockMode: UInt8 {
     case differential = 4
 }
 
+/// Which temporal references a motion-compensated macroblock predicts from (version 7, frames with a
+/// backward reference; Specs "Macroblock layer").
+enum PredictionDirection: UInt8 {
+    /// The forward reference alone (every macroblock of a frame without a backward reference).
+    case forward = 0
+    /// The backward reference alone, at the mirrored vector.
+    case backward = 1
+    /// The rounded average of both.
+    case both = 2
+}
+
 /// The decoded or chosen syntax of one macroblock, apart from its coefficient levels.
 struct MacroblockData {
     var mode: MacroblockMode = .skip
@@ -28,6 +39,13 @@ struct MacroblockData {
     var transform8x8 = false
     /// SKIP (version 5): the vector is the lower layer's (``FrameSyntaxState/lowerSkipVector(_:_:predicted:)``).
     var skipLower = false
+    /// SKIP and unsplit INTER (version 7): the references predicted from. `mvx, mvy` stay the forward
+    /// vector (for backward alone, the vector whose mirror is used), which later predictions read.
+    var direction = PredictionDirection.forward
+    /// The vector into the backward reference when ``direction`` is not forward: the mirror of the
+    /// forward vector, plus the coded difference `bmvdx, bmvdy` when both are used by an INTER macroblock.
+    var bmvx: Int32 = 0, bmvy: Int32 = 0
+    var bmvdx: Int32 = 0, bmvdy: Int32 = 0
     /// Bit q set: luma 8x8 quadrant q has coefficients.
     var cbpLuma = 0
     /// Bit 0: Cb has coefficients; bit 1: Cr.
@@ -77,6 +95,11 @@ final class FrameSyntaxState {
     let skipLowerAllowed: Bool
     /// Per macroblock: 1 when it is a SKIP with the lower layer's vector.
     let skipLower: UnsafeMutablePointer<UInt8>
+    /// Per macroblock: its ``PredictionDirection`` raw value (0 where it has none).
+    let direction: UnsafeMutablePointer<UInt8>
+    /// Whether the frame being coded has a backward reference (version 7): SKIP and unsplit INTER
+    /// macroblocks then code their direction. Set per frame by the encoder or decoder.
+    var hasBackward = false
     /// Per macroblock: absolute motion vector difference (x, y).
     let mvdMagnitude: UnsafeMutablePointer<Int32>
     /// Per luma 8x8 block (grid 2*mbWide wide): coded block pattern bit.
@@ -152,7 +175,7 @@ final class FrameSyntaxState {
         copiedLowerLevelSigns.initialize(repeating: 0, count: CoefficientLayout.count * n)
         copiedLowerLevelKind.initialize(repeating: 0, count: n)
         lowerLevelSigns = UnsafePointer(copiedLowerLevelSigns); lowerLevelKind = UnsafePointer(copiedLowerLevelKind)
-        skipLower = .allocate(capacity: n)
+        skipLower = .allocate(capacity: n); direction = .allocate(capacity: n)
         motion8 = .allocate(capacity: 8 * n); split = .allocate(capacity: n)
         skip = .allocate(capacity: n); mode = .allocate(capacity: n); transform8x8 = .allocate(capacity: n)
         cbpChroma = .allocate(capacity: n); hasMotion = .allocate(capacity: n)
@@ -221,7 +244,7 @@ final class FrameSyntaxState {
     }
 
     deinit {
-        motion8.deallocate(); split.deallocate(); skipLower.deallocate()
+        motion8.deallocate(); split.deallocate(); skipLower.deallocate(); direction.deallocate()
         skip.deallocate(); mode.deallocate(); transform8x8.deallocate(); cbpChroma.deallocate(); hasMotion.deallocate()
         mvdMagnitude.deallocate(); cbp8.deallocate(); nonzeroLuma.deallocate()
         nonzeroChroma.0.deallocate(); nonzeroChroma.1.deallocate(); deblockingClass.deallocate(); edgeStrengths.deallocate()
@@ -239,6 +262,7 @@ final class FrameSyntaxState {
         skip.update(repeating: 0, count: n); mode.update(repeating: 0, count: n); transform8x8.update(repeating: 0, count: n)
         cbpChroma.update(repeating: 0, count: n); hasMotion.update(repeating: 0, count: n)
         motion8.update(repeating: 0, count: 8 * n); split.update(repeating: 0, count: n); skipLower.update(repeating: 0, count: n)
+        direction.update(repeating: 0, count: n)
         mvdMagnitude.update(repeating: 0, count: 2 * n)
         cbp8.update(repeating: 0, count: 4 * n); nonzeroLuma.update(repeating: 0, count: 16 * n)
         nonzeroChroma.0.update(repeating: 0, count: 4 * n); nonzeroChroma.1.update(repeating: 0, count: 4 * n)
@@ -331,6 +355,13 @@ final class FrameSyntaxState {
     /// vector among left and top.
     @inline(__always) func skipLowerContext(_ x: Int, _ y: Int) -> Int {
         (x > 0 ? Int(skipLower[y * mbWide + x - 1]) : 0) + (y > 0 ? Int(skipLower[(y - 1) * mbWide + x]) : 0)
+    }
+
+    /// The number of left and top macroblocks whose direction is `both` (mb_skip_bi_flag and mb_both_flag,
+    /// version 7), or with `anyBackward` not forward (mb_backward_flag).
+    @inline(__always) func directionContext(_ x: Int, _ y: Int, anyBackward: Bool) -> Int {
+        let threshold: UInt8 = anyBackward ? 1 : 2
+        return (x > 0 && direction[y * mbWide + x - 1] >= threshold ? 1 : 0) + (y > 0 && direction[(y - 1) * mbWide + x] >= threshold ? 1 : 0)
     }
 
     /// Context increment of mb_split_flag: the number of split macroblocks among left and top.
@@ -454,11 +485,14 @@ final class FrameSyntaxState {
     /// cleared coded-block flags of its blocks: ``MacroblockWriter/clearBlockFlags(_:_:_:)`` then
     /// ``record(_:_:_:hasReference:)`` of a SKIP ``MacroblockData``, without building one (skips are most
     /// macroblocks, and the copy of the structure cost more than the stores). `fromLower`: the vector is
-    /// the lower layer's (version 5, ``lowerSkipVector(_:_:predicted:)``).
-    @inline(__always) func recordSkip(_ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32, hasReference: Bool, fromLower: Bool = false) {
+    /// the lower layer's (version 5, ``lowerSkipVector(_:_:predicted:)``); `both`: it predicts from both
+    /// directions (version 7).
+    @inline(__always) func recordSkip(_ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32, hasReference: Bool, fromLower: Bool = false,
+                                      both: Bool = false) {
         let i = y * mbWide + x
         skip[i] = 1
         skipLower[i] = fromLower ? 1 : 0
+        direction[i] = both ? PredictionDirection.both.rawValue : 0
         levelKind[i] = 0
         mode[i] = hasReference ? MacroblockMode.skip.rawValue : MacroblockMode.interLayer.rawValue
         transform8x8[i] = 0
@@ -469,7 +503,7 @@ final class FrameSyntaxState {
         mvdMagnitude[2 * i + 1] = 0
         let w = mbWide * 2
         let vector = hasReference ? SIMD4<Int32>(mvx, mvy, mvx, mvy) : SIMD4<Int32>()
-        let deblocking: UInt8 = hasReference ? 0 : 255
+        let deblocking: UInt8 = hasReference ? (both ? Self.deblockingClass(.both) : 0) : 255
         for r in 0..<2 {
             let u = (y * 2 + r) * w + x * 2
             UnsafeMutableRawPointer(motion8 + 2 * u).storeBytes(of: vector, as: SIMD4<Int32>.self)
@@ -494,6 +528,7 @@ final class FrameSyntaxState {
     @inline(__always) func record(_ x: Int, _ y: Int, _ mb: MacroblockData, hasReference: Bool) {
         let i = y * mbWide + x
         skipLower[i] = mb.mode == .skip && mb.skipLower ? 1 : 0
+        direction[i] = mb.direction.rawValue
         skip[i] = mb.mode == .skip ? 1 : 0
         mode[i] = mb.mode == .skip && !hasReference ? MacroblockMode.interLayer.rawValue : mb.mode.rawValue
         transform8x8[i] = mb.transform8x8 ? 1 : 0
@@ -518,7 +553,12 @@ final class FrameSyntaxState {
             motion8[2 * u + 1] = vy
         }
         for q in 0..<4 { cbp8[(y * 2 + (q >> 1)) * w + x * 2 + (q & 1)] = UInt8((mb.cbpLuma >> q) & 1) }
-        let deblocking: UInt8 = !moving ? 255 : (mb.mode == .skip || mb.mode == .inter ? 0 : mb.mode.rawValue)
+        let deblocking: UInt8 = !moving ? 255
+            : (mb.direction != .forward ? Self.deblockingClass(mb.direction) : (mb.mode == .skip || mb.mode == .inter ? 0 : mb.mode.rawValue))
         for q in 0..<4 { deblockingClass[(y * 2 + (q >> 1)) * w + x * 2 + (q & 1)] = deblocking }
     }
+
+    /// The deblocking class of a macroblock predicted from the backward reference (version 7): 4 + its
+    /// direction, apart from every mode's class.
+    @inline(__always) static func deblockingClass(_ direction: PredictionDirection) -> UInt8 { 4 + direction.rawValue }
 }

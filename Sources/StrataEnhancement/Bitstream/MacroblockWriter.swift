@@ -12,7 +12,10 @@ enum MacroblockWriter {
             if hasReference && state.lowerSkipVector(x, y) != nil {
                 w.bin(mb.skipLower ? 1 : 0, ContextIndex.skipLower + state.skipLowerContext(x, y))
             }
-            state.recordSkip(x, y, mb.mvx, mb.mvy, hasReference: hasReference, fromLower: mb.skipLower)
+            if state.hasBackward {
+                w.bin(mb.direction == .both ? 1 : 0, ContextIndex.skipBi + state.directionContext(x, y, anyBackward: false))
+            }
+            state.recordSkip(x, y, mb.mvx, mb.mvy, hasReference: hasReference, fromLower: mb.skipLower, both: mb.direction == .both)
             return
         }
         if hasReference {
@@ -24,6 +27,13 @@ enum MacroblockWriter {
                     w.bin(mb.mode == .differential ? 1 : 0, ContextIndex.differential + state.modeCount(x, y, .differential))
                 }
                 if mb.mode == .inter && state.splitAllowed { w.bin(mb.split ? 1 : 0, ContextIndex.split + state.splitContext(x, y)) }
+                let directed = state.hasBackward && mb.mode == .inter && !mb.split
+                if directed {
+                    w.bin(mb.direction != .forward ? 1 : 0, ContextIndex.backward + state.directionContext(x, y, anyBackward: true))
+                    if mb.direction != .forward {
+                        w.bin(mb.direction == .both ? 1 : 0, ContextIndex.both + state.directionContext(x, y, anyBackward: false))
+                    }
+                }
                 let cx = state.mvdContext(x, y, 0), cy = state.mvdContext(x, y, 1)
                 if mb.split {
                     for q in 0..<4 {
@@ -33,6 +43,10 @@ enum MacroblockWriter {
                 } else {
                     writeMotionDifference(&w, mb.mvdx, 0, cx)
                     writeMotionDifference(&w, mb.mvdy, 1, cy)
+                    if directed && mb.direction == .both {
+                        writeMotionDifference(&w, mb.bmvdx, 0, cx)
+                        writeMotionDifference(&w, mb.bmvdy, 1, cy)
+                    }
                 }
             }
         }

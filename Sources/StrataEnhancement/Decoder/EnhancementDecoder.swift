@@ -9,8 +9,7 @@ public final class EnhancementDecoder {
     public let parameters: EnhancementLayerParameters
     private let geometry: LayerGeometry
     private let upsampler: InterLayerPredictor
-    private let pool: [Picture]
-    private var references = ReferenceSlots()
+    private let references: ReferenceSet
     private let syntax: FrameSyntaxState
     private let levels: UnsafeMutablePointer<Int32>
     private let contexts: UnsafeMutablePointer<UInt32>
@@ -26,7 +25,7 @@ public final class EnhancementDecoder {
         let geometry = LayerGeometry(width: parameters.width, height: parameters.height)
         self.geometry = geometry
         upsampler = InterLayerPredictor(parameters)
-        pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.decoderMargin, withUpsampledLower: true) }
+        references = ReferenceSet { Picture(geometry: geometry, margin: EnhancementCodec.decoderMargin, withUpsampledLower: true) }
         syntax = FrameSyntaxState(geometry: geometry, version: parameters.version)
         levels = .allocate(capacity: CoefficientLayout.count)
         levels.initialize(repeating: 0, count: CoefficientLayout.count)
@@ -50,6 +49,7 @@ public final class EnhancementDecoder {
         framesInSegment = 0
         lastPicture = nil
         lastReference = nil
+        lastInstant = -1
         segmentLowerSource = nil
     }
 
@@ -59,34 +59,44 @@ public final class EnhancementDecoder {
     private var lastPicture: Picture?
     private var lastReference: Picture?
     private var lastTemporalId = -1
+    private var lastInstant = -1
     /// How this segment's frames receive the lower layer: as frames, or from a lower decoder (one way per segment).
     private var segmentLowerSource: LowerSource?
     private enum LowerSource { case frames, decoder }
 
     /// Decodes one frame and returns it. `lower` is the decoded picture of the layer below at the same instant;
     /// `lowerMotion` that layer's ``motionField`` after the same frame, required when the layer uses
-    /// inter-layer motion and ignored otherwise; `temporalId` is the frame's id in the base's hierarchy. Call only for
-    /// frames at or below the operating point's temporal id, in order.
-    public func decode(payload: [UInt8], lower: Frame, lowerMotion: MotionField? = nil, temporalId: Int) throws(EnhancementError) -> Frame {
-        try decodeFrame(payload: payload, lower: lower, lowerMotion: lowerMotion, temporalId: temporalId)
+    /// inter-layer motion and ignored otherwise; `temporalId` is the frame's id in the base's hierarchy;
+    /// `position` its place in the segment (0 for the first frame). Call only for frames at or below the
+    /// operating point's temporal id, in coding order (``EnhancementCodingOrder``); without positions the
+    /// frames are taken as consecutive, in presentation order, and frames that predict from a later
+    /// picture (version 7) fail with ``EnhancementError/invalidSyntax(element:macroblock:offset:)``.
+    public func decode(payload: [UInt8], lower: Frame, lowerMotion: MotionField? = nil, temporalId: Int,
+                       position: Int? = nil) throws(EnhancementError) -> Frame {
+        try decodeFrame(payload: payload, lower: lower, lowerMotion: lowerMotion, temporalId: temporalId, position: position)
         return lastPicture!.frame(width: parameters.width, height: parameters.height)
     }
 
-    /// ``decode(payload:lower:lowerMotion:temporalId:)`` without copying the picture out: it stays in the
+    /// ``decode(payload:lower:lowerMotion:temporalId:position:)`` without copying the picture out: it stays in the
     /// decoder, for ``decodedFrame()`` or for the layer above (``decodeFrame(payload:over:temporalId:)``).
-    public func decodeFrame(payload: [UInt8], lower: Frame, lowerMotion: MotionField? = nil, temporalId: Int) throws(EnhancementError) {
+    public func decodeFrame(payload: [UInt8], lower: Frame, lowerMotion: MotionField? = nil, temporalId: Int,
+                            position: Int? = nil) throws(EnhancementError) {
         try checkSource(.frames, temporalId: temporalId)
+        let instant = position ?? framesInSegment
+        guard instant >= 0, !references.contains(instant: instant) else { throw .invalidPosition(instant) }
         syntax.setLowerMotion(try MotionField.checked(lowerMotion, for: parameters))
         guard lower.width == parameters.referenceWidth, lower.height == parameters.referenceHeight else {
             throw .sizeMismatch(picture: "lower layer", expectedWidth: parameters.referenceWidth,
                                 expectedHeight: parameters.referenceHeight, width: lower.width, height: lower.height)
         }
-        let reference = references.reference(forTemporalId: temporalId)
+        let reference = references.forward(of: instant, temporalId: temporalId)
         reference?.prepareAsReference()
-        let current = references.freePicture(in: pool)
+        let backward = references.backward(of: instant, temporalId: temporalId)
+        let current = references.freePicture()
+        current.instant = instant
         guard lowerInPlace else {
             current.beginPendingLower(.frame(lower), bands: geometry.macroblocksHigh)
-            try decodeOverUpsampledLower(payload, reference: reference, into: current, temporalId: temporalId)
+            try decodeOverUpsampledLower(payload, reference: reference, backward: backward, into: current, temporalId: temporalId)
             return
         }
         // A lower layer of this layer's coded size is the inter-layer prediction as it is: read
@@ -102,7 +112,7 @@ public final class EnhancementDecoder {
                                                   cr: UnsafeMutablePointer(mutating: cr.baseAddress!),
                                                   lumaStride: lower.luma.stride, chromaStride: lower.cb.stride)
                     do throws(EnhancementError) {
-                        try decodePicture(payload, temporalId: temporalId, reference: reference,
+                        try decodePicture(payload, temporalId: temporalId, reference: reference, backward: backward,
                                           lowerReference: reference?.upsampledLower, into: current, interLayer: source)
                         return .success(())
                     } catch {
@@ -120,7 +130,7 @@ public final class EnhancementDecoder {
     /// nothing is copied between the layers. Both decoders must see the same frames of a segment in
     /// the same order, the lower one first; a decoder takes its lower layer either this way or as
     /// frames for a whole segment. The picture stays in this decoder, as with
-    /// ``decodeFrame(payload:lower:lowerMotion:temporalId:)``.
+    /// ``decodeFrame(payload:lower:lowerMotion:temporalId:position:)``. The frame's position is the lower picture's.
     ///
     /// Throws ``EnhancementError/lowerLayerMismatch(reason:)`` when `lower` has not just decoded this
     /// instant or is not the layer below (its size is not this layer's reference size).
@@ -130,10 +140,12 @@ public final class EnhancementDecoder {
             throw .lowerLayerMismatch(reason: "the lower decoder's layer is \(lower.parameters.width)x\(lower.parameters.height), "
                                       + "this layer predicts from \(parameters.referenceWidth)x\(parameters.referenceHeight)")
         }
-        guard let lowerPicture = lower.lastPicture, lower.framesInSegment == framesInSegment + 1, lower.lastTemporalId == temporalId else {
-            throw .lowerLayerMismatch(reason: "the lower decoder has not decoded frame \(framesInSegment) of the segment "
+        guard let lowerPicture = lower.lastPicture, lower.framesInSegment == framesInSegment + 1, lower.lastTemporalId == temporalId,
+              !references.contains(instant: lower.lastInstant) else {
+            throw .lowerLayerMismatch(reason: "the lower decoder has not decoded this layer's next frame of the segment "
                                       + "(temporal id \(temporalId)) just before this layer")
         }
+        let instant = lower.lastInstant
         if parameters.interLayerMotion {
             guard LayerGeometry(width: lower.parameters.width, height: lower.parameters.height).macroblockCount == geometry.macroblockCount else {
                 throw .lowerMotionMismatch(reason: "the lower layer has another macroblock grid")
@@ -142,12 +154,14 @@ public final class EnhancementDecoder {
         } else {
             syntax.setLowerMotion(nil)
         }
-        let reference = references.reference(forTemporalId: temporalId)
+        let reference = references.forward(of: instant, temporalId: temporalId)
         reference?.prepareAsReference()
-        let current = references.freePicture(in: pool)
+        let backward = references.backward(of: instant, temporalId: temporalId)
+        let current = references.freePicture()
+        current.instant = instant
         guard lowerInPlace else {
             current.beginPendingLower(.picture(lowerPicture), bands: geometry.macroblocksHigh)
-            try decodeOverUpsampledLower(payload, reference: reference, into: current, temporalId: temporalId)
+            try decodeOverUpsampledLower(payload, reference: reference, backward: backward, into: current, temporalId: temporalId)
             return
         }
         current.pendingLower = nil
@@ -163,7 +177,7 @@ public final class EnhancementDecoder {
         }
         current.deferredLower = nil
         current.lowerHeldBelow = true
-        try decodePicture(payload, temporalId: temporalId, reference: reference, lowerReference: lowerReference,
+        try decodePicture(payload, temporalId: temporalId, reference: reference, backward: backward, lowerReference: lowerReference,
                           into: current, interLayer: MacroblockTarget(lowerPicture))
         finish(current, reference: reference, temporalId: temporalId)
     }
@@ -191,24 +205,30 @@ public final class EnhancementDecoder {
 
     /// Decodes `payload` into `current` over its upsampled lower layer, which the caller has just
     /// formed (from a frame or from the lower decoder's picture), and records the picture.
-    private func decodeOverUpsampledLower(_ payload: [UInt8], reference: Picture?, into current: Picture,
+    private func decodeOverUpsampledLower(_ payload: [UInt8], reference: Picture?, backward: Picture?, into current: Picture,
                                           temporalId: Int) throws(EnhancementError) {
         current.deferredLower = nil
         current.lowerHeldBelow = false
-        try decodePicture(payload, temporalId: temporalId, reference: reference, lowerReference: reference?.upsampledLower,
+        try decodePicture(payload, temporalId: temporalId, reference: reference, backward: backward, lowerReference: reference?.upsampledLower,
                           into: current, interLayer: MacroblockTarget(current.upsampledLower!))
         finish(current, reference: reference, temporalId: temporalId)
     }
 
     /// Parses the header and decodes the macroblocks of `payload` into `current`.
-    private func decodePicture(_ payload: [UInt8], temporalId: Int, reference: Picture?, lowerReference: Picture?,
+    /// `backward` is the frame's backward reference when the decoder holds one (version 7: used when the header says so).
+    private func decodePicture(_ payload: [UInt8], temporalId: Int, reference: Picture?, backward: Picture?, lowerReference: Picture?,
                                into current: Picture, interLayer: MacroblockTarget) throws(EnhancementError) {
         try payload.withUnsafeBufferPointer { (bytes) throws(EnhancementError) in
-            let header = try FrameHeader(payload: bytes, layerQP: parameters.qp)
+            let header = try FrameHeader(payload: bytes, layerQP: parameters.qp, version: parameters.version)
             guard header.hasReference == (reference != nil) else {
                 throw .invalidSyntax(element: "reference_flag", macroblock: -1, offset: 0)
             }
+            // A frame decoded out of coding order has no backward reference to predict from.
+            guard !header.hasBackward || backward != nil else {
+                throw .invalidSyntax(element: "has_backward", macroblock: -1, offset: 0)
+            }
             try decodeMacroblocks(bytes, header: header, temporalId: temporalId, reference: reference,
+                                  backward: header.hasBackward ? backward : nil,
                                   lowerReference: lowerReference, into: current, interLayer: interLayer)
         }
     }
@@ -216,10 +236,9 @@ public final class EnhancementDecoder {
     /// Records a decoded picture as the newest reference and the decoder's output.
     private func finish(_ current: Picture, reference: Picture?, temporalId: Int) {
         current.samplesChanged()
-        current.instant = framesInSegment
-        references.insert(current, temporalId: temporalId)
-        // A picture no slot holds any more is never a reference again: let go of its lower frame.
-        for picture in pool where picture !== current && !references.holds(picture) {
+        references.insert(current, instant: current.instant, temporalId: temporalId)
+        // A picture the set holds no more is never a reference again: let go of its lower frame.
+        for picture in references.pictures where picture !== current && !references.holds(picture) {
             picture.deferredLower = nil
             picture.pendingLower = nil
         }
@@ -227,6 +246,7 @@ public final class EnhancementDecoder {
         lastPicture = current
         lastReference = reference
         lastTemporalId = temporalId
+        lastInstant = current.instant
     }
 
     /// Whether the lower layer has exactly this layer's coded size, so that it is read in place
@@ -239,11 +259,14 @@ public final class EnhancementDecoder {
     /// Decodes and reconstructs every macroblock into `current`; `interLayer` addresses the upsampled
     /// lower layer of this instant (``MacroblockTarget/init(_:)`` or the lower frame read in place).
     private func decodeMacroblocks(_ bytes: UnsafeBufferPointer<UInt8>, header: FrameHeader, temporalId: Int, reference: Picture?,
-                                   lowerReference: Picture?, into current: Picture,
+                                   backward: Picture?, lowerReference: Picture?, into current: Picture,
                                    interLayer interLayerSource: MacroblockTarget) throws(EnhancementError) {
         let qp = parameters.qp + header.qpDelta
         contextInheritance.load(into: contexts, temporalId: temporalId, reference: reference)
         syntax.reset()
+        syntax.hasBackward = backward != nil
+        backward?.prepareAsReference()
+        let backwardPicture = backward ?? current
         var reader = ArithmeticBinReader(decoder: RangeDecoder(data: bytes.baseAddress!, count: bytes.count, start: FrameHeader.size),
                                          states: contexts)
         var mb = MacroblockData()
@@ -286,7 +309,11 @@ public final class EnhancementDecoder {
                     completeLower(of: lowerReferenceOnDemand!)
                     lowerReferenceComplete = true
                 }
-                if mb.cbpLuma == 0 && mb.cbpChroma == 0 && (mb.mode == .skip || mb.mode == .inter || mb.mode == .interLayer) {
+                if mb.direction != .forward {
+                    // Version 7: predicted from the backward reference, alone or averaged with the forward one.
+                    prediction.formDirected(compensator, forward: referencePicture, backward: backwardPicture, mb, mbx, mby)
+                    reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
+                } else if mb.cbpLuma == 0 && mb.cbpChroma == 0 && (mb.mode == .skip || mb.mode == .inter || mb.mode == .interLayer) {
                     // Without residual the prediction is the reconstruction: formed in place.
                     let target = currentTarget.macroblock(mbx, mby)
                     if hasReference && mb.mode != .interLayer {

@@ -29,8 +29,9 @@ public final class EnhancementEncoder {
     private let geometry: LayerGeometry
     private let interLayerPredictor: InterLayerPredictor
     private let source: Picture
-    private let pool: [Picture]
-    private var references = ReferenceSlots()
+    private let references: ReferenceSet
+    /// Frames coded since ``beginSegment()``.
+    private var framesInSegment = 0
     private let syntax: FrameSyntaxState
     private let contexts: UnsafeMutablePointer<UInt32>
     private let contextInheritance: ContextInheritance
@@ -60,12 +61,13 @@ public final class EnhancementEncoder {
         self.geometry = geometry
         interLayerPredictor = InterLayerPredictor(parameters)
         source = Picture(geometry: geometry, margin: 0)
-        pool = (0..<5).map { _ in Picture(geometry: geometry, margin: EnhancementCodec.referenceMargin, withUpsampledLower: true) }
+        references = ReferenceSet { Picture(geometry: geometry, margin: EnhancementCodec.referenceMargin, withUpsampledLower: true) }
         syntax = FrameSyntaxState(geometry: geometry, version: parameters.version)
         contexts = .allocate(capacity: ContextIndex.count)
         contexts.initialize(repeating: ContextStates.initialState, count: ContextIndex.count)
         contextInheritance = ContextInheritance(version: parameters.version)
-        macroblockEncoder = MacroblockEncoder(geometry: geometry, references: parameters.temporalLayers, chromaWeight: chromaWeight)
+        // The search planes of every picture a frame may reference at once in coding order, with both directions.
+        macroblockEncoder = MacroblockEncoder(geometry: geometry, references: parameters.temporalLayers + 1, chromaWeight: chromaWeight)
     }
 
     deinit { contexts.deallocate() }
@@ -74,6 +76,7 @@ public final class EnhancementEncoder {
     public func beginSegment() {
         references.reset()
         contextInheritance.reset()
+        framesInSegment = 0
     }
 
     /// Changes the layer's base quantizer from the next frame on (rate control picks one per segment).
@@ -89,13 +92,18 @@ public final class EnhancementEncoder {
 
     /// Encodes one frame. `source` is the original picture at this layer's size, `lower` the decoded
     /// picture of the layer below and `lowerMotion` its vectors (required when the layer uses
-    /// inter-layer motion, ignored otherwise), `temporalId` the frame's id in the base's hierarchy;
-    /// frames arrive in order.
+    /// inter-layer motion, ignored otherwise), `temporalId` the frame's id in the base's hierarchy,
+    /// `position` its place in the segment (0 for the first frame). Frames arrive in coding order
+    /// (``EnhancementCodingOrder``), in which a frame may predict from a later one (version 7);
+    /// without positions they are taken as consecutive, in presentation order, and predict only
+    /// from earlier frames.
     public func encode(source frame: Frame, lower: Frame, lowerMotion: MotionField? = nil,
-                       temporalId: Int) throws(EnhancementError) -> EncodedEnhancementFrame {
+                       temporalId: Int, position: Int? = nil) throws(EnhancementError) -> EncodedEnhancementFrame {
         guard (0..<parameters.temporalLayers).contains(temporalId) else {
             throw .invalidTemporalId(temporalId, temporalLayers: parameters.temporalLayers)
         }
+        let instant = position ?? framesInSegment
+        guard instant >= 0, !references.contains(instant: instant) else { throw .invalidPosition(instant) }
         let lowerMotion = try MotionField.checked(lowerMotion, for: parameters)
         guard frame.width == parameters.width, frame.height == parameters.height else {
             throw .sizeMismatch(picture: "source", expectedWidth: parameters.width, expectedHeight: parameters.height,
@@ -105,10 +113,13 @@ public final class EnhancementEncoder {
             throw .sizeMismatch(picture: "lower layer", expectedWidth: parameters.referenceWidth,
                                 expectedHeight: parameters.referenceHeight, width: lower.width, height: lower.height)
         }
-        let reference = references.reference(forTemporalId: temporalId)
+        let reference = references.forward(of: instant, temporalId: temporalId)
         reference?.prepareAsReference()
+        // Version 7: a later picture coded first (coding order) is the backward reference.
+        let backward = parameters.version >= 7 && reference != nil ? references.backward(of: instant, temporalId: temporalId) : nil
+        backward?.prepareAsReference()
         let qp = min(max(frameQPBase + EnhancementEncoder.qpOffset(temporalId: temporalId, hasReference: reference != nil), 0), 51)
-        let current = references.freePicture(in: pool)
+        let current = references.freePicture()
         source.luma.load(frame.luma)
         source.cb.load(frame.cb)
         source.cr.load(frame.cr)
@@ -116,21 +127,23 @@ public final class EnhancementEncoder {
         interLayerPredictor.form(lower, into: interLayer)
         contextInheritance.load(into: contexts, temporalId: temporalId, reference: reference)
         syntax.reset()
+        syntax.hasBackward = backward != nil
         syntax.setLowerMotion(lowerMotion)
         rangeEncoder.reset()
         var writer = ArithmeticBinWriter(encoder: rangeEncoder, states: contexts)
         rangeEncoder = RangeEncoder(capacity: 0)
         macroblockEncoder.encodePicture(&writer, qp: qp, source: source, interLayer: interLayer, reference: reference,
-                                        current: current, syntax: syntax, contexts: contexts)
+                                        backward: backward, current: current, syntax: syntax, contexts: contexts)
         writer.encoder.finish()
-        let header = FrameHeader(hasReference: reference != nil, qpDelta: qp - parameters.qp)
+        let header = FrameHeader(hasReference: reference != nil, hasBackward: backward != nil, qpDelta: qp - parameters.qp)
         let payload = header.serialized() + writer.encoder.bytes
         rangeEncoder = writer.encoder
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }
         contextInheritance.record(contexts, temporalId: temporalId)
         DeblockingFilter.apply(current, syntax, qp: qp, offset: parameters.deblockingOffset)
         current.samplesChanged()
-        references.insert(current, temporalId: temporalId)
+        references.insert(current, instant: instant, temporalId: temporalId)
+        framesInSegment += 1
         return EncodedEnhancementFrame(payload: payload, reconstruction: current.frame(width: parameters.width, height: parameters.height),
                                        motion: syntax.motionField())
     }

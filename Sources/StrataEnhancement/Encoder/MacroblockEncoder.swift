@@ -10,8 +10,10 @@ final class MacroblockEncoder {
     private let searchPlanes: SearchPlaneCache
     private let reconstructor = MacroblockReconstructor()
     /// Predictions per candidate: skip (motion with the predicted vector), inter, inter-layer, bi,
-    /// differential, split inter (a vector per 8x8 quadrant), skip with the lower layer's vector.
-    private let predictions = (0..<7).map { _ in MacroblockPrediction() }
+    /// differential, split inter (a vector per 8x8 quadrant), skip with the lower layer's vector, and in
+    /// frames with a backward reference (version 7) the backward block, the average of the forward and
+    /// backward blocks, and the skip averaged with the backward block at the mirrored vector.
+    private let predictions = (0..<10).map { _ in MacroblockPrediction() }
     private let residual: UnsafeMutablePointer<Int16>
     private let coefficients: UnsafeMutablePointer<Int32>
     private let dequantized: UnsafeMutablePointer<Int32>
@@ -54,11 +56,11 @@ final class MacroblockEncoder {
     /// and lost from 0.25 on; a plain lower lambda (0.85x) gained 0.5% at most.
     static let psychovisualStrength = 0.3
 
-    /// `references` is how many distinct reference pictures can be alive at once (the temporal layers).
+    /// `references` is how many distinct reference pictures can be alive at once.
     init(geometry: LayerGeometry, references: Int, chromaWeight: Int = 1) {
         self.geometry = geometry
         self.chromaWeight = chromaWeight
-        searchPlanes = SearchPlaneCache(capacity: references)
+        searchPlanes = SearchPlaneCache(capacity: max(references, 2))
         residual = .allocate(capacity: 384); residual.initialize(repeating: 0, count: 384)
         coefficients = .allocate(capacity: 64); coefficients.initialize(repeating: 0, count: 64)
         dequantized = .allocate(capacity: 64); dequantized.initialize(repeating: 0, count: 64)
@@ -97,17 +99,20 @@ final class MacroblockEncoder {
     /// Lagrange multiplier on SSE for a QP.
     static func lambda(qp: Int) -> Double { 1.0 * pow(2, Double(qp - 12) / 3) }
 
-    /// Chooses, writes and reconstructs every macroblock of a picture.
+    /// Chooses, writes and reconstructs every macroblock of a picture; `backward` is its backward
+    /// reference (version 7; the caller has set ``FrameSyntaxState/hasBackward``).
     func encodePicture(_ writer: inout ArithmeticBinWriter, qp: Int, source: Picture, interLayer: Picture, reference: Picture?,
-                       current: Picture, syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>) {
+                       backward: Picture?, current: Picture, syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>) {
         let lambda = MacroblockEncoder.lambda(qp: qp)
         psychovisualScale = MacroblockEncoder.psychovisualStrength * lambda.squareRoot()
         let planes = reference.map { searchPlanes.planes(for: $0) }
+        let backwardPlanes = backward.map { searchPlanes.planes(for: $0) }
         var chosen = MacroblockData()
         for mby in 0..<geometry.macroblocksHigh {
             for mbx in 0..<geometry.macroblocksWide {
                 let winner = decide(qp: qp, lambda: lambda, source: source, interLayer: interLayer, reference: reference,
-                                    planes: planes, syntax: syntax, contexts: contexts, mbx: mbx, mby: mby, chosen: &chosen)
+                                    planes: planes, backward: backward.map { ($0, backwardPlanes!) },
+                                    syntax: syntax, contexts: contexts, mbx: mbx, mby: mby, chosen: &chosen)
                 MacroblockWriter.write(&writer, chosen, bestLevels, syntax, mbx, mby, hasReference: reference != nil)
                 syntax.recordLevels(mbx, mby, chosen, bestLevels)
                 reconstructor.reconstruct(chosen, bestLevels, qp, predictions[winner], current, mbx, mby)
@@ -119,6 +124,7 @@ final class MacroblockEncoder {
 
     /// Picks the macroblock's syntax (into `chosen` and ``bestLevels``); returns the index of its prediction.
     private func decide(qp: Int, lambda: Double, source: Picture, interLayer: Picture, reference: Picture?, planes: SearchPlanes?,
+                        backward: (picture: Picture, planes: SearchPlanes)?,
                         syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>, mbx: Int, mby: Int,
                         chosen: inout MacroblockData) -> Int {
         let hasReference = reference != nil
@@ -166,14 +172,26 @@ final class MacroblockEncoder {
             // a macroblock whose motion the lower layer found, left without residual, no longer pays for the
             // mode, vector and coded-block bins of an INTER macroblock (`strata bench` at equal quality:
             // bigbuckbunny 0.7313 -> 0.7227, bikes 0.8828 -> 0.8753, carphone 1.0763 -> 1.0725).
-            var skipIndex = 0, bestSkipDistortion = skipDistortion
+            var skipIndex = 0, bestSkipDistortion = skipDistortion, bestSkip = skip
             if let (lx, ly) = syntax.lowerSkipVector(mbx, mby, predicted: (sx, sy)) {
                 predictions[6].formMotion(compensator, reference, mbx, mby, lx, ly)
                 var skipLower = MacroblockData()
                 skipLower.mvx = lx; skipLower.mvy = ly; skipLower.skipLower = true
                 let lowerDistortion = distortion(source, predictions[6], mbx, mby)
                 consider(skipLower, 6, skipDistortion: lowerDistortion)
-                if lowerDistortion < skipDistortion { (skipIndex, bestSkipDistortion) = (6, lowerDistortion) }
+                if lowerDistortion < skipDistortion { (skipIndex, bestSkipDistortion, bestSkip) = (6, lowerDistortion, skipLower) }
+            }
+            // Version 7: the better skip averaged with the backward reference's block at the mirrored
+            // vector (the hierarchy puts the two references equally far on either side).
+            if let backward {
+                var skipBoth = bestSkip
+                skipBoth.direction = .both
+                skipBoth.bmvx = -skipBoth.mvx; skipBoth.bmvy = -skipBoth.mvy
+                predictions[9].copy(from: predictions[skipIndex])
+                predictions[9].averageWithMotion(compensator, backward.picture, mbx, mby, skipBoth.bmvx, skipBoth.bmvy)
+                let bothDistortion = distortion(source, predictions[9], mbx, mby)
+                consider(skipBoth, 9, skipDistortion: bothDistortion)
+                if bothDistortion < bestSkipDistortion { (skipIndex, bestSkipDistortion) = (9, bothDistortion) }
             }
             if Double(bestSkipDistortion) < lambda * MacroblockEncoder.earlySkipBits {
                 return winner
@@ -258,7 +276,24 @@ final class MacroblockEncoder {
                     satdSplit = BlockMetrics.satdSIMD(src, ls, predictions[5].luma, 16, 16, 16) + Int(lambda.squareRoot() * Double(bits))
                 }
             }
-            let best = min(satdInter, satdInterLayer, satdBi, satdDifferential, satdSplit)
+            // Version 7: the backward reference's block, searched from the mirrored vectors, alone (its
+            // vector coded as the mirror of a forward one) and averaged with the forward block.
+            var satdBackward = Int.max, satdBoth = Int.max, backwardVector: (Int32, Int32) = (0, 0)
+            if let backward {
+                candidates[0] = -mvx; candidates[1] = -mvy
+                backwardVector = MotionSearch.search(source: src, sourceStride: ls, reference: backward.planes, x: mbx * 16, y: mby * 16,
+                                                     predicted: (-px, -py), candidates: UnsafeBufferPointer(start: candidates, count: 2),
+                                                     lambda: lambda.squareRoot())
+                let (bx, by) = backwardVector
+                predictions[7].formMotion(compensator, backward.picture, mbx, mby, bx, by)
+                predictions[8].copy(from: predictions[1])
+                predictions[8].averageWith(predictions[7].target, 0, 0)
+                let backwardBits = MotionSearch.vectorBits(-bx, -by, px, py)
+                satdBackward = BlockMetrics.satdSIMD(src, ls, predictions[7].luma, 16, 16, 16) + Int(lambda.squareRoot() * Double(backwardBits + 1))
+                satdBoth = BlockMetrics.satdSIMD(src, ls, predictions[8].luma, 16, 16, 16) + vectorCost
+                    + Int(lambda.squareRoot() * Double(MotionSearch.vectorBits(bx, by, -mvx, -mvy) + 1))
+            }
+            let best = min(satdInter, satdInterLayer, satdBi, satdDifferential, satdSplit, satdBackward, satdBoth)
             // Inter and inter-layer prediction are tried within a margin of the best SATD; bi,
             // differential and split inter, which win far less often (a few percent of macroblocks
             // between them on real clips), only when they beat both by SATD outright. Trying them
@@ -289,6 +324,24 @@ final class MacroblockEncoder {
                 consider(differential, 4)
             }
             if satdSplit <= extraMargin { consider(split, 5) }
+            if satdBackward <= margin {
+                var backwardMB = MacroblockData()
+                backwardMB.mode = .inter
+                backwardMB.direction = .backward
+                (backwardMB.bmvx, backwardMB.bmvy) = backwardVector
+                backwardMB.mvx = -backwardVector.0; backwardMB.mvy = -backwardVector.1
+                backwardMB.mvdx = backwardMB.mvx - px; backwardMB.mvdy = backwardMB.mvy - py
+                consider(backwardMB, 7)
+            }
+            if satdBoth <= margin {
+                var both = MacroblockData()
+                both.mode = .inter
+                both.direction = .both
+                both.mvx = mvx; both.mvy = mvy; both.mvdx = mvx - px; both.mvdy = mvy - py
+                (both.bmvx, both.bmvy) = backwardVector
+                both.bmvdx = backwardVector.0 + mvx; both.bmvdy = backwardVector.1 + mvy
+                consider(both, 8)
+            }
         } else {
             consider(MacroblockData(), 2)
             var interLayerMB = MacroblockData()

@@ -54,8 +54,9 @@ public enum EnhancementRateControl {
             encoder.setQP(qp)
             var bytes = 0
             var quality = QualityAccumulator()
-            for i in 0..<sources.count {
-                let coded = try encoder.encode(source: sources[i], lower: lowers[i], lowerMotion: lowerMotion?[i], temporalId: temporalIds[i])
+            for i in EnhancementCodingOrder.indices(temporalIds: temporalIds) {
+                let coded = try encoder.encode(source: sources[i], lower: lowers[i], lowerMotion: lowerMotion?[i], temporalId: temporalIds[i],
+                                               position: i)
                 bytes += coded.payload.count
                 quality.add(reference: sources[i], test: coded.reconstruction, measureSSIM: false)
             }

@@ -70,6 +70,13 @@ enum ContextIndex {
     static let refinement = skipLower + 3
     static let refinementCategorySize = 33
     static let sigLowerOffset = 0, lastLowerOffset = 16, signLowerOffset = 32
+    /// Version 7, frames with a backward reference: mb_skip_bi_flag, 3 contexts by the number of left/top
+    /// macroblocks predicted from both directions.
+    static let skipBi = refinement + refinementCategorySize * categoryCount
+    /// mb_backward_flag (version 7): 3 contexts by the number of left/top macroblocks predicted from the backward reference.
+    static let backward = skipBi + 3
+    /// mb_both_flag (version 7): 3 contexts by the number of left/top macroblocks predicted from both directions.
+    static let both = backward + 3
     /// Total number of contexts.
-    static let count = refinement + refinementCategorySize * categoryCount
+    static let count = both + 3
 }

@@ -111,7 +111,11 @@ enum DeblockingFilter {
         if moving0 != moving1 { return 1 }
         if !moving0 { return 0 }
         let mode0 = syntax.skip[m0] != 0 ? 0 : syntax.mode[m0], mode1 = syntax.skip[m1] != 0 ? 0 : syntax.mode[m1]
-        let class0: UInt8 = mode0 == MacroblockMode.inter.rawValue ? 0 : mode0, class1: UInt8 = mode1 == MacroblockMode.inter.rawValue ? 0 : mode1
+        @inline(__always) func predictionClass(_ m: Int, _ mode: UInt8) -> UInt8 {
+            let direction = PredictionDirection(rawValue: syntax.direction[m]) ?? .forward
+            return direction != .forward ? FrameSyntaxState.deblockingClass(direction) : (mode == MacroblockMode.inter.rawValue ? 0 : mode)
+        }
+        let class0 = predictionClass(m0, mode0), class1 = predictionClass(m1, mode1)
         if class0 != class1 { return 1 }
         let dx = abs(syntax.motion8[2 * u0] - syntax.motion8[2 * u1]), dy = abs(syntax.motion8[2 * u0 + 1] - syntax.motion8[2 * u1 + 1])
         return dx >= 4 || dy >= 4 ? 1 : 0

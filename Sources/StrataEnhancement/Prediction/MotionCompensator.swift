@@ -163,6 +163,29 @@ final class MacroblockPrediction {
         }
     }
 
+    /// The prediction of a macroblock of direction `mb.direction` (version 7): the backward
+    /// reference's block at `mb.bmvx, mb.bmvy`, or the rounded average of the forward reference's
+    /// at `mb.mvx, mb.mvy` and that block.
+    func formDirected(_ mc: MotionCompensator, forward: Picture, backward: Picture, _ mb: MacroblockData, _ mbx: Int, _ mby: Int) {
+        if mb.direction == .backward {
+            formMotion(mc, backward, mbx, mby, mb.bmvx, mb.bmvy)
+        } else {
+            formMotion(mc, forward, mbx, mby, mb.mvx, mb.mvy)
+            averageWithMotion(mc, backward, mbx, mby, mb.bmvx, mb.bmvy)
+        }
+    }
+
+    /// This prediction averaged, `(a + b + 1) >> 1` per sample, with `ref`'s block at (mvx, mvy).
+    func averageWithMotion(_ mc: MotionCompensator, _ ref: Picture, _ mbx: Int, _ mby: Int, _ mvx: Int32, _ mvy: Int32) {
+        mc.predictLuma(ref.luma, mbx * 16, mby * 16, mvx, mvy, 16, 16, scratch, 16)
+        mc.predictChroma(ref.cb, mbx * 8, mby * 8, mvx, mvy, 8, 8, scratch + 256, 16)
+        mc.predictChroma(ref.cr, mbx * 8, mby * 8, mvx, mvy, 8, 8, scratch + 384, 16)
+        for i in 0..<3 {
+            let size = i == 0 ? 16 : 8
+            Reconstruction.averageSIMD(plane(i), 16, i == 0 ? scratch : (i == 1 ? scratch + 256 : scratch + 384), 16, size, size)
+        }
+    }
+
     func copy(from other: MacroblockPrediction) {
         luma.update(from: other.luma, count: 256); cb.update(from: other.cb, count: 128); cr.update(from: other.cr, count: 128)
     }

@@ -239,26 +239,71 @@ struct LayerGeometry: Sendable {
     }
 }
 
-/// The pictures a frame with temporal id t may reference: slot t holds the most recent earlier
-/// picture of the segment whose temporal id is <= t, so dropping ids above t never removes a reference.
-struct ReferenceSlots {
-    private(set) var slots: [Picture?] = [nil, nil, nil, nil]
+/// The pictures of a segment that later frames may still reference (Specs/enhancement-bitstream.md,
+/// section 3), each with its instant (position in the segment) and temporal id, and the pool of
+/// pictures they are drawn from.
+///
+/// A frame at instant n with temporal id t references *forward* the latest earlier picture whose id
+/// is <= t, and (from version 7) *backward* the earliest later picture whose id is < t, which the
+/// coding order (``EnhancementCodingOrder``) codes first. Dropping the ids above any T removes no
+/// reference of the frames kept. Once a second picture of temporal id 0 is recorded, every picture
+/// before the one of id 0 ahead of it is let go: in coding order no frame still to come lies before it.
+/// The pool grows as the frames between two pictures of id 0 need (6 pictures with three temporal
+/// layers in coding order), and its pictures are reused.
+final class ReferenceSet {
+    private struct Entry {
+        let picture: Picture
+        let instant: Int
+        let temporalId: Int
+    }
+    private var entries: [Entry] = []
+    private var pool: [Picture] = []
+    private let makePicture: () -> Picture
 
-    mutating func reset() { slots = [nil, nil, nil, nil] }
+    /// `makePicture` creates a pool picture when every one is held.
+    init(makePicture: @escaping () -> Picture) { self.makePicture = makePicture }
 
-    func reference(forTemporalId t: Int) -> Picture? { slots[t] }
+    /// Forgets the segment's pictures (the pool stays).
+    func reset() { entries.removeAll(keepingCapacity: true) }
 
-    /// Records `picture` (temporal id `t`) as the newest reference for ids t...3.
-    mutating func insert(_ picture: Picture, temporalId t: Int) {
-        for i in t..<4 { slots[i] = picture }
+    /// The forward reference of a frame at `instant` with temporal id `t`: the latest earlier picture whose id is <= t.
+    func forward(of instant: Int, temporalId t: Int) -> Picture? {
+        var best: Entry?
+        for e in entries where e.instant < instant && e.temporalId <= t && e.instant > (best?.instant ?? -1) { best = e }
+        return best?.picture
     }
 
-    /// Whether some slot holds `picture`.
-    func holds(_ picture: Picture) -> Bool { slots.contains(where: { $0 === picture }) }
+    /// The backward reference of a frame at `instant` with temporal id `t`: the earliest later picture whose id is < t.
+    func backward(of instant: Int, temporalId t: Int) -> Picture? {
+        var best: Entry?
+        for e in entries where e.instant > instant && e.temporalId < t && e.instant < (best?.instant ?? Int.max) { best = e }
+        return best?.picture
+    }
 
-    /// A picture from `pool` that no slot holds (there is always one when the pool has 5 entries).
-    func freePicture(in pool: [Picture]) -> Picture {
+    /// Whether a picture of the segment was recorded at `instant`.
+    func contains(instant: Int) -> Bool { entries.contains { $0.instant == instant } }
+
+    /// Records `picture`, decoded at `instant` with temporal id `t`, and lets go of the pictures no frame still to come references.
+    func insert(_ picture: Picture, instant: Int, temporalId t: Int) {
+        entries.append(Entry(picture: picture, instant: instant, temporalId: t))
+        let anchors = entries.filter { $0.temporalId == 0 }.map(\.instant).sorted()
+        if anchors.count >= 2 {
+            let oldest = anchors[anchors.count - 2]
+            entries.removeAll { $0.instant < oldest }
+        }
+    }
+
+    /// Whether the set holds `picture`.
+    func holds(_ picture: Picture) -> Bool { entries.contains { $0.picture === picture } }
+
+    /// The pool's pictures (each a reference or free).
+    var pictures: [Picture] { pool }
+
+    /// A pool picture the set does not hold, created when every one is held.
+    func freePicture() -> Picture {
         for p in pool where !holds(p) { return p }
-        preconditionFailure("reference pool exhausted")
+        let p = makePicture()
+        pool.append(p)
+        return p
     }
 }
