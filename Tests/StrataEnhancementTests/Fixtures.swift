@@ -59,13 +59,15 @@ enum Fixtures {
         return acc.psnrY
     }
 
-    /// Encodes a clip with one layer; returns payloads and reconstructions.
+    /// Encodes a clip with one layer in presentation order (so no frame predicts from a later one);
+    /// returns payloads and reconstructions.
     static func encode(_ source: [Frame], lower: [Frame], qp: Int, temporalLayers: Int = 3,
-                       referenceWidth: Int? = nil, referenceHeight: Int? = nil) throws -> (payloads: [[UInt8]], frames: [Frame]) {
+                       referenceWidth: Int? = nil, referenceHeight: Int? = nil,
+                       version: UInt8 = EnhancementLayerParameters.bitstreamVersion) throws -> (payloads: [[UInt8]], frames: [Frame]) {
         let parameters = EnhancementLayerParameters(width: source[0].width, height: source[0].height,
                                                     referenceWidth: referenceWidth ?? lower[0].width,
                                                     referenceHeight: referenceHeight ?? lower[0].height,
-                                                    qp: qp, temporalLayers: temporalLayers)
+                                                    qp: qp, temporalLayers: temporalLayers, version: version)
         let encoder = try EnhancementEncoder(parameters: parameters)
         var payloads: [[UInt8]] = [], frames: [Frame] = []
         for (i, frame) in source.enumerated() {
