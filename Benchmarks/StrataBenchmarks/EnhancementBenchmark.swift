@@ -92,7 +92,9 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         return
     }
 
-    // Encode the layers (one thread), each over the reconstruction of the one below.
+    // Encode the layers (one thread), each over the reconstruction of the one below, in the layers'
+    // coding order (a frame after the later frame of a lower temporal id it also predicts from).
+    let order = EnhancementCodingOrder.indices(temporalIds: temporalIds)
     var parameters: [EnhancementLayerParameters] = []
     var coded: [[EncodedEnhancementFrame]] = [], encodeTimes: [Double] = []
     var lower = base
@@ -104,17 +106,17 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         let p = EnhancementLayerParameters(width: w, height: h, referenceWidth: rw, referenceHeight: rh,
                                            qp: layer.qp, temporalLayers: temporalLayers, interLayerMotion: k > 0 && (w, h) == (rw, rh))
         let encoder = try EnhancementEncoder(parameters: p)
-        var layerFrames: [EncodedEnhancementFrame] = []
+        var layerFrames = [EncodedEnhancementFrame?](repeating: nil, count: frameCount)
         encodeTimes.append(try processorTime {
-            for n in 0..<frameCount {
-                layerFrames.append(try encoder.encode(source: frames[n], lower: lower[n], lowerMotion: lowerMotion?[n],
-                                                      temporalId: temporalIds[n]))
+            for n in order {
+                layerFrames[n] = try encoder.encode(source: frames[n], lower: lower[n], lowerMotion: lowerMotion?[n],
+                                                    temporalId: temporalIds[n], position: n)
             }
         })
         parameters.append(p)
-        coded.append(layerFrames)
-        lower = layerFrames.map(\.reconstruction)
-        lowerMotion = layerFrames.map(\.motion)
+        coded.append(layerFrames.map { $0! })
+        lower = coded[k].map(\.reconstruction)
+        lowerMotion = coded[k].map(\.motion)
     }
 
     // Decode all layers (one thread), best of `passes`.
@@ -127,10 +129,10 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         for decoder in decoders { decoder.beginSegment() }
         var layerTimes = [Double](repeating: 0, count: decoders.count)
         let t = try processorTime {
-            for n in 0..<frameCount {
+            for n in order {
                 // As a player decodes: each layer reads the one below in place; only the top picture is copied out.
                 layerTimes[0] += try processorTime {
-                    try decoders[0].decodeFrame(payload: coded[0][n].payload, lower: base[n], temporalId: temporalIds[n])
+                    try decoders[0].decodeFrame(payload: coded[0][n].payload, lower: base[n], temporalId: temporalIds[n], position: n)
                 }
                 for k in 1..<decoders.count {
                     layerTimes[k] += try processorTime {
@@ -139,7 +141,7 @@ func runEnhancementBenchmark(arguments: [String]) throws {
                 }
                 var picture: Frame?
                 layerTimes[decoders.count - 1] += processorTime { picture = decoders[decoders.count - 1].decodedFrame() }
-                if n == frameCount - 1 && !picture!.hasSameSamples(as: coded[coded.count - 1][n].reconstruction) { mismatches += 1 }
+                if n == order.last! && !picture!.hasSameSamples(as: coded[coded.count - 1][n].reconstruction) { mismatches += 1 }
             }
         }
         if t < decodeTime { layerDecodeTimes = layerTimes }

@@ -97,10 +97,13 @@ func runEnhancementRateDistortionBenchmark(arguments: [String]) throws {
     for qp in qps {
         let parameters = EnhancementLayerParameters(width: w, height: h, referenceWidth: w / 2, referenceHeight: h / 2, qp: qp, temporalLayers: 3)
         let encoder = try EnhancementEncoder(parameters: parameters)
-        var coded: [EncodedEnhancementFrame] = []
+        var coding = [EncodedEnhancementFrame?](repeating: nil, count: frames.count)
         let encodeTime = try processorTime {
-            for n in 0..<frames.count { coded.append(try encoder.encode(source: frames[n], lower: base[n], temporalId: temporalIds[n])) }
+            for n in EnhancementCodingOrder.indices(temporalIds: temporalIds) {
+                coding[n] = try encoder.encode(source: frames[n], lower: base[n], temporalId: temporalIds[n], position: n)
+            }
         }
+        let coded = coding.map { $0! }
         var bytes = 0, quality = QualityAccumulator()
         for n in 0..<frames.count {
             bytes += coded[n].payload.count
