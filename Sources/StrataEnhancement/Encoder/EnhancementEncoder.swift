@@ -20,8 +20,10 @@ public struct EncodedEnhancementFrame: Sendable {
 
 /// Encodes the frames of one enhancement layer over the decoded pictures of the layer below.
 ///
-/// Each macroblock is predicted from the previous picture of the layer (motion-compensated), from
-/// the upsampled lower layer, or from their average, whichever costs least in rate and distortion.
+/// Each macroblock is predicted from an earlier picture of the layer (motion-compensated), from the
+/// upsampled lower layer, or from their average, and from version 7, in frames coded after a later
+/// picture (``EnhancementCodingOrder``), also from that picture alone or averaged with the earlier
+/// one: whichever costs least in rate and distortion.
 /// Working memory is allocated once, at initialization.
 public final class EnhancementEncoder {
     /// The layer configuration (its `qp` is the base quantizer; see ``setQP(_:)``).

@@ -248,8 +248,9 @@ struct LayerGeometry: Sendable {
 /// coding order (``EnhancementCodingOrder``) codes first. Dropping the ids above any T removes no
 /// reference of the frames kept. Once a second picture of temporal id 0 is recorded, every picture
 /// before the one of id 0 ahead of it is let go: in coding order no frame still to come lies before it.
-/// The pool grows as the frames between two pictures of id 0 need (6 pictures with three temporal
-/// layers in coding order), and its pictures are reused.
+/// The pool grows as the frames between two pictures of id 0 need (5 pictures, the one being coded
+/// included, with three temporal layers in coding order; 8 in presentation order), and its pictures
+/// are reused.
 final class ReferenceSet {
     private struct Entry {
         let picture: Picture
