@@ -82,8 +82,7 @@ public final class EnhancementDecoder {
     public func decodeFrame(payload: [UInt8], lower: Frame, lowerMotion: MotionField? = nil, temporalId: Int,
                             position: Int? = nil) throws(EnhancementError) {
         try checkSource(.frames, temporalId: temporalId)
-        let instant = position ?? framesInSegment
-        guard instant >= 0, !references.contains(instant: instant) else { throw .invalidPosition(instant) }
+        let instant = try references.instant(for: position, next: framesInSegment)
         syntax.setLowerMotion(try MotionField.checked(lowerMotion, for: parameters))
         guard lower.width == parameters.referenceWidth, lower.height == parameters.referenceHeight else {
             throw .sizeMismatch(picture: "lower layer", expectedWidth: parameters.referenceWidth,

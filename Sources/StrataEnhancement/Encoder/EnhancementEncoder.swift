@@ -104,8 +104,7 @@ public final class EnhancementEncoder {
         guard (0..<parameters.temporalLayers).contains(temporalId) else {
             throw .invalidTemporalId(temporalId, temporalLayers: parameters.temporalLayers)
         }
-        let instant = position ?? framesInSegment
-        guard instant >= 0, !references.contains(instant: instant) else { throw .invalidPosition(instant) }
+        let instant = try references.instant(for: position, next: framesInSegment)
         let lowerMotion = try MotionField.checked(lowerMotion, for: parameters)
         guard frame.width == parameters.width, frame.height == parameters.height else {
             throw .sizeMismatch(picture: "source", expectedWidth: parameters.width, expectedHeight: parameters.height,

@@ -284,6 +284,14 @@ final class ReferenceSet {
     /// Whether a picture of the segment was recorded at `instant`.
     func contains(instant: Int) -> Bool { entries.contains { $0.instant == instant } }
 
+    /// The instant of a frame given at `position` (the next one, `next`, when nil); throws when it is
+    /// negative or a picture of the segment was recorded there already.
+    func instant(for position: Int?, next: Int) throws(EnhancementError) -> Int {
+        let instant = position ?? next
+        guard instant >= 0, !contains(instant: instant) else { throw .invalidPosition(instant) }
+        return instant
+    }
+
     /// Records `picture`, decoded at `instant` with temporal id `t`, and lets go of the pictures no frame still to come references.
     func insert(_ picture: Picture, instant: Int, temporalId t: Int) {
         entries.append(Entry(picture: picture, instant: instant, temporalId: t))
