@@ -1,3 +1,4 @@
+import Strata
 import StrataBase
 import StrataCore
 
@@ -30,7 +31,7 @@ func runBaseBenchmark(arguments: [String]) throws {
     let seconds = Double(frameCount) / rate.framesPerSecond
 
     // OpenH264 encode.
-    let config = BaseEncoderConfiguration(width: width, height: height, frameRate: rate, temporalLayers: 3, rateControl: .constantQP(qp))
+    let config = BaseEncoderConfiguration(width: width, height: height, frameRate: rate, temporalLayers: LayerPlan.standard.temporalLayers, rateControl: .constantQP(qp))
     let encoder = try OpenH264Encoder(config)
     var units: [AccessUnit] = []
     units.reserveCapacity(frameCount)

@@ -49,7 +49,7 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         print("enhancement: give at least one layer, each with a QP")
         return
     }
-    let temporalLayers = 3
+    let temporalLayers = LayerPlan.standard.temporalLayers
     let frames: [Frame], rate: FrameRate, clipName: String
     if let clipPath {
         let reader = try Y4MReader(path: clipPath)

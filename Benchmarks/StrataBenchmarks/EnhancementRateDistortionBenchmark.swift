@@ -1,4 +1,5 @@
 import Foundation
+import Strata
 import StrataBase
 import StrataCore
 import StrataEnhancement
@@ -40,7 +41,7 @@ func runEnhancementRateDistortionBenchmark(arguments: [String]) throws {
 
     let down = try Scaler(from: w, h, to: w / 2, h / 2)
     let baseEncoder = try OpenH264Encoder(BaseEncoderConfiguration(width: w / 2, height: h / 2, frameRate: rate,
-                                                                   temporalLayers: 3, rateControl: .constantQP(baseQP)))
+                                                                   temporalLayers: LayerPlan.standard.temporalLayers, rateControl: .constantQP(baseQP)))
     let baseDecoder = try OpenH264Decoder()
     var base: [Frame] = [], temporalIds: [Int] = [], baseBytes = 0
     for (n, f) in frames.enumerated() {
@@ -95,7 +96,7 @@ func runEnhancementRateDistortionBenchmark(arguments: [String]) throws {
         return .nan
     }
     for qp in qps {
-        let parameters = EnhancementLayerParameters(width: w, height: h, referenceWidth: w / 2, referenceHeight: h / 2, qp: qp, temporalLayers: 3)
+        let parameters = EnhancementLayerParameters(width: w, height: h, referenceWidth: w / 2, referenceHeight: h / 2, qp: qp, temporalLayers: LayerPlan.standard.temporalLayers)
         let encoder = try EnhancementEncoder(parameters: parameters)
         var coding = [EncodedEnhancementFrame?](repeating: nil, count: frames.count)
         let encodeTime = try processorTime {
