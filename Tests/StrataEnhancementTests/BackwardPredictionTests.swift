@@ -20,6 +20,40 @@ import Testing
         #expect(order == EnhancementCodingOrder.indices(temporalIds: ids).filter { ids[$0] <= 1 })
     }
 
+    /// The reference set gives every frame the references the spec's rule picks among all frames
+    /// recorded before it (section 3), while holding few pictures: it lets a picture go as soon as
+    /// no frame still to come can reference it. Checked over a 50-frame segment with four temporal
+    /// layers in coding order (an incomplete hierarchy at the end), in presentation order, and with
+    /// the ids above 1 dropped (the frames kept at their own positions, leaving gaps).
+    @Test func theReferenceSetHoldsOnlyPicturesAFrameToComeMayReference() {
+        let ids = (0..<50).map { Fixtures.temporalId($0, layers: 4) }
+        let codingOrder = EnhancementCodingOrder.indices(temporalIds: ids)
+        let kept = ids.indices.filter { ids[$0] <= 1 }
+        let keptOrder = EnhancementCodingOrder.indices(temporalIds: kept.map { ids[$0] }).map { kept[$0] }
+        for (order, maxPool) in [(codingOrder, 5), (Array(ids.indices), 5), (keptOrder, 4)] {
+            var made = 0
+            let set = ReferenceSet {
+                made += 1
+                return Picture(geometry: LayerGeometry(width: 16, height: 16), margin: 0)
+            }
+            var done: [Int] = []
+            for n in order {
+                // The spec's rule over every frame recorded so far; a picture reused too early would
+                // carry another instant.
+                let forward = done.filter { $0 < n && ids[$0] <= ids[n] }.max()
+                let backward = done.filter { $0 > n && ids[$0] < ids[n] }.min()
+                #expect(set.forward(of: n, temporalId: ids[n])?.instant == forward, "forward of \(n)")
+                #expect(set.backward(of: n, temporalId: ids[n])?.instant == backward, "backward of \(n)")
+                let current = set.freePicture()
+                current.instant = n
+                set.insert(current, instant: n, temporalId: ids[n])
+                done.append(n)
+                #expect(set.contains(instant: n))
+            }
+            #expect(made <= maxPool, "\(made) pictures")
+        }
+    }
+
     /// Encodes `source` over `lower` in coding order; returns payloads and reconstructions in presentation order.
     static func encodeInCodingOrder(_ source: [Frame], lower: [Frame], qp: Int, version: UInt8 = EnhancementLayerParameters.bitstreamVersion)
         throws -> (payloads: [[UInt8]], frames: [Frame]) {

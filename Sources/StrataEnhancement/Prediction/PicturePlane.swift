@@ -246,11 +246,13 @@ struct LayerGeometry: Sendable {
 /// A frame at instant n with temporal id t references *forward* the latest earlier picture whose id
 /// is <= t, and (from version 7) *backward* the earliest later picture whose id is < t, which the
 /// coding order (``EnhancementCodingOrder``) codes first. Dropping the ids above any T removes no
-/// reference of the frames kept. Once a second picture of temporal id 0 is recorded, every picture
-/// before the one of id 0 ahead of it is let go: in coding order no frame still to come lies before it.
-/// The pool grows as the frames between two pictures of id 0 need (5 pictures, the one being coded
-/// included, with three temporal layers in coding order; 8 in presentation order), and its pictures
-/// are reused.
+/// reference of the frames kept. A picture is let go as soon as no frame still to come can reference
+/// it (``mayBeReferenced(_:)``), which the instants recorded so far tell: the top temporal layer's
+/// pictures at once, the others when the frames around them are done; and, as a bound when frames
+/// are missing, every picture before the second-latest one of temporal id 0 (in coding order no
+/// frame still to come lies before it). The pool grows as the frames held at once need (at most 5
+/// pictures, the one being coded included, with four temporal layers, in coding order or in
+/// presentation order; 10 and 17 when only that bound let pictures go), and its pictures are reused.
 final class ReferenceSet {
     private struct Entry {
         let picture: Picture
@@ -258,6 +260,8 @@ final class ReferenceSet {
         let temporalId: Int
     }
     private var entries: [Entry] = []
+    /// The temporal id of every frame of the segment recorded so far, by instant.
+    private var recorded: [Int: Int] = [:]
     private var pool: [Picture] = []
     private let makePicture: () -> Picture
 
@@ -265,7 +269,10 @@ final class ReferenceSet {
     init(makePicture: @escaping () -> Picture) { self.makePicture = makePicture }
 
     /// Forgets the segment's pictures (the pool stays).
-    func reset() { entries.removeAll(keepingCapacity: true) }
+    func reset() {
+        entries.removeAll(keepingCapacity: true)
+        recorded.removeAll(keepingCapacity: true)
+    }
 
     /// The forward reference of a frame at `instant` with temporal id `t`: the latest earlier picture whose id is <= t.
     func forward(of instant: Int, temporalId t: Int) -> Picture? {
@@ -281,8 +288,8 @@ final class ReferenceSet {
         return best?.picture
     }
 
-    /// Whether a picture of the segment was recorded at `instant`.
-    func contains(instant: Int) -> Bool { entries.contains { $0.instant == instant } }
+    /// Whether a frame of the segment was recorded at `instant` (its picture held or let go).
+    func contains(instant: Int) -> Bool { recorded[instant] != nil }
 
     /// The instant of a frame given at `position` (the next one, `next`, when nil); throws when it is
     /// negative or a picture of the segment was recorded there already.
@@ -294,12 +301,26 @@ final class ReferenceSet {
 
     /// Records `picture`, decoded at `instant` with temporal id `t`, and lets go of the pictures no frame still to come references.
     func insert(_ picture: Picture, instant: Int, temporalId t: Int) {
+        recorded[instant] = t
         entries.append(Entry(picture: picture, instant: instant, temporalId: t))
         let anchors = entries.filter { $0.temporalId == 0 }.map(\.instant).sorted()
-        if anchors.count >= 2 {
-            let oldest = anchors[anchors.count - 2]
-            entries.removeAll { $0.instant < oldest }
-        }
+        let oldest = anchors.count >= 2 ? anchors[anchors.count - 2] : Int.min
+        entries.removeAll { $0.instant < oldest || !mayBeReferenced($0) }
+    }
+
+    /// Whether a frame not recorded yet may reference the picture of `e` (instant p, temporal id s).
+    /// *Forward* only a frame after p of id >= s, for which a later recorded frame q of id <= s takes
+    /// its place once every instant between p and q is recorded; *backward* only a frame before p of
+    /// id > s, for which the latest earlier recorded frame r of id <= s takes its place once every
+    /// instant between r and p (or, without r, before p) is recorded. Frames never recorded (temporal
+    /// ids dropped, say) keep a picture until the bound of the second-latest picture of id 0.
+    private func mayBeReferenced(_ e: Entry) -> Bool {
+        var q = e.instant + 1
+        while let id = recorded[q], id > e.temporalId { q += 1 }
+        guard recorded[q] != nil else { return true }
+        var r = e.instant - 1
+        while r >= 0, let id = recorded[r], id > e.temporalId { r -= 1 }
+        return r >= 0 && recorded[r] == nil
     }
 
     /// Whether the set holds `picture`.
