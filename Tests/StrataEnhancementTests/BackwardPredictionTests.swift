@@ -52,6 +52,13 @@ import Testing
             }
             #expect(made <= maxPool, "\(made) pictures")
         }
+        // Positions at the end of the integers are recorded and let go without overflowing.
+        let set = ReferenceSet { Picture(geometry: LayerGeometry(width: 16, height: 16), margin: 0) }
+        for (instant, id) in [(Int.max - 1, 3), (Int.max, 3), (0, 0)] {
+            set.insert(set.freePicture(), instant: instant, temporalId: id)
+        }
+        #expect(set.contains(instant: Int.max) && set.contains(instant: Int.max - 1))
+        #expect(set.forward(of: 5, temporalId: 0) != nil)
     }
 
     /// Encodes `source` over `lower` in coding order; returns payloads and reconstructions in presentation order.

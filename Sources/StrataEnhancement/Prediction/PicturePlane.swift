@@ -315,8 +315,9 @@ final class ReferenceSet {
     /// instant between r and p (or, without r, before p) is recorded. Frames never recorded (temporal
     /// ids dropped, say) keep a picture until the bound of the second-latest picture of id 0.
     private func mayBeReferenced(_ e: Entry) -> Bool {
-        var q = e.instant + 1
-        while let id = recorded[q], id > e.temporalId { q += 1 }
+        // Wrapping steps: an instant near Int.max (a caller's position) ends the walk, never traps.
+        var q = e.instant &+ 1
+        while let id = recorded[q], id > e.temporalId { q &+= 1 }
         guard recorded[q] != nil else { return true }
         var r = e.instant - 1
         while r >= 0, let id = recorded[r], id > e.temporalId { r -= 1 }
