@@ -88,7 +88,7 @@ public final class EnhancementDecoder {
             throw .sizeMismatch(picture: "lower layer", expectedWidth: parameters.referenceWidth,
                                 expectedHeight: parameters.referenceHeight, width: lower.width, height: lower.height)
         }
-        let (reference, backward, current) = pictures(at: instant, temporalId: temporalId)
+        let (reference, backward, current) = references.pictures(at: instant, temporalId: temporalId)
         guard lowerInPlace else {
             current.beginPendingLower(.frame(lower), bands: geometry.macroblocksHigh)
             try decodeOverUpsampledLower(payload, reference: reference, backward: backward, into: current, temporalId: temporalId)
@@ -149,7 +149,7 @@ public final class EnhancementDecoder {
         } else {
             syntax.setLowerMotion(nil)
         }
-        let (reference, backward, current) = pictures(at: instant, temporalId: temporalId)
+        let (reference, backward, current) = references.pictures(at: instant, temporalId: temporalId)
         guard lowerInPlace else {
             current.beginPendingLower(.picture(lowerPicture), bands: geometry.macroblocksHigh)
             try decodeOverUpsampledLower(payload, reference: reference, backward: backward, into: current, temporalId: temporalId)
@@ -171,17 +171,6 @@ public final class EnhancementDecoder {
         try decodePicture(payload, temporalId: temporalId, reference: reference, backward: backward, lowerReference: lowerReference,
                           into: current, interLayer: MacroblockTarget(lowerPicture))
         finish(current, reference: reference, temporalId: temporalId)
-    }
-
-    /// The forward reference (its margins filled) and backward reference of a frame at `instant` with
-    /// temporal id `temporalId`, and the pool picture it decodes into.
-    private func pictures(at instant: Int, temporalId: Int) -> (reference: Picture?, backward: Picture?, current: Picture) {
-        let reference = references.forward(of: instant, temporalId: temporalId)
-        reference?.prepareAsReference()
-        let backward = references.backward(of: instant, temporalId: temporalId)
-        let current = references.freePicture()
-        current.instant = instant
-        return (reference, backward, current)
     }
 
     /// The picture the last call decoded, copied out at the layer's size; nil when none was decoded

@@ -114,13 +114,11 @@ public final class EnhancementEncoder {
             throw .sizeMismatch(picture: "lower layer", expectedWidth: parameters.referenceWidth,
                                 expectedHeight: parameters.referenceHeight, width: lower.width, height: lower.height)
         }
-        let reference = references.forward(of: instant, temporalId: temporalId)
-        reference?.prepareAsReference()
+        let (reference, later, current) = references.pictures(at: instant, temporalId: temporalId)
         // Version 7: a later picture coded first (coding order) is the backward reference.
-        let backward = parameters.version >= 7 && reference != nil ? references.backward(of: instant, temporalId: temporalId) : nil
+        let backward = parameters.version >= 7 && reference != nil ? later : nil
         backward?.prepareAsReference()
         let qp = min(max(frameQPBase + EnhancementEncoder.qpOffset(temporalId: temporalId, hasReference: reference != nil), 0), 51)
-        let current = references.freePicture()
         source.luma.load(frame.luma)
         source.cb.load(frame.cb)
         source.cr.load(frame.cr)

@@ -330,6 +330,17 @@ final class ReferenceSet {
     /// The pool's pictures (each a reference or free).
     var pictures: [Picture] { pool }
 
+    /// What a frame at `instant` with temporal id `t` is coded with: its forward reference (margins
+    /// filled), its backward reference, and a free pool picture to hold it, stamped with the instant.
+    func pictures(at instant: Int, temporalId t: Int) -> (forward: Picture?, backward: Picture?, current: Picture) {
+        let forward = self.forward(of: instant, temporalId: t)
+        forward?.prepareAsReference()
+        let backward = self.backward(of: instant, temporalId: t)
+        let current = freePicture()
+        current.instant = instant
+        return (forward, backward, current)
+    }
+
     /// A pool picture the set does not hold, created when every one is held.
     func freePicture() -> Picture {
         for p in pool where !holds(p) { return p }
