@@ -179,16 +179,19 @@ enum Interpolation {
         let left = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: 8 &- fx)), right = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: fx))
         let top = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: 8 &- fy)), bottom = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: fy))
         let r = SIMD8<Int16>(repeating: 32)
-        var s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
-        @inline(__always) func horizontal(_ p: UnsafeRawPointer) -> SIMD8<Int16> {
-            SIMD8<Int16>(lanes: p.loadUnaligned(as: SIMD8<UInt8>.self)) &* left
-                &+ SIMD8<Int16>(lanes: p.loadUnaligned(fromByteOffset: 1, as: SIMD8<UInt8>.self)) &* right
+        // The samples one to the right come through a pointer the optimizer cannot relate to `src`
+        // (``Opaque``): otherwise it rebuilds that load from the first with shifts and inserts.
+        let s0 = UnsafeRawPointer(src), s1 = Opaque.pointer(s0 + 1)
+        var offset = 0, d = UnsafeMutableRawPointer(dst)
+        @inline(__always) func horizontal(_ o: Int) -> SIMD8<Int16> {
+            SIMD8<Int16>(lanes: s0.loadUnaligned(fromByteOffset: o, as: SIMD8<UInt8>.self)) &* left
+                &+ SIMD8<Int16>(lanes: s1.loadUnaligned(fromByteOffset: o, as: SIMD8<UInt8>.self)) &* right
         }
         @inline(__always) func rows(_ store: (SIMD8<UInt8>, UnsafeMutableRawPointer) -> Void) {
-            var above = horizontal(s)
+            var above = horizontal(offset)
             for _ in 0..<height {
-                s += srcStride
-                let below = horizontal(s)
+                offset &+= srcStride
+                let below = horizontal(offset)
                 store(SIMD8<UInt8>(lanes: (above &* top &+ below &* bottom &+ r) &>> 6), d)
                 d += dstStride
                 above = below
