@@ -7,23 +7,24 @@ import Glibc
 #endif
 
 /// Enhancement codec speed at 1280x720 on a generated clip (or on the first frames of a real one,
-/// `--clip`), with the enhancement layers of the default plan (``LayerPlan/standard``: a 2x layer
-/// over a half-size OpenH264 base, then 1x quality layers) or of `--layers`. Reports decode frames
+/// `--clip`), with the layers of the default plan (``LayerPlan/standard``: a quarter-size OpenH264
+/// base, a 2x layer to half size, a 2x layer to full size, then 1x quality layers) or of `--layers`. Reports decode frames
 /// per second of all enhancement layers (base decode excluded) and its ratio to a memcpy of the
 /// same frame bytes, encode frames per second beside x264 medium on the same frames, and SIMD
 /// against scalar kernels, all measured in one run.
 /// Speeds are frames per second of processor time (all threads of the process), so other work on a
 /// shared machine does not distort them; x264 with automatic threads is reported the same way.
 ///
-/// Arguments: `--frames N` (default 40), `--base-qp Q` (default: the plan's), `--layers LIST` (as
-/// `strata encode --layers`, QPs only; default: the default plan's), `--passes P` (decode passes,
+/// Arguments: `--frames N` (default 40), `--base-divisor D` and `--base-qp Q` (default: the plan's),
+/// `--layers LIST` (as `strata encode --layers`, QPs only; default: the default plan's for the base
+/// divisor, ``LayerPlan/standard(baseDivisor:)``), `--passes P` (decode passes,
 /// the best counts; default 3), `--clip FILE.y4m` (its first `--frames` frames at its own size
 /// instead of the generated clip: a real clip's layers code more residual and their vectors spread
 /// over the reference pictures, so both directions run slower on it), `--no-kernels` (leaves out
 /// the SIMD-against-scalar kernel table).
 func runEnhancementBenchmark(arguments: [String]) throws {
     var frameCount = 40, passes = 3, baseQP = LayerPlan.standard.baseQP, kernels = true
-    var layers = LayerPlan.standard.enhancementLayers
+    var baseDivisor = LayerPlan.standard.baseDivisor, givenLayers: [EnhancementLayerPlan]?
     var clipPath: String?
     var i = 0
     while i < arguments.count {
@@ -36,15 +37,17 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         switch arguments[i] {
         case "--frames": frameCount = Int(value) ?? frameCount
         case "--base-qp": baseQP = Int(value) ?? baseQP
-        case "--layers": layers = try EnhancementLayerPlan.list(parsing: value)
+        case "--base-divisor": baseDivisor = Int(value) ?? baseDivisor
+        case "--layers": givenLayers = try EnhancementLayerPlan.list(parsing: value)
         case "--passes": passes = max(Int(value) ?? passes, 1)
         case "--clip": clipPath = value
         default:
-            print("enhancement: unknown argument \(arguments[i]) (known: --frames --base-qp --layers --passes --clip --no-kernels)")
+            print("enhancement: unknown argument \(arguments[i]) (known: --frames --base-divisor --base-qp --layers --passes --clip --no-kernels)")
             return
         }
         i += 2
     }
+    let layers = givenLayers ?? LayerPlan.standard(baseDivisor: baseDivisor).enhancementLayers
     guard !layers.isEmpty, layers.allSatisfy({ $0.target == nil }) else {
         print("enhancement: give at least one layer, each with a QP")
         return
@@ -67,14 +70,14 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         clipName = "a generated clip"
     }
     let width = frames[0].width, height = frames[0].height
-    let plan = LayerPlan(baseDivisor: 2, baseQP: baseQP, temporalLayers: temporalLayers, enhancementLayers: layers)
+    let plan = LayerPlan(baseDivisor: baseDivisor, baseQP: baseQP, temporalLayers: temporalLayers, enhancementLayers: layers)
     try plan.validate(sourceWidth: width, sourceHeight: height)
     let (baseWidth, baseHeight) = plan.size(ofLayer: 0, sourceWidth: width, sourceHeight: height)
     print("enhancement benchmark: \(width)x\(height), \(frameCount) frames of \(clipName), "
           + "\(layers.count) layers over a \(baseWidth)x\(baseHeight) OpenH264 base")
     let seconds = Double(frameCount) / rate.framesPerSecond
 
-    // The base: OpenH264 at half size, decoded (not timed).
+    // The base: OpenH264 at the plan's size, decoded (not timed).
     let downscaler = try Scaler(from: width, height, to: baseWidth, baseHeight)
     let baseEncoder = try OpenH264Encoder(BaseEncoderConfiguration(width: baseWidth, height: baseHeight, frameRate: rate,
                                                                    temporalLayers: temporalLayers, rateControl: .constantQP(baseQP)))

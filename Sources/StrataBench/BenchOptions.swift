@@ -7,7 +7,7 @@ public struct BenchOptions: Sendable {
     public var input: String
     /// Where report.json, report.csv, rate-quality.svg and the layered stream (`stream/`) go.
     public var outputDirectory: String
-    /// The layer plan; nil means ``LayerPlan/standard``.
+    /// The layer plan; nil means the default for the source's size (``LayerPlan/standard(sourceWidth:sourceHeight:)``).
     public var plan: LayerPlan?
     /// x264's preset for the x264 ladder (medium is the reference).
     public var x264Preset: X264Preset

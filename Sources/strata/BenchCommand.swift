@@ -51,7 +51,20 @@ struct BenchCommand: AsyncParsableCommand {
         guard let preference = MetricPreference(rawValue: metric) else {
             throw ValidationError("--metric must be one of \(MetricPreference.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let options = BenchOptions(input: input, outputDirectory: output, plan: try plan.plan(), x264Preset: x264Preset,
+        // Without plan flags the harness picks the default plan for the source's size. With some, the
+        // rest come from that default too: the size is read from the file's header (a pipe cannot be
+        // read twice, so there the default for large sources stands in).
+        let chosenPlan: LayerPlan?
+        if plan.isDefault {
+            chosenPlan = nil
+        } else if input == "-" {
+            chosenPlan = try plan.plan(sourceWidth: .max / 2, sourceHeight: .max / 2)
+        } else {
+            let format: VideoFormat
+            do { format = try Y4MFileSource(path: input).format } catch { throw StrataError.input("\(error)") }
+            chosenPlan = try plan.plan(sourceWidth: format.width, sourceHeight: format.height)
+        }
+        let options = BenchOptions(input: input, outputDirectory: output, plan: chosenPlan, x264Preset: x264Preset,
                                    sweep: sweep, metric: preference, ffmpegPath: ffmpeg, maxFrames: frames,
                                    segmentSeconds: plan.segmentSeconds, bdRate: !noBdRate, concurrency: plan.jobs)
         let line = ProgressLine()

@@ -35,7 +35,7 @@ struct DemoCommand: AsyncParsableCommand {
         let line = ProgressLine()
         line.update("making the built-in clip: \(width)x\(height), \(frames) frames")
         let sourceFrames = clip.frames()
-        let configuration = try plan.configuration()
+        let configuration = try plan.configuration(sourceWidth: width, sourceHeight: height)
         let started = Date()
         let manifest = try await StreamEncoder.encode(
             source: FrameSequenceSource(format: clip.format, frames: sourceFrames), sourceName: "built-in clip",

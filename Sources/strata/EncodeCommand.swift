@@ -21,9 +21,13 @@ struct EncodeCommand: AsyncParsableCommand {
     @OptionGroup var plan: PlanOptions
 
     func run() async throws {
-        let configuration = try plan.configuration()
+        let source: Y4MFileSource
+        do { source = try Y4MFileSource(path: input) } catch { throw StrataError.input("\(error)") }
+        // The default plan depends on the source's size, which its header gives.
+        let configuration = try plan.configuration(sourceWidth: source.format.width, sourceHeight: source.format.height)
         let line = ProgressLine()
-        let manifest = try await StreamEncoder.encode(input: input, output: output, configuration: configuration) { p in
+        let manifest = try await StreamEncoder.encode(source: source, sourceName: input == "-" ? "stdin" : input, output: output,
+                                                      configuration: configuration) { p in
             line.update("encoding: \(p.framesRead) frames read, \(p.segmentsDone) segments written")
         }
         line.finish()

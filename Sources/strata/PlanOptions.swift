@@ -3,8 +3,11 @@ import Strata
 
 /// Flags that shape a layer plan; shared by `encode`, `demo` and `bench`.
 struct PlanOptions: ParsableArguments {
-    @Option(help: "Base size as a divisor of the source size (2 = half width and height).")
-    var baseDivisor: Int = LayerPlan.standard.baseDivisor
+    @Option(help: ArgumentHelp("""
+        Base size as a divisor of the source size (2 = half width and height). Default: 4, or 2 for \
+        sources under 64 samples on a side.
+        """, valueName: "divisor"))
+    var baseDivisor: Int?
 
     @Option(help: "Constant QP of the OpenH264 base (0-51, lower is better).")
     var baseQP: Int = LayerPlan.standard.baseQP
@@ -18,9 +21,11 @@ struct PlanOptions: ParsableArguments {
     @Option(help: ArgumentHelp("""
         Enhancement layers, lowest first, as DIVISOR:QP pairs separated by commas. In place of a QP, \
         NNNk asks for NNN kbit/s of the layer alone and NNdB for a luma PSNR of NN dB; each segment's QP \
-        is then chosen by trial encodes of that segment (slower).
+        is then chosen by trial encodes of that segment (slower). Default: \
+        \(PlanOptions.layerList(.standard)) over a base of divisor 4, \(PlanOptions.layerList(.halfSizeBase)) \
+        over any other.
         """, valueName: "layers"))
-    var layers: String = LayerPlan.standard.enhancementLayers.map { "\($0.divisor):\($0.qp)" }.joined(separator: ",")
+    var layers: String?
 
     @Option(help: ArgumentHelp("""
         Weight of chroma error against luma error in the enhancement encoder's decisions (1-16). 1 suits \
@@ -34,19 +39,36 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "Segments encoded at once (the output is identical for any value).")
     var jobs: Int?
 
-    func plan() throws -> LayerPlan {
+    /// True when no flag that shapes the plan was given: the harness then picks the default for the source's size.
+    var isDefault: Bool {
+        baseDivisor == nil && layers == nil && baseQP == LayerPlan.standard.baseQP && baseKbps == nil
+            && temporalLayers == LayerPlan.standard.temporalLayers && chromaWeight == LayerPlan.standard.chromaWeight
+    }
+
+    /// The plan the flags give for a source of this size: what was not given comes from the default
+    /// plan for the source (``LayerPlan/standard(sourceWidth:sourceHeight:)``), or, when only the base
+    /// divisor was given, from the default plan with that divisor.
+    func plan(sourceWidth: Int, sourceHeight: Int) throws -> LayerPlan {
+        let defaults = baseDivisor.map { LayerPlan.standard(baseDivisor: $0) }
+            ?? LayerPlan.standard(sourceWidth: sourceWidth, sourceHeight: sourceHeight)
         let enhancement: [EnhancementLayerPlan]
         do {
-            enhancement = try EnhancementLayerPlan.list(parsing: layers)
+            enhancement = try EnhancementLayerPlan.list(parsing: layers ?? PlanOptions.layerList(defaults))
         } catch {
             throw ValidationError("--layers: \(error)")
         }
-        return LayerPlan(baseDivisor: baseDivisor, baseQP: baseQP, baseKbps: baseKbps, temporalLayers: temporalLayers,
-                         enhancementLayers: enhancement, chromaWeight: chromaWeight)
+        return LayerPlan(baseDivisor: baseDivisor ?? defaults.baseDivisor, baseQP: baseQP, baseKbps: baseKbps,
+                         temporalLayers: temporalLayers, enhancementLayers: enhancement, chromaWeight: chromaWeight)
     }
 
-    func configuration() throws -> EncoderConfiguration {
+    func configuration(sourceWidth: Int, sourceHeight: Int) throws -> EncoderConfiguration {
         guard segmentSeconds > 0 else { throw ValidationError("--segment-seconds must be positive") }
-        return EncoderConfiguration(plan: try plan(), segmentSeconds: segmentSeconds, concurrency: jobs)
+        return EncoderConfiguration(plan: try plan(sourceWidth: sourceWidth, sourceHeight: sourceHeight),
+                                    segmentSeconds: segmentSeconds, concurrency: jobs)
+    }
+
+    /// A plan's enhancement layers in the form `--layers` takes.
+    static func layerList(_ plan: LayerPlan) -> String {
+        plan.enhancementLayers.map { "\($0.divisor):\($0.qp)" }.joined(separator: ",")
     }
 }

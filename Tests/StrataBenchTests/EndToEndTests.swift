@@ -28,8 +28,9 @@ import Testing
         #expect(report.metric == .psnrY)
         #expect(report.frames == 8)
         let ops = report.layered.operatingPoints
+        // The default plan for the clip's size: a quarter-size base (16x16, the smallest OpenH264 codes).
         #expect(ops.count == LayerPlan.standard.layerCount)
-        #expect(ops.first?.width == 32 && ops.first?.height == 32)
+        #expect(ops.first?.width == 16 && ops.first?.height == 16)
         #expect(ops.last?.width == 64 && ops.last?.height == 64)
         for (lower, upper) in zip(ops, ops.dropFirst()) {
             #expect(upper.kbps > lower.kbps)

@@ -208,6 +208,21 @@ struct StreamRoundTripTests {
         await #expect(throws: StrataError.self) { try await encodeTestStream(into: dir.path, plan: bad) }
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/stream"))
     }
+
+    @Test("the default plan has a quarter-size base and five rungs where the source allows one, else the half-size plan")
+    func defaultPlanFollowsTheSourceSize() throws {
+        let hd = LayerPlan.standard(sourceWidth: 1280, sourceHeight: 720)
+        #expect(hd == .standard && hd.layerCount == 5)
+        let sizes = (0..<5).map { k in hd.size(ofLayer: k, sourceWidth: 1280, sourceHeight: 720) }.map { [$0.width, $0.height] }
+        #expect(sizes == [[320, 180], [640, 360], [1280, 720], [1280, 720], [1280, 720]])
+        // 64 samples give the smallest base OpenH264 codes (16); below that the half-size plan.
+        #expect(LayerPlan.standard(sourceWidth: 64, sourceHeight: 64) == .standard)
+        let small = LayerPlan.standard(sourceWidth: 176, sourceHeight: 62)
+        #expect(small == .halfSizeBase && small.layerCount == 4)
+        try small.validate(sourceWidth: 176, sourceHeight: 62)
+        #expect(throws: StrataError.self) { try LayerPlan.standard.validate(sourceWidth: 176, sourceHeight: 62) }
+        #expect(LayerPlan.standard(baseDivisor: 2) == .halfSizeBase && LayerPlan.standard(baseDivisor: 4) == .standard)
+    }
 }
 
 /// The segments a decode's progress reported, in the order it reported them.

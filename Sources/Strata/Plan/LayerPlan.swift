@@ -127,20 +127,46 @@ public struct LayerPlan: Sendable, Codable, Hashable {
                   chromaWeight: try c.decodeIfPresent(Int.self, forKey: .chromaWeight) ?? 1)
     }
 
-    /// The default: a half-resolution base and three enhancement layers at the source resolution
-    /// (one spatial, two quality), so one encode stores a four-rung ladder. A rung counts only when
-    /// an x264 encode of its quality costs at least 1.5x the rung below, so the QPs are five apart
-    /// between quality layers: on real clips the tightest step was 1.59x (bikes, 640x272, whose
-    /// VMAF saturates near the top) and 1.86x on bigbuckbunny (720p). Steps of four QPs gave 1.45x
-    /// on bikes and three QPs 1.2-1.5x on both; a two-layer default stored a three-rung ladder,
-    /// where the layering saves less. Four temporal layers (frames of temporal id 0 eight apart,
-    /// seven frames between them that also predict from the later one): with `strata bench` at equal
-    /// quality the stored ladder fell 3.9% (bigbuckbunny), 3.5% (bikes) and 0.2% (carphone_pristine)
-    /// against three; the base costs about 5% more, its own pictures predicting from farther back.
+    /// The default: a quarter-size base (320x180 for 720p) and four enhancement layers, one that
+    /// doubles it to half size, one that doubles that to the source size and two quality layers above
+    /// it, so one encode stores a five-rung ladder (quarter, half and three full-size rungs).
+    ///
+    /// A rung counts only when an x264 encode of its quality costs at least 1.5x the rung below, so
+    /// the QPs are five apart between the full-size layers: on real clips the tightest step was 1.59x
+    /// (bikes, 640x272, whose VMAF saturates near the top) and 1.86x on bigbuckbunny (720p); steps of
+    /// four QPs gave 1.45x on bikes. Four temporal layers (frames of temporal id 0 eight apart, seven
+    /// frames between them that also predict from the later one): at equal quality the stored ladder
+    /// fell 3.9% (bigbuckbunny), 3.5% (bikes) and 0.2% (carphone_pristine) against three.
+    ///
+    /// The quarter-size base replaced a half-size one (``halfSizeBase``): OpenH264's pictures cost
+    /// 1.4-1.9x what x264's cost at equal quality, and Strata's half-size layer over the small base
+    /// costs about what x264 does at half size (bigbuckbunny: 316 kbit/s for VMAF 68.4 against 330 for
+    /// 61.9 from OpenH264 alone), so the whole stack costs less and stores one rung more. With
+    /// `strata bench --no-bd-rate`, the stored ladder at equal quality fell from 0.6052 to 0.5771
+    /// (bigbuckbunny), 0.7176 to 0.6884 (bikes) and 0.9094 to 0.9059 (carphone_pristine).
     public static let standard = LayerPlan(
+        baseDivisor: 4, baseQP: 34, temporalLayers: 4,
+        enhancementLayers: [EnhancementLayerPlan(divisor: 2, qp: 29), EnhancementLayerPlan(divisor: 1, qp: 32),
+                            EnhancementLayerPlan(divisor: 1, qp: 27), EnhancementLayerPlan(divisor: 1, qp: 22)])
+
+    /// The default before ``standard``, and the default for sources too small for a quarter-size base
+    /// (under 64 samples on a side): a half-size base and three enhancement layers at the source size
+    /// (one spatial, two quality), a four-rung ladder.
+    public static let halfSizeBase = LayerPlan(
         baseDivisor: 2, baseQP: 34, temporalLayers: 4,
         enhancementLayers: [EnhancementLayerPlan(divisor: 1, qp: 32), EnhancementLayerPlan(divisor: 1, qp: 27),
                             EnhancementLayerPlan(divisor: 1, qp: 22)])
+
+    /// The default plan for a source of the given size: ``standard`` where its quarter-size base is
+    /// at least 16x16 (OpenH264's smallest picture), else ``halfSizeBase``.
+    public static func standard(sourceWidth: Int, sourceHeight: Int) -> LayerPlan {
+        (try? standard.validate(sourceWidth: sourceWidth, sourceHeight: sourceHeight)) != nil ? standard : halfSizeBase
+    }
+
+    /// The default plan whose base has `baseDivisor` (``standard`` for 4, ``halfSizeBase`` for any other).
+    public static func standard(baseDivisor: Int) -> LayerPlan {
+        baseDivisor == standard.baseDivisor ? standard : halfSizeBase
+    }
 
     /// Number of layers including the base.
     public var layerCount: Int { 1 + enhancementLayers.count }

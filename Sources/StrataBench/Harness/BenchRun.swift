@@ -338,7 +338,7 @@ final class BenchRun {
     private func executeSteps() async throws -> BenchReport {
         if let note = metricNote, options.metric == .automatic { notify(.note, note) }
         notify(.reading, "\(clip): \(format.width)x\(format.height), \(source.count) frames at \(format.frameRate) fps", advance: 1)
-        let plan = options.plan ?? .standard
+        let plan = options.plan ?? .standard(sourceWidth: format.width, sourceHeight: format.height)
         var main = try await benchmarkPlan(plan, directory: options.outputDirectory)
         if options.bdRate && !plan.enhancementLayers.isEmpty {
             main.bdRate = try await bdRate(plan: plan, main: main, directory: options.outputDirectory)

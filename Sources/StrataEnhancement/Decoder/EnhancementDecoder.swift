@@ -50,6 +50,7 @@ public final class EnhancementDecoder {
         lastPicture = nil
         lastReference = nil
         lastInstant = -1
+        lastTemporalId = -1
         segmentLowerSource = nil
     }
 
