@@ -78,13 +78,19 @@ func runEnhancementBenchmark(arguments: [String]) throws {
     let seconds = Double(frameCount) / rate.framesPerSecond
 
     // The base: OpenH264 at the plan's size, decoded (not timed).
-    let downscaler = try Scaler(from: width, height, to: baseWidth, baseHeight)
+    // Every picture smaller than the source is made as `strata encode` makes it (Lanczos).
+    func scaled(_ w: Int, _ h: Int) throws -> [Frame] {
+        if (w, h) == (width, height) { return frames }
+        let scaler = try Scaler(from: width, height, to: w, h, filter: .lanczos)
+        return frames.map { scaler.scale($0) }
+    }
+    let baseSources = try scaled(baseWidth, baseHeight)
     let baseEncoder = try OpenH264Encoder(BaseEncoderConfiguration(width: baseWidth, height: baseHeight, frameRate: rate,
                                                                    temporalLayers: temporalLayers, rateControl: .constantQP(baseQP)))
     let baseDecoder = try OpenH264Decoder()
     var base: [Frame] = [], temporalIds: [Int] = [], baseBytes = 0
-    for (n, frame) in frames.enumerated() {
-        let unit = try baseEncoder.encode(downscaler.scale(frame), forceIDR: n == 0)
+    for (n, source) in baseSources.enumerated() {
+        let unit = try baseEncoder.encode(source, forceIDR: n == 0)
         baseBytes += AnnexB.serialize(unit.nalUnits).count
         temporalIds.append(unit.temporalId)
         if let decoded = try baseDecoder.decode(unit.nalUnits) { base.append(decoded) }
@@ -109,10 +115,11 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         let p = EnhancementLayerParameters(width: w, height: h, referenceWidth: rw, referenceHeight: rh,
                                            qp: layer.qp, temporalLayers: temporalLayers, interLayerMotion: k > 0 && (w, h) == (rw, rh))
         let encoder = try EnhancementEncoder(parameters: p)
+        let sources = try scaled(w, h)
         var layerFrames = [EncodedEnhancementFrame?](repeating: nil, count: frameCount)
         encodeTimes.append(try processorTime {
             for n in order {
-                layerFrames[n] = try encoder.encode(source: frames[n], lower: lower[n], lowerMotion: lowerMotion?[n],
+                layerFrames[n] = try encoder.encode(source: sources[n], lower: lower[n], lowerMotion: lowerMotion?[n],
                                                     temporalId: temporalIds[n], position: n)
             }
         })
@@ -177,7 +184,10 @@ func runEnhancementBenchmark(arguments: [String]) throws {
     }
     let x264FPS = Double(frameCount) / x264Time
 
-    let upscaler = try Scaler(from: baseWidth, baseHeight, to: width, height)
+    // Quality at the source's size: smaller pictures upscaled, as the harness measures them.
+    func upscaled(_ picture: Frame) throws -> Frame {
+        picture.width == width && picture.height == height ? picture : try Scaler(from: picture.width, picture.height, to: width, height).scale(picture)
+    }
     func kbps(_ bytes: Int) -> Double { Double(bytes) * 8 / 1000 / seconds }
     func psnr(_ pictures: (Int) throws -> Frame) rethrows -> Double {
         var q = QualityAccumulator()
@@ -187,12 +197,12 @@ func runEnhancementBenchmark(arguments: [String]) throws {
     print("")
     print(pad("layer", 34) + pad("kbit/s", 10) + pad("PSNR-Y", 10) + pad("encode fps", 12) + "decode fps")
     print(pad("L0 OpenH264 \(baseWidth)x\(baseHeight) QP \(baseQP)", 34) + pad(format(kbps(baseBytes), 0), 10)
-          + pad(format(psnr { upscaler.scale(base[$0]) }, 2), 10))
+          + pad(format(try psnr { try upscaled(base[$0]) }, 2), 10))
     for (k, p) in parameters.enumerated() {
         let kind = p.width == p.referenceWidth ? "1x" : "2x"
         print(pad("L\(k + 1) \(p.width)x\(p.height) (\(kind)) QP \(p.qp)", 34)
               + pad(format(kbps(coded[k].reduce(0) { $0 + $1.payload.count }), 0), 10)
-              + pad(format(psnr { coded[k][$0].reconstruction }, 2), 10) + pad(format(Double(frameCount) / encodeTimes[k], 1), 12)
+              + pad(format(try psnr { try upscaled(coded[k][$0].reconstruction) }, 2), 10) + pad(format(Double(frameCount) / encodeTimes[k], 1), 12)
               + format(Double(frameCount) / layerDecodeTimes[k], 1))
     }
     let decodeFPS = Double(frameCount) / decodeTime, copyFPS = Double(frameCount) / copyTime
