@@ -1,4 +1,5 @@
 import Foundation
+import Strata
 import Testing
 @testable import StrataBench
 
@@ -67,6 +68,16 @@ import Testing
         let rung = try RungSearch.match(settings(target: 60)) { Self.model($0) }
         #expect(rung.method == .bound)
         #expect(rung.parameter == 0)
+    }
+
+    @Test func defaultSweepTriesTheGivenPlanFirstThenDistinctPlansThatAllFitA720pSource() throws {
+        let plans = BenchHarness.defaultSweepPlans(around: .standard)
+        #expect(plans.first == .standard)
+        #expect(Set(plans).count == plans.count && plans.count == 6)
+        #expect(plans.contains(.halfSizeBase))
+        for plan in plans { try plan.validate(sourceWidth: 1280, sourceHeight: 720) }
+        // Around the half-size plan itself, that plan is not tried twice.
+        #expect(BenchHarness.defaultSweepPlans(around: .halfSizeBase).count == 5)
     }
 
     @Test func ladderSpacingRuleCountsRungsAtOneAndAHalfTimesTheCountedRungBelow() {

@@ -1,9 +1,10 @@
 import Strata
 
 extension BenchHarness {
-    /// Plans the sweep tries when none are given: the standard plan, the standard plan one step of
-    /// quality up and down (QP -3 and +3 on every layer), a three-size ladder (quarter, half and
-    /// full size), and a two-layer plan (half-size base, one full-size layer).
+    /// Plans the sweep tries when none are given: the given plan, that plan one step of quality up and
+    /// down (QP -3 and +3 on every layer), a three-size ladder (quarter, half and full size), the
+    /// four-rung plan over a half-size base (``LayerPlan/halfSizeBase``, the default before the
+    /// quarter-size base), and a two-layer plan (half-size base, one full-size layer).
     public static func defaultSweepPlans(around plan: LayerPlan = .standard) -> [LayerPlan] {
         func shifted(_ p: LayerPlan, by delta: Int) -> LayerPlan {
             var q = p
@@ -17,7 +18,10 @@ extension BenchHarness {
                                    chromaWeight: plan.chromaWeight)
         let twoLayers = LayerPlan(baseDivisor: 2, baseQP: plan.baseQP, temporalLayers: plan.temporalLayers,
                                   enhancementLayers: [EnhancementLayerPlan(divisor: 1, qp: top)], chromaWeight: plan.chromaWeight)
-        var plans = [plan, shifted(plan, by: -3), shifted(plan, by: 3), threeSizes, twoLayers]
+        var halfSizeBase = LayerPlan.halfSizeBase
+        halfSizeBase.temporalLayers = plan.temporalLayers
+        halfSizeBase.chromaWeight = plan.chromaWeight
+        var plans = [plan, shifted(plan, by: -3), shifted(plan, by: 3), threeSizes, halfSizeBase, twoLayers]
         var seen = Set<LayerPlan>()
         plans = plans.filter { seen.insert($0).inserted }
         return plans
