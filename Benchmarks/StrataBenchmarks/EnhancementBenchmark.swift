@@ -15,16 +15,17 @@ import Glibc
 /// Speeds are frames per second of processor time (all threads of the process), so other work on a
 /// shared machine does not distort them; x264 with automatic threads is reported the same way.
 ///
-/// Arguments: `--frames N` (default 40), `--base-divisor D` and `--base-qp Q` (default: the plan's),
-/// `--layers LIST` (as `strata encode --layers`, QPs only; default: the default plan's for the base
-/// divisor, ``LayerPlan/standard(baseDivisor:)``), `--passes P` (decode passes,
+/// Arguments: `--frames N` (default 40), `--base-divisor D` (default: the plan's, or one the given
+/// layers fit, ``LayerPlan/defaultBaseDivisor(under:sourceWidth:sourceHeight:)``), `--base-qp Q`
+/// (default: the plan's), `--layers LIST` (as `strata encode --layers`, QPs only; default: the
+/// default plan's for the base divisor, ``LayerPlan/standard(baseDivisor:)``), `--passes P` (decode passes,
 /// the best counts; default 3), `--clip FILE.y4m` (its first `--frames` frames at its own size
 /// instead of the generated clip: a real clip's layers code more residual and their vectors spread
 /// over the reference pictures, so both directions run slower on it), `--no-kernels` (leaves out
 /// the SIMD-against-scalar kernel table).
 func runEnhancementBenchmark(arguments: [String]) throws {
     var frameCount = 40, passes = 3, baseQP = LayerPlan.standard.baseQP, kernels = true
-    var baseDivisor = LayerPlan.standard.baseDivisor, givenLayers: [EnhancementLayerPlan]?
+    var givenDivisor: Int?, givenLayers: [EnhancementLayerPlan]?
     var clipPath: String?
     var i = 0
     while i < arguments.count {
@@ -37,7 +38,7 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         switch arguments[i] {
         case "--frames": frameCount = Int(value) ?? frameCount
         case "--base-qp": baseQP = Int(value) ?? baseQP
-        case "--base-divisor": baseDivisor = Int(value) ?? baseDivisor
+        case "--base-divisor": givenDivisor = Int(value)
         case "--layers": givenLayers = try EnhancementLayerPlan.list(parsing: value)
         case "--passes": passes = max(Int(value) ?? passes, 1)
         case "--clip": clipPath = value
@@ -47,7 +48,7 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         }
         i += 2
     }
-    let layers = givenLayers ?? LayerPlan.standard(baseDivisor: baseDivisor).enhancementLayers
+    let layers = givenLayers ?? LayerPlan.standard(baseDivisor: givenDivisor ?? LayerPlan.standard.baseDivisor).enhancementLayers
     guard !layers.isEmpty, layers.allSatisfy({ $0.target == nil }) else {
         print("enhancement: give at least one layer, each with a QP")
         return
@@ -70,6 +71,7 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         clipName = "a generated clip"
     }
     let width = frames[0].width, height = frames[0].height
+    let baseDivisor = givenDivisor ?? LayerPlan.defaultBaseDivisor(under: layers, sourceWidth: width, sourceHeight: height)
     let plan = LayerPlan(baseDivisor: baseDivisor, baseQP: baseQP, temporalLayers: temporalLayers, enhancementLayers: layers)
     try plan.validate(sourceWidth: width, sourceHeight: height)
     let (baseWidth, baseHeight) = plan.size(ofLayer: 0, sourceWidth: width, sourceHeight: height)

@@ -5,7 +5,7 @@ import Strata
 struct PlanOptions: ParsableArguments {
     @Option(help: ArgumentHelp("""
         Base size as a divisor of the source size (2 = half width and height). Default: 4, or 2 for \
-        sources under 64 samples on a side.
+        sources under 64 samples on a side or under --layers whose first layer is at the source size.
         """, valueName: "divisor"))
     var baseDivisor: Int?
 
@@ -47,7 +47,8 @@ struct PlanOptions: ParsableArguments {
 
     /// The plan the flags give for a source of this size: what was not given comes from the default
     /// plan for the source (``LayerPlan/standard(sourceWidth:sourceHeight:)``), or, when only the base
-    /// divisor was given, from the default plan with that divisor.
+    /// divisor was given, from the default plan with that divisor; a base divisor not given under
+    /// given layers is one they fit (``LayerPlan/defaultBaseDivisor(under:sourceWidth:sourceHeight:)``).
     func plan(sourceWidth: Int, sourceHeight: Int) throws -> LayerPlan {
         let defaults = baseDivisor.map { LayerPlan.standard(baseDivisor: $0) }
             ?? LayerPlan.standard(sourceWidth: sourceWidth, sourceHeight: sourceHeight)
@@ -57,7 +58,8 @@ struct PlanOptions: ParsableArguments {
         } catch {
             throw ValidationError("--layers: \(error)")
         }
-        return LayerPlan(baseDivisor: baseDivisor ?? defaults.baseDivisor, baseQP: baseQP, baseKbps: baseKbps,
+        let divisor = baseDivisor ?? LayerPlan.defaultBaseDivisor(under: enhancement, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
+        return LayerPlan(baseDivisor: divisor, baseQP: baseQP, baseKbps: baseKbps,
                          temporalLayers: temporalLayers, enhancementLayers: enhancement, chromaWeight: chromaWeight)
     }
 

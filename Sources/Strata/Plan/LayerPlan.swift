@@ -140,13 +140,15 @@ public struct LayerPlan: Sendable, Codable, Hashable {
     ///
     /// The quarter-size base replaced a half-size one (``halfSizeBase``): OpenH264's pictures cost
     /// 1.4-1.9x what x264's cost at equal quality, and Strata's half-size layer over the small base
-    /// costs about what x264 does at half size (bigbuckbunny: 316 kbit/s for VMAF 68.4 against 330 for
+    /// costs about what x264 does at half size (bigbuckbunny: 286 kbit/s for VMAF 65.6 against 330 for
     /// 61.9 from OpenH264 alone), so the whole stack costs less and stores one rung more. With
-    /// `strata bench --no-bd-rate`, the stored ladder at equal quality fell from 0.6052 to 0.5771
-    /// (bigbuckbunny), 0.7176 to 0.6884 (bikes) and 0.9094 to 0.9059 (carphone_pristine).
+    /// `strata bench --no-bd-rate`, the stored ladder at equal quality fell from 0.6052 to 0.5799
+    /// (bigbuckbunny) and 0.7176 to 0.6933 (bikes), and rose from 0.9094 to 0.9132 on
+    /// carphone_pristine (176x144, whose base is 44x36). The half-size layer's QP 30 keeps every step of the three clips' ladders at 1.59x or
+    /// more; QP 29 saved 0.3-0.8% more but left a step of 1.52x (carphone), and 28 lost rungs.
     public static let standard = LayerPlan(
         baseDivisor: 4, baseQP: 34, temporalLayers: 4,
-        enhancementLayers: [EnhancementLayerPlan(divisor: 2, qp: 29), EnhancementLayerPlan(divisor: 1, qp: 32),
+        enhancementLayers: [EnhancementLayerPlan(divisor: 2, qp: 30), EnhancementLayerPlan(divisor: 1, qp: 32),
                             EnhancementLayerPlan(divisor: 1, qp: 27), EnhancementLayerPlan(divisor: 1, qp: 22)])
 
     /// The default before ``standard``, and the default for sources too small for a quarter-size base
@@ -161,6 +163,15 @@ public struct LayerPlan: Sendable, Codable, Hashable {
     /// at least 16x16 (OpenH264's smallest picture), else ``halfSizeBase``.
     public static func standard(sourceWidth: Int, sourceHeight: Int) -> LayerPlan {
         (try? standard.validate(sourceWidth: sourceWidth, sourceHeight: sourceHeight)) != nil ? standard : halfSizeBase
+    }
+
+    /// The base divisor a plan given only its enhancement layers gets: the default plan's for the
+    /// source's size where the first layer keeps or doubles that size, else twice the first layer's
+    /// divisor (so `1:30,1:24`, written for a half-size base, keeps one).
+    public static func defaultBaseDivisor(under layers: [EnhancementLayerPlan], sourceWidth: Int, sourceHeight: Int) -> Int {
+        let divisor = standard(sourceWidth: sourceWidth, sourceHeight: sourceHeight).baseDivisor
+        guard let first = layers.first, divisor != first.divisor && divisor != 2 * first.divisor else { return divisor }
+        return min(8, 2 * first.divisor)
     }
 
     /// The default plan whose base has `baseDivisor` (``standard`` for 4, ``halfSizeBase`` for any other).
