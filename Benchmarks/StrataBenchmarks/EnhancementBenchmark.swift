@@ -15,10 +15,9 @@ import Glibc
 /// Speeds are frames per second of processor time (all threads of the process), so other work on a
 /// shared machine does not distort them; x264 with automatic threads is reported the same way.
 ///
-/// Arguments: `--frames N` (default 40), `--base-divisor D` (default: the plan's, or one the given
-/// layers fit, ``LayerPlan/defaultBaseDivisor(under:sourceWidth:sourceHeight:)``), `--base-qp Q`
-/// (default: the plan's), `--layers LIST` (as `strata encode --layers`, QPs only; default: the
-/// default plan's for the base divisor, ``LayerPlan/standard(baseDivisor:)``), `--passes P` (decode passes,
+/// Arguments: `--frames N` (default 40), `--base-divisor D`, `--base-qp Q` and `--layers LIST` (as
+/// `strata encode --layers`, QPs only; what is not given comes from the default plan for the clip's
+/// size, ``LayerPlan/standard(sourceWidth:sourceHeight:baseDivisor:layers:)``), `--passes P` (decode passes,
 /// the best counts; default 3), `--clip FILE.y4m` (its first `--frames` frames at its own size
 /// instead of the generated clip: a real clip's layers code more residual and their vectors spread
 /// over the reference pictures, so both directions run slower on it), `--no-kernels` (leaves out
@@ -48,12 +47,6 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         }
         i += 2
     }
-    let layers = givenLayers ?? LayerPlan.standard(baseDivisor: givenDivisor ?? LayerPlan.standard.baseDivisor).enhancementLayers
-    guard !layers.isEmpty, layers.allSatisfy({ $0.target == nil }) else {
-        print("enhancement: give at least one layer, each with a QP")
-        return
-    }
-    let temporalLayers = LayerPlan.standard.temporalLayers
     let frames: [Frame], rate: FrameRate, clipName: String
     if let clipPath {
         let reader = try Y4MReader(path: clipPath)
@@ -71,8 +64,13 @@ func runEnhancementBenchmark(arguments: [String]) throws {
         clipName = "a generated clip"
     }
     let width = frames[0].width, height = frames[0].height
-    let baseDivisor = givenDivisor ?? LayerPlan.defaultBaseDivisor(under: layers, sourceWidth: width, sourceHeight: height)
-    let plan = LayerPlan(baseDivisor: baseDivisor, baseQP: baseQP, temporalLayers: temporalLayers, enhancementLayers: layers)
+    var plan = LayerPlan.standard(sourceWidth: width, sourceHeight: height, baseDivisor: givenDivisor, layers: givenLayers)
+    plan.baseQP = baseQP
+    let layers = plan.enhancementLayers, temporalLayers = plan.temporalLayers
+    guard !layers.isEmpty, layers.allSatisfy({ $0.target == nil }) else {
+        print("enhancement: give at least one layer, each with a QP")
+        return
+    }
     try plan.validate(sourceWidth: width, sourceHeight: height)
     let (baseWidth, baseHeight) = plan.size(ofLayer: 0, sourceWidth: width, sourceHeight: height)
     print("enhancement benchmark: \(width)x\(height), \(frameCount) frames of \(clipName), "
@@ -186,9 +184,15 @@ func runEnhancementBenchmark(arguments: [String]) throws {
     }
     let x264FPS = Double(frameCount) / x264Time
 
-    // Quality at the source's size: smaller pictures upscaled, as the harness measures them.
+    // Quality at the source's size: smaller pictures upscaled, as the harness measures them (one
+    // scaler per size).
+    var upscalers: [[Int]: Scaler] = [:]
     func upscaled(_ picture: Frame) throws -> Frame {
-        picture.width == width && picture.height == height ? picture : try Scaler(from: picture.width, picture.height, to: width, height).scale(picture)
+        if picture.width == width && picture.height == height { return picture }
+        let size = [picture.width, picture.height]
+        let scaler = try upscalers[size] ?? Scaler(from: picture.width, picture.height, to: width, height)
+        upscalers[size] = scaler
+        return scaler.scale(picture)
     }
     func kbps(_ bytes: Int) -> Double { Double(bytes) * 8 / 1000 / seconds }
     func psnr(_ pictures: (Int) throws -> Frame) rethrows -> Double {

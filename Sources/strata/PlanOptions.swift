@@ -46,21 +46,20 @@ struct PlanOptions: ParsableArguments {
     }
 
     /// The plan the flags give for a source of this size: what was not given comes from the default
-    /// plan for the source (``LayerPlan/standard(sourceWidth:sourceHeight:)``), or, when only the base
-    /// divisor was given, from the default plan with that divisor; a base divisor not given under
-    /// given layers is one they fit (``LayerPlan/defaultBaseDivisor(under:sourceWidth:sourceHeight:)``).
+    /// plan for the source and what was (``LayerPlan/standard(sourceWidth:sourceHeight:baseDivisor:layers:)``).
     func plan(sourceWidth: Int, sourceHeight: Int) throws -> LayerPlan {
-        let defaults = baseDivisor.map { LayerPlan.standard(baseDivisor: $0) }
-            ?? LayerPlan.standard(sourceWidth: sourceWidth, sourceHeight: sourceHeight)
-        let enhancement: [EnhancementLayerPlan]
+        let given: [EnhancementLayerPlan]?
         do {
-            enhancement = try EnhancementLayerPlan.list(parsing: layers ?? PlanOptions.layerList(defaults))
+            given = try layers.map { try EnhancementLayerPlan.list(parsing: $0) }
         } catch {
             throw ValidationError("--layers: \(error)")
         }
-        let divisor = baseDivisor ?? LayerPlan.defaultBaseDivisor(under: enhancement, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
-        return LayerPlan(baseDivisor: divisor, baseQP: baseQP, baseKbps: baseKbps,
-                         temporalLayers: temporalLayers, enhancementLayers: enhancement, chromaWeight: chromaWeight)
+        var plan = LayerPlan.standard(sourceWidth: sourceWidth, sourceHeight: sourceHeight, baseDivisor: baseDivisor, layers: given)
+        plan.baseQP = baseQP
+        plan.baseKbps = baseKbps
+        plan.temporalLayers = temporalLayers
+        plan.chromaWeight = chromaWeight
+        return plan
     }
 
     func configuration(sourceWidth: Int, sourceHeight: Int) throws -> EncoderConfiguration {

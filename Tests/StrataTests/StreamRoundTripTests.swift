@@ -222,6 +222,15 @@ struct StreamRoundTripTests {
         try small.validate(sourceWidth: 176, sourceHeight: 62)
         #expect(throws: StrataError.self) { try LayerPlan.standard.validate(sourceWidth: 176, sourceHeight: 62) }
         #expect(LayerPlan.standard(baseDivisor: 2) == .halfSizeBase && LayerPlan.standard(baseDivisor: 4) == .standard)
+        // What a caller chose replaces the default's: a divisor brings its own layers; layers at the
+        // source size under no chosen divisor get a half-size base they fit.
+        #expect(LayerPlan.standard(sourceWidth: 1280, sourceHeight: 720, baseDivisor: nil, layers: nil) == .standard)
+        #expect(LayerPlan.standard(sourceWidth: 1280, sourceHeight: 720, baseDivisor: 2, layers: nil) == .halfSizeBase)
+        let full = [EnhancementLayerPlan(divisor: 1, qp: 30), EnhancementLayerPlan(divisor: 1, qp: 24)]
+        let fitted = LayerPlan.standard(sourceWidth: 1280, sourceHeight: 720, baseDivisor: nil, layers: full)
+        #expect(fitted.baseDivisor == 2 && fitted.enhancementLayers == full)
+        let half = [EnhancementLayerPlan(divisor: 2, qp: 30), EnhancementLayerPlan(divisor: 1, qp: 24)]
+        #expect(LayerPlan.standard(sourceWidth: 1280, sourceHeight: 720, baseDivisor: nil, layers: half).baseDivisor == 4)
     }
 }
 

@@ -165,18 +165,26 @@ public struct LayerPlan: Sendable, Codable, Hashable {
         (try? standard.validate(sourceWidth: sourceWidth, sourceHeight: sourceHeight)) != nil ? standard : halfSizeBase
     }
 
-    /// The base divisor a plan given only its enhancement layers gets: the default plan's for the
-    /// source's size where the first layer keeps or doubles that size, else twice the first layer's
-    /// divisor (so `1:30,1:24`, written for a half-size base, keeps one).
-    public static func defaultBaseDivisor(under layers: [EnhancementLayerPlan], sourceWidth: Int, sourceHeight: Int) -> Int {
-        let divisor = standard(sourceWidth: sourceWidth, sourceHeight: sourceHeight).baseDivisor
-        guard let first = layers.first, divisor != first.divisor && divisor != 2 * first.divisor else { return divisor }
-        return min(8, 2 * first.divisor)
-    }
-
     /// The default plan whose base has `baseDivisor` (``standard`` for 4, ``halfSizeBase`` for any other).
     public static func standard(baseDivisor: Int) -> LayerPlan {
         baseDivisor == standard.baseDivisor ? standard : halfSizeBase
+    }
+
+    /// The default plan for a source of the given size with the base divisor or the enhancement layers
+    /// a caller chose (nil: not chosen) in place of the default's. A chosen divisor brings its own
+    /// default layers (``standard(baseDivisor:)``); chosen layers without a divisor get the default
+    /// plan's divisor where their first layer keeps or doubles that size, else twice the first layer's
+    /// divisor (so `1:30,1:24`, written for a half-size base, keeps one).
+    public static func standard(sourceWidth: Int, sourceHeight: Int, baseDivisor: Int?, layers: [EnhancementLayerPlan]?) -> LayerPlan {
+        var plan = baseDivisor.map { standard(baseDivisor: $0) } ?? standard(sourceWidth: sourceWidth, sourceHeight: sourceHeight)
+        if let baseDivisor { plan.baseDivisor = baseDivisor }
+        if let layers {
+            plan.enhancementLayers = layers
+            if baseDivisor == nil, let first = layers.first, plan.baseDivisor != first.divisor && plan.baseDivisor != 2 * first.divisor {
+                plan.baseDivisor = min(8, 2 * first.divisor)
+            }
+        }
+        return plan
     }
 
     /// Number of layers including the base.
