@@ -17,25 +17,36 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     /// Number of temporal layers of the base's hierarchy (1...4); frames follow its reference rule.
     public var temporalLayers: Int
 
-    /// Bitstream version of the layer (configuration record and frame syntax): 1...7 (version 2 adds
+    /// Bitstream version of the layer (configuration record and frame syntax): 1...8 (version 2 adds
     /// split macroblocks, version 3 the deblocking offset and inter-layer motion, version 4 context
     /// states inherited within each temporal id, version 5 SKIP macroblocks with the lower layer's
     /// vector, version 6 residual contexts chosen by the lower layer's levels and sign hiding, version 7
-    /// prediction from a later picture in coding order, ``EnhancementCodingOrder``). Encoders write
-    /// ``bitstreamVersion`` unless told otherwise; decoders read all seven.
+    /// prediction from a later picture in coding order, ``EnhancementCodingOrder``, version 8
+    /// inter-layer motion over a lower layer of half the size). Encoders write ``bitstreamVersion``
+    /// unless told otherwise; decoders read all eight.
     public var version: UInt8
     /// Shifts the QP that selects the deblocking filter's thresholds, -51...51 (from version 3; 0 in
     /// versions 1 and 2): negative values filter less, positive more.
     public var deblockingOffset: Int
     /// Version 3: the layer predicts each vector from the lower layer's vector of the same 8x8 unit at
     /// the same instant (where the lower macroblock carries one), so the lower layer must be an
-    /// enhancement layer of this layer's size and its motion is given to the codec with each frame.
+    /// enhancement layer of this layer's size (from version 8 also of exactly half its width and
+    /// height, its vectors doubled: ``lowerMotionScale``) and its motion is given to the codec with
+    /// each frame.
     public var interLayerMotion: Bool
 
+    /// How many times this layer's width (and height) the layer below is: 1, or 2 for a lower layer of
+    /// exactly half the size, whose vectors this layer's inter-layer motion doubles (version 8); 0 for
+    /// other ratios, which cannot use inter-layer motion.
+    public var lowerMotionScale: Int {
+        if referenceWidth == width && referenceHeight == height { return 1 }
+        return referenceWidth * 2 == width && referenceHeight * 2 == height ? 2 : 0
+    }
+
     /// The newest bitstream version, which this build writes by default.
-    public static let bitstreamVersion: UInt8 = 7
+    public static let bitstreamVersion: UInt8 = 8
     /// The bitstream versions this build reads and writes.
-    public static let supportedVersions: ClosedRange<UInt8> = 1...7
+    public static let supportedVersions: ClosedRange<UInt8> = 1...8
     /// The deblocking offset encoders use by default from version 3 on. Measured with `strata bench` on
     /// real clips, filtering 3 QP steps less than the QP's thresholds gave the same VMAF for fewer bits
     /// (Specs/enhancement-bitstream.md, "Encoder notes").
@@ -79,8 +90,9 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
         try check((-51...51).contains(deblockingOffset), "deblocking offset \(deblockingOffset) outside -51...51")
         try check(version >= 3 || deblockingOffset == 0, "deblocking offset \(deblockingOffset) needs bitstream version 3 or later")
         try check(!interLayerMotion || version >= 3, "inter-layer motion needs bitstream version 3 or later")
-        try check(!interLayerMotion || (referenceWidth == width && referenceHeight == height),
-                  "inter-layer motion needs a lower layer of the layer's size")
+        try check(!interLayerMotion || lowerMotionScale == 1 || (lowerMotionScale == 2 && version >= 8),
+                  version >= 8 ? "inter-layer motion needs a lower layer of the layer's size or of exactly half of it"
+                               : "inter-layer motion needs a lower layer of the layer's size before bitstream version 8")
     }
 
     /// Bytes of the layer configuration record of a version: 14, and 15 from version 3 on.

@@ -218,7 +218,7 @@ import Testing
         var badQP = record; badQP[12] = 60
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: badQP) }
         // Byte 13: the signed deblocking offset from version 3 on, reserved (0) before.
-        #expect(p.version == 7 && p.deblockingOffset == EnhancementLayerParameters.defaultDeblockingOffset)
+        #expect(p.version == 8 && p.deblockingOffset == EnhancementLayerParameters.defaultDeblockingOffset)
         #expect(record[13] == UInt8(bitPattern: Int8(EnhancementLayerParameters.defaultDeblockingOffset)))
         var offset = record; offset[13] = UInt8(bitPattern: -51)
         #expect(try EnhancementLayerParameters(serialized: offset).deblockingOffset == -51)
@@ -226,8 +226,13 @@ import Testing
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: offset) }
         var flags = record; flags[14] = 2
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: flags) }
-        // Inter-layer motion needs a lower layer of the layer's size.
+        // Inter-layer motion needs a lower layer of the layer's size, or from version 8 of half of it
+        // (as here).
         flags[14] = 1
+        #expect(try EnhancementLayerParameters(serialized: flags).interLayerMotion)
+        flags[2] = 7
+        #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: flags) }
+        flags[2] = 8; flags[9] = 0x82 // reference width 642: neither 1x nor 2x
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: flags) }
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: Array(record.prefix(14))) }
         var version2 = Array(record.prefix(14)); version2[2] = 2

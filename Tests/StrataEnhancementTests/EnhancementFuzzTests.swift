@@ -64,18 +64,18 @@ struct EnhancementFuzzTests {
         let clip = SyntheticClip(width: parameters.width, height: parameters.height, frameCount: frames, seed: seed, noise: 2).frames()
         let down = try Scaler(from: parameters.width, parameters.height, to: parameters.referenceWidth, parameters.referenceHeight)
         let encoder = try EnhancementEncoder(parameters: parameters)
-        // A layer with inter-layer motion sits on an enhancement layer of its size, coded here over
-        // unrelated pictures so that it predicts with motion.
+        // A layer with inter-layer motion sits on an enhancement layer of its reference size (its own,
+        // or half of it), coded here over unrelated pictures so that it predicts with motion.
+        let (rw, rh) = (parameters.referenceWidth, parameters.referenceHeight)
         let lowerEncoder = try parameters.interLayerMotion ? EnhancementEncoder(parameters: EnhancementLayerParameters(
-            width: parameters.width, height: parameters.height, referenceWidth: parameters.width, referenceHeight: parameters.height,
-            qp: 34, temporalLayers: parameters.temporalLayers)) : nil
-        let unrelated = SyntheticClip(width: parameters.width, height: parameters.height, frameCount: frames, seed: seed &+ 99).frames()
+            width: rw, height: rh, referenceWidth: rw, referenceHeight: rh, qp: 34, temporalLayers: parameters.temporalLayers)) : nil
+        let unrelated = SyntheticClip(width: rw, height: rh, frameCount: frames, seed: seed &+ 99).frames()
         var sequence = CodedSequence(parameters: parameters, lowers: [], temporalIds: [], payloads: [], reconstructions: [])
         for (i, frame) in clip.enumerated() {
             let t = temporalId(i, layers: parameters.temporalLayers)
             var lower = down.scale(frame), lowerMotion: MotionField? = nil
             if let lowerEncoder {
-                let coded = try lowerEncoder.encode(source: frame, lower: unrelated[i], temporalId: t)
+                let coded = try lowerEncoder.encode(source: lower, lower: unrelated[i], temporalId: t)
                 (lower, lowerMotion) = (coded.reconstruction, coded.motion)
             }
             let coded = try encoder.encode(source: frame, lower: lower, lowerMotion: lowerMotion, temporalId: t)
@@ -89,7 +89,7 @@ struct EnhancementFuzzTests {
     }
 
     /// The seed sequences: a 2x layer with three temporal layers, a same-size layer, an odd 3:2 ratio
-    /// with a partial macroblock row, and a 4x layer.
+    /// with a partial macroblock row, a 4x layer, and a same-size and a 2x layer with inter-layer motion.
     static func seedSequences() throws -> [CodedSequence] {
         [
             try encode(EnhancementLayerParameters(width: 64, height: 48, referenceWidth: 32, referenceHeight: 24, qp: 30, temporalLayers: 3), frames: 5),
@@ -97,6 +97,8 @@ struct EnhancementFuzzTests {
             try encode(EnhancementLayerParameters(width: 54, height: 38, referenceWidth: 36, referenceHeight: 26, qp: 40, temporalLayers: 2), frames: 3),
             try encode(EnhancementLayerParameters(width: 64, height: 32, referenceWidth: 16, referenceHeight: 8, qp: 24, temporalLayers: 4), frames: 4),
             try encode(EnhancementLayerParameters(width: 64, height: 48, referenceWidth: 64, referenceHeight: 48, qp: 26, temporalLayers: 2,
+                                                  interLayerMotion: true), frames: 4),
+            try encode(EnhancementLayerParameters(width: 80, height: 48, referenceWidth: 40, referenceHeight: 24, qp: 28, temporalLayers: 2,
                                                   interLayerMotion: true), frames: 4),
         ]
     }

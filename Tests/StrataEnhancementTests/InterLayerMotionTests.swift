@@ -171,9 +171,18 @@ import Testing
             guard case .lowerMotionMismatch = error as? EnhancementError else { return false }
             return true
         }
-        // Only a version 3 layer of its lower layer's size may use it.
+        // Only a layer of version 3 or later over a lower layer of its size may use it, and from version 8
+        // one over a lower layer of half its size.
         #expect(throws: EnhancementError.self) {
             try EnhancementLayerParameters(width: 96, height: 64, referenceWidth: 48, referenceHeight: 32, qp: 24, temporalLayers: 3,
+                                           version: 7, interLayerMotion: true).validate()
+        }
+        #expect(throws: Never.self) {
+            try EnhancementLayerParameters(width: 96, height: 64, referenceWidth: 48, referenceHeight: 32, qp: 24, temporalLayers: 3,
+                                           interLayerMotion: true).validate()
+        }
+        #expect(throws: EnhancementError.self) {
+            try EnhancementLayerParameters(width: 96, height: 64, referenceWidth: 64, referenceHeight: 44, qp: 24, temporalLayers: 3,
                                            interLayerMotion: true).validate()
         }
         #expect(throws: EnhancementError.self) {

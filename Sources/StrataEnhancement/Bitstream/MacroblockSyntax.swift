@@ -192,14 +192,26 @@ final class FrameSyntaxState {
     }
 
     /// Sets the lower layer's motion for the next frame (nil: vectors are predicted from neighbours alone).
-    func setLowerMotion(_ field: MotionField?) {
+    /// `scale` 2 (version 8): the field is of a lower layer of half this layer's size, read doubled
+    /// (``copyDoubledLowerMotion(_:_:lowerMbWide:)``), without its levels.
+    func setLowerMotion(_ field: MotionField?, scale: Int = 1) {
         guard let field else { useLowerMotion = false; useLowerLevels = false; return }
         let n = mbWide * mbHigh
+        useLowerMotion = true
+        guard scale == 1 else {
+            precondition(scale == 2 && 2 * field.macroblocksWide >= mbWide && 2 * field.macroblocksHigh >= mbHigh,
+                         "lower motion field of another size")
+            field.vectors.withUnsafeBufferPointer { vectors in
+                field.carriesVector.withUnsafeBufferPointer { carries in
+                    copyDoubledLowerMotion(vectors.baseAddress!, carries.baseAddress!, lowerMbWide: field.macroblocksWide)
+                }
+            }
+            return
+        }
         precondition(field.macroblocksWide == mbWide && field.macroblocksHigh == mbHigh, "lower motion field of another size")
         field.vectors.withUnsafeBufferPointer { copiedLowerMotion8.update(from: $0.baseAddress!, count: 8 * n) }
         field.carriesVector.withUnsafeBufferPointer { copiedLowerHasMotion.update(from: $0.baseAddress!, count: n) }
         lowerMotion8 = UnsafePointer(copiedLowerMotion8); lowerHasMotion = UnsafePointer(copiedLowerHasMotion)
-        useLowerMotion = true
         useLowerLevels = lowerLevelsAllowed
         guard useLowerLevels else { return }
         // A field without levels (made by a layer of version 5 or earlier, or by hand) has none to read.
@@ -212,14 +224,42 @@ final class FrameSyntaxState {
         lowerLevelSigns = UnsafePointer(copiedLowerLevelSigns); lowerLevelKind = UnsafePointer(copiedLowerLevelKind)
     }
 
-    /// Sets the lower layer's motion for the next frame to what `lower` (a layer of this grid) holds
-    /// after coding the same instant, read in place: `lower` must stay unchanged until this frame is coded.
-    func setLowerMotion(from lower: FrameSyntaxState) {
+    /// Sets the lower layer's motion for the next frame to what `lower` holds after coding the same
+    /// instant: with `scale` 1 a layer of this grid, read in place (`lower` must stay unchanged until
+    /// this frame is coded); with 2 a layer of half this layer's size, read doubled.
+    func setLowerMotion(from lower: FrameSyntaxState, scale: Int = 1) {
+        useLowerMotion = true
+        guard scale == 1 else {
+            precondition(scale == 2 && 2 * lower.mbWide >= mbWide && 2 * lower.mbHigh >= mbHigh, "lower motion field of another size")
+            copyDoubledLowerMotion(lower.motion8, lower.hasMotion, lowerMbWide: lower.mbWide)
+            return
+        }
         precondition(lower.mbWide == mbWide && lower.mbHigh == mbHigh, "lower motion field of another size")
         lowerMotion8 = UnsafePointer(lower.motion8); lowerHasMotion = UnsafePointer(lower.hasMotion)
-        useLowerMotion = true
         useLowerLevels = lowerLevelsAllowed && lower.lowerLevelsAllowed
         lowerLevelSigns = UnsafePointer(lower.levelSigns); lowerLevelKind = UnsafePointer(lower.levelKind)
+    }
+
+    /// The motion of a lower layer of half this layer's size (`lowerMbWide` macroblocks wide) as this
+    /// layer reads it (Specs "Motion vectors", version 8): each 8x8 unit takes twice the vector of the
+    /// lower unit that covers it (unit (u >> 1, v >> 1)), each macroblock the carried-vector flag of the
+    /// lower macroblock that covers it. The lower layer's levels are not read (their blocks cover other
+    /// samples).
+    private func copyDoubledLowerMotion(_ vectors: UnsafePointer<Int32>, _ carries: UnsafePointer<UInt8>, lowerMbWide: Int) {
+        let unitsWide = 2 * mbWide, lowerUnitsWide = 2 * lowerMbWide
+        for v in 0..<(2 * mbHigh) {
+            let row = (v >> 1) * lowerUnitsWide
+            for u in 0..<unitsWide {
+                let from = 2 * (row + (u >> 1)), to = 2 * (v * unitsWide + u)
+                copiedLowerMotion8[to] = 2 &* vectors[from]
+                copiedLowerMotion8[to + 1] = 2 &* vectors[from + 1]
+            }
+        }
+        for y in 0..<mbHigh {
+            for x in 0..<mbWide { copiedLowerHasMotion[y * mbWide + x] = carries[(y >> 1) * lowerMbWide + (x >> 1)] }
+        }
+        lowerMotion8 = UnsafePointer(copiedLowerMotion8); lowerHasMotion = UnsafePointer(copiedLowerHasMotion)
+        useLowerLevels = false
     }
 
     /// The motion of the frame just coded.

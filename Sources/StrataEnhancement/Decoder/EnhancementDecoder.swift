@@ -84,7 +84,7 @@ public final class EnhancementDecoder {
                             position: Int? = nil) throws(EnhancementError) {
         try checkSource(.frames, temporalId: temporalId)
         let instant = try references.instant(for: position, next: framesInSegment)
-        syntax.setLowerMotion(try MotionField.checked(lowerMotion, for: parameters))
+        syntax.setLowerMotion(try MotionField.checked(lowerMotion, for: parameters), scale: parameters.lowerMotionScale)
         guard lower.width == parameters.referenceWidth, lower.height == parameters.referenceHeight else {
             throw .sizeMismatch(picture: "lower layer", expectedWidth: parameters.referenceWidth,
                                 expectedHeight: parameters.referenceHeight, width: lower.width, height: lower.height)
@@ -143,10 +143,7 @@ public final class EnhancementDecoder {
         }
         let instant = lower.lastInstant
         if parameters.interLayerMotion {
-            guard LayerGeometry(width: lower.parameters.width, height: lower.parameters.height).macroblockCount == geometry.macroblockCount else {
-                throw .lowerMotionMismatch(reason: "the lower layer has another macroblock grid")
-            }
-            syntax.setLowerMotion(from: lower.syntax)
+            syntax.setLowerMotion(from: lower.syntax, scale: parameters.lowerMotionScale)
         } else {
             syntax.setLowerMotion(nil)
         }

@@ -127,7 +127,7 @@ public final class EnhancementEncoder {
         contextInheritance.load(into: contexts, temporalId: temporalId, reference: reference)
         syntax.reset()
         syntax.hasBackward = backward != nil
-        syntax.setLowerMotion(lowerMotion)
+        syntax.setLowerMotion(lowerMotion, scale: parameters.lowerMotionScale)
         rangeEncoder.reset()
         var writer = ArithmeticBinWriter(encoder: rangeEncoder, states: contexts)
         rangeEncoder = RangeEncoder(capacity: 0)

@@ -232,7 +232,7 @@ final class MacroblockEncoder {
                 (candidates[count], candidates[count + 1]) = syntax.macroblockMotion(nx, ny)
                 count += 2
             }
-            // Where the lower layer (of this size) carries a vector here, the predicted vector is the median
+            // Where the lower layer (of this size, or half of it) carries a vector here, the predicted vector is the median
             // of it and the neighbours', and the lower layer's own search has already found the motion: single-
             // sample steps refine it (`strata bench` at equal quality 0.7559 -> 0.7552 on bigbuckbunny and
             // 0.8941 -> 0.8925 on bikes; the 1x layers encode 6-8% faster; steps from 2 gained less).

@@ -30,15 +30,16 @@ public struct MotionField: Sendable, Equatable {
 
 extension MotionField {
     /// Checks that `field` is what a layer with `parameters` needs: present when the layer uses
-    /// inter-layer motion, and of its macroblock grid. Returns the field to use (nil for other layers,
-    /// which ignore one given).
+    /// inter-layer motion, and of the lower layer's macroblock grid (this layer's, or from version 8
+    /// that of a layer of half its size). Returns the field to use (nil for other layers, which ignore
+    /// one given).
     static func checked(_ field: MotionField?, for parameters: EnhancementLayerParameters) throws(EnhancementError) -> MotionField? {
         guard parameters.interLayerMotion else { return nil }
         guard let field else { throw .lowerMotionMismatch(reason: "the layer predicts its vectors from the lower layer's, none given") }
-        let geometry = LayerGeometry(width: parameters.width, height: parameters.height)
+        let geometry = LayerGeometry(width: parameters.referenceWidth, height: parameters.referenceHeight)
         guard field.macroblocksWide == geometry.macroblocksWide, field.macroblocksHigh == geometry.macroblocksHigh else {
             throw .lowerMotionMismatch(reason: "field of \(field.macroblocksWide)x\(field.macroblocksHigh) macroblocks, "
-                                       + "the layer has \(geometry.macroblocksWide)x\(geometry.macroblocksHigh)")
+                                       + "the lower layer has \(geometry.macroblocksWide)x\(geometry.macroblocksHigh)")
         }
         return field
     }
