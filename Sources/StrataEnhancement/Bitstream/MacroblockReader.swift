@@ -29,7 +29,7 @@ enum MacroblockReader {
             return
         }
         mb.mode = .interLayer
-        if hasReference && r.bin(ContextIndex.interLayer + state.modeCount(x, y, .interLayer)) == 0 {
+        if hasReference && r.bin(ContextIndex.interLayer + state.interLayerContext(x, y)) == 0 {
             mb.mode = r.bin(ContextIndex.bi + state.modeCount(x, y, .bi)) == 1 ? .bi : .inter
             if mb.mode == .inter && r.bin(ContextIndex.differential + state.modeCount(x, y, .differential)) == 1 {
                 mb.mode = .differential

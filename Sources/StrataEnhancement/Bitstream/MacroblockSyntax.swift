@@ -95,6 +95,9 @@ final class FrameSyntaxState {
     let skipLowerAllowed: Bool
     /// Per macroblock: 1 when it is a SKIP with the lower layer's vector.
     let skipLower: UnsafeMutablePointer<UInt8>
+    /// Whether mb_skip_flag, mb_inter_layer_flag, cbp_luma_bit and transform_8x8_flag have contexts of
+    /// their own by the lower layer's macroblock at the same place (bitstream version 8 and later).
+    let lowerMacroblockContexts: Bool
     /// Per macroblock: its ``PredictionDirection`` raw value (0 where it has none).
     let direction: UnsafeMutablePointer<UInt8>
     /// Whether the frame being coded has a backward reference (version 7): SKIP and unsplit INTER
@@ -154,18 +157,20 @@ final class FrameSyntaxState {
 
     /// The state of a layer of `geometry` coded with bitstream `version`: the one place that says which
     /// version brings which tool (split macroblocks 2, SKIP with the lower vector 5, lower levels and
-    /// sign hiding 6), for the encoder and the decoder alike.
+    /// sign hiding 6, mode and cbp contexts by the lower macroblock 8), for the encoder and the decoder alike.
     convenience init(geometry: LayerGeometry, version: UInt8) {
         self.init(mbWide: geometry.macroblocksWide, mbHigh: geometry.macroblocksHigh, splitAllowed: version >= 2,
-                  skipLowerAllowed: version >= 5, lowerLevelsAllowed: version >= 6, hidesSigns: version >= 6)
+                  skipLowerAllowed: version >= 5, lowerLevelsAllowed: version >= 6, hidesSigns: version >= 6,
+                  lowerMacroblockContexts: version >= 8)
     }
 
     init(mbWide: Int, mbHigh: Int, splitAllowed: Bool = true, skipLowerAllowed: Bool = true, lowerLevelsAllowed: Bool = true,
-         hidesSigns: Bool = true) {
+         hidesSigns: Bool = true, lowerMacroblockContexts: Bool = true) {
         self.mbWide = mbWide
         self.mbHigh = mbHigh
         self.splitAllowed = splitAllowed
         self.skipLowerAllowed = skipLowerAllowed
+        self.lowerMacroblockContexts = lowerMacroblockContexts
         self.lowerLevelsAllowed = lowerLevelsAllowed
         self.hidesSigns = hidesSigns
         let n = mbWide * mbHigh
@@ -362,8 +367,12 @@ final class FrameSyntaxState {
 
     // MARK: Neighbour-derived context increments (Specs "Context selection")
 
+    /// mb_skip_flag's context increment (from ``ContextIndex/skip``): the number of skipped left and top
+    /// neighbours, in a set of its own where the lower layer's macroblock is a SKIP (version 8).
     @inline(__always) func skipContext(_ x: Int, _ y: Int) -> Int {
-        (x > 0 ? Int(skip[y * mbWide + x - 1]) : 0) + (y > 0 ? Int(skip[(y - 1) * mbWide + x]) : 0)
+        let n = (x > 0 ? Int(skip[y * mbWide + x - 1]) : 0) + (y > 0 ? Int(skip[(y - 1) * mbWide + x]) : 0)
+        guard lowerMacroblockContexts && useLowerMotion && lowerHasMotion[y * mbWide + x] == 1 else { return n }
+        return ContextIndex.skipOverSkip - ContextIndex.skip + n
     }
 
     @inline(__always) func modeCount(_ x: Int, _ y: Int, _ m: MacroblockMode) -> Int {
@@ -409,8 +418,20 @@ final class FrameSyntaxState {
         (x > 0 ? Int(split[y * mbWide + x - 1]) : 0) + (y > 0 ? Int(split[(y - 1) * mbWide + x]) : 0)
     }
 
+    /// transform_8x8_flag's context increment: the number of left and top neighbours with 8x8 transforms,
+    /// in a set of its own where the lower layer's macroblock (read for its levels) has them (version 8).
     @inline(__always) func transformContext(_ x: Int, _ y: Int) -> Int {
-        (x > 0 ? Int(transform8x8[y * mbWide + x - 1]) : 0) + (y > 0 ? Int(transform8x8[(y - 1) * mbWide + x]) : 0)
+        let n = (x > 0 ? Int(transform8x8[y * mbWide + x - 1]) : 0) + (y > 0 ? Int(transform8x8[(y - 1) * mbWide + x]) : 0)
+        guard lowerMacroblockContexts && useLowerLevels && lowerLevelKind[y * mbWide + x] == 2 else { return n }
+        return ContextIndex.transform8x8Over8x8 - ContextIndex.transform8x8 + n
+    }
+
+    /// mb_inter_layer_flag's context increment: the number of non-skipped INTER-LAYER left and top
+    /// neighbours, in a set of its own where the lower layer's macroblock carries no vector (version 8).
+    @inline(__always) func interLayerContext(_ x: Int, _ y: Int) -> Int {
+        let n = modeCount(x, y, .interLayer)
+        guard lowerMacroblockContexts && useLowerMotion && lowerHasMotion[y * mbWide + x] == 0 else { return n }
+        return ContextIndex.interLayerOverInterLayer - ContextIndex.interLayer + n
     }
 
     /// Context increment of luma coded-block-pattern bit of quadrant `q`.
@@ -418,7 +439,9 @@ final class FrameSyntaxState {
         let gx = x * 2 + (q & 1), gy = y * 2 + (q >> 1), w = mbWide * 2
         let left = gx > 0 ? Int(cbp8[gy * w + gx - 1]) : 0
         let top = gy > 0 ? Int(cbp8[(gy - 1) * w + gx]) : 0
-        return left + 2 * top
+        // Version 8: a set of its own where the lower layer's macroblock (read for its levels) has residual.
+        guard lowerMacroblockContexts && useLowerLevels && lowerLevelKind[y * mbWide + x] != 0 else { return left + 2 * top }
+        return ContextIndex.cbpLumaOverResidual - ContextIndex.cbpLuma + left + 2 * top
     }
 
     @inline(__always) func cbpChromaContext(_ x: Int, _ y: Int, _ c: Int) -> Int {

@@ -20,7 +20,7 @@ enum MacroblockWriter {
         }
         if hasReference {
             let interLayer = mb.mode == .interLayer
-            w.bin(interLayer ? 1 : 0, ContextIndex.interLayer + state.modeCount(x, y, .interLayer))
+            w.bin(interLayer ? 1 : 0, ContextIndex.interLayer + state.interLayerContext(x, y))
             if !interLayer {
                 w.bin(mb.mode == .bi ? 1 : 0, ContextIndex.bi + state.modeCount(x, y, .bi))
                 if mb.mode != .bi {

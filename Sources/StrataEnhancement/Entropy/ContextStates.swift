@@ -77,6 +77,18 @@ enum ContextIndex {
     static let backward = skipBi + 3
     /// mb_both_flag (version 7): 3 contexts by the number of left/top macroblocks predicted from both directions.
     static let both = backward + 3
+    /// mb_skip_flag where the lower layer's macroblock is a SKIP (version 8, layers with inter-layer
+    /// motion): 3 contexts by the number of skipped left/top neighbours.
+    static let skipOverSkip = both + 3
+    /// cbp_luma_bit where the lower layer's macroblock has residual (version 8, layers with lower
+    /// levels): 4 contexts as cbp_luma_bit's.
+    static let cbpLumaOverResidual = skipOverSkip + 3
     /// Total number of contexts.
-    static let count = both + 3
+    /// transform_8x8_flag where the lower layer's macroblock used 8x8 transforms (version 8, layers with
+    /// lower levels): 3 contexts as transform_8x8_flag's.
+    static let transform8x8Over8x8 = cbpLumaOverResidual + 4
+    /// mb_inter_layer_flag where the lower layer's macroblock carries no vector (version 8, layers with
+    /// inter-layer motion): 3 contexts as mb_inter_layer_flag's.
+    static let interLayerOverInterLayer = transform8x8Over8x8 + 3
+    static let count = interLayerOverInterLayer + 3
 }
