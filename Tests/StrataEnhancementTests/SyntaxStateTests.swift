@@ -113,4 +113,50 @@ import Testing
         noField.setLowerMotion(nil)
         #expect(noField.lowerChromaSigns(0, 0, component: 1) == FrameSyntaxState.noLowerLevels)
     }
+
+    /// Version 8: mb_skip_flag, mb_inter_layer_flag, the direction flags, transform_8x8_flag and
+    /// cbp_luma_bit read the lower layer's macroblock at the same place (with scale 2 the one covering
+    /// the macroblock; cbp and transform only where the lower levels are read, so not with scale 2) and
+    /// choose their own context sets (Specs 6.4); version 7 reads the neighbours alone.
+    @Test func modeContextsFollowTheLowerMacroblock() {
+        // A 2x2-macroblock lower layer: a SKIP carrying a vector, a coded vector predicted from both
+        // references with 8x8 residual, a macroblock without vector, a backward one with 4x4 residual.
+        let lower = FrameSyntaxState(geometry: LayerGeometry(width: 32, height: 32), version: 8)
+        (lower.hasMotion[0], lower.hasMotion[1], lower.hasMotion[2], lower.hasMotion[3]) = (1, 2, 0, 2)
+        lower.direction[1] = PredictionDirection.both.rawValue
+        lower.direction[3] = PredictionDirection.backward.rawValue
+        (lower.levelKind[1], lower.levelKind[3]) = (2, 1)
+        let skipSet = ContextIndex.skipOverSkip - ContextIndex.skip
+        let interLayerSet = ContextIndex.interLayerOverInterLayer - ContextIndex.interLayer
+        let directionSet = ContextIndex.directionOverLower - ContextIndex.skipBi
+        let transformSet = ContextIndex.transform8x8Over8x8 - ContextIndex.transform8x8
+        let cbpSet = ContextIndex.cbpLumaOverResidual - ContextIndex.cbpLuma
+        // Upper macroblocks have no neighbours with anything (a fresh state), so each increment is 0 or the set.
+        let same = FrameSyntaxState(geometry: LayerGeometry(width: 32, height: 32), version: 8)
+        same.setLowerMotion(from: lower)
+        #expect((0..<4).map { same.skipContext($0 & 1, $0 >> 1) } == [skipSet, 0, 0, 0])
+        #expect((0..<4).map { same.interLayerContext($0 & 1, $0 >> 1) } == [0, 0, interLayerSet, 0])
+        #expect((0..<4).map { same.directionContext($0 & 1, $0 >> 1, anyBackward: false) } == [0, directionSet, 0, 0])
+        #expect((0..<4).map { same.directionContext($0 & 1, $0 >> 1, anyBackward: true) } == [0, directionSet, 0, directionSet])
+        #expect((0..<4).map { same.transformContext($0 & 1, $0 >> 1) } == [0, transformSet, 0, 0])
+        #expect((0..<4).map { same.cbpLumaContext($0 & 1, $0 >> 1, 0) } == [0, cbpSet, 0, cbpSet])
+        // Version 7: the neighbours' sets alone.
+        let version7 = FrameSyntaxState(geometry: LayerGeometry(width: 32, height: 32), version: 7)
+        version7.setLowerMotion(from: lower)
+        #expect((0..<4).allSatisfy { m in
+            let (x, y) = (m & 1, m >> 1)
+            return version7.skipContext(x, y) == 0 && version7.interLayerContext(x, y) == 0 && version7.transformContext(x, y) == 0
+                && version7.directionContext(x, y, anyBackward: true) == 0 && version7.cbpLumaContext(x, y, 0) == 0
+        })
+        // Scale 2 (a 4x4-macroblock layer), through the lower layer's motion field: macroblock (x, y)
+        // reads lower macroblock (x >> 1, y >> 1).
+        let doubled = FrameSyntaxState(geometry: LayerGeometry(width: 64, height: 64), version: 8)
+        doubled.setLowerMotion(lower.motionField(), scale: 2)
+        let lowerOf = (0..<16).map { ($0 >> 3) * 2 + (($0 & 3) >> 1) }
+        #expect((0..<16).map { doubled.skipContext($0 & 3, $0 >> 2) } == lowerOf.map { $0 == 0 ? skipSet : 0 })
+        #expect((0..<16).map { doubled.interLayerContext($0 & 3, $0 >> 2) } == lowerOf.map { $0 == 2 ? interLayerSet : 0 })
+        #expect((0..<16).map { doubled.directionContext($0 & 3, $0 >> 2, anyBackward: true) }
+                == lowerOf.map { $0 == 1 || $0 == 3 ? directionSet : 0 })
+        #expect((0..<16).allSatisfy { doubled.transformContext($0 & 3, $0 >> 2) == 0 && doubled.cbpLumaContext($0 & 3, $0 >> 2, 0) == 0 })
+    }
 }

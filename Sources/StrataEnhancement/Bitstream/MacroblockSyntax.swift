@@ -126,6 +126,8 @@ final class FrameSyntaxState {
     /// The copy ``setLowerMotion(_:)`` fills.
     private let copiedLowerMotion8: UnsafeMutablePointer<Int32>
     private let copiedLowerHasMotion: UnsafeMutablePointer<UInt8>
+    private(set) var lowerDirection: UnsafePointer<UInt8>
+    private let copiedLowerDirection: UnsafeMutablePointer<UInt8>
     /// True while coding a frame whose vectors are predicted from the lower layer's.
     private(set) var useLowerMotion = false
     /// Whether residual blocks read their contexts from the signs of the lower layer's levels
@@ -193,6 +195,8 @@ final class FrameSyntaxState {
         copiedLowerMotion8 = .allocate(capacity: 8 * n); copiedLowerHasMotion = .allocate(capacity: n)
         copiedLowerMotion8.initialize(repeating: 0, count: 8 * n); copiedLowerHasMotion.initialize(repeating: 0, count: n)
         lowerMotion8 = UnsafePointer(copiedLowerMotion8); lowerHasMotion = UnsafePointer(copiedLowerHasMotion)
+        copiedLowerDirection = .allocate(capacity: n); copiedLowerDirection.initialize(repeating: 0, count: n)
+        lowerDirection = UnsafePointer(copiedLowerDirection)
         reset()
     }
 
@@ -206,9 +210,13 @@ final class FrameSyntaxState {
         guard scale == 1 else {
             precondition(scale == 2 && 2 * field.macroblocksWide >= mbWide && 2 * field.macroblocksHigh >= mbHigh,
                          "lower motion field of another size")
+            let hasDirections = field.directions.count == field.carriesVector.count
             field.vectors.withUnsafeBufferPointer { vectors in
                 field.carriesVector.withUnsafeBufferPointer { carries in
-                    copyDoubledLowerMotion(vectors.baseAddress!, carries.baseAddress!, lowerMbWide: field.macroblocksWide)
+                    field.directions.withUnsafeBufferPointer { directions in
+                        copyDoubledLowerMotion(vectors.baseAddress!, carries.baseAddress!, hasDirections ? directions.baseAddress! : nil,
+                                               lowerMbWide: field.macroblocksWide)
+                    }
                 }
             }
             return
@@ -217,6 +225,12 @@ final class FrameSyntaxState {
         field.vectors.withUnsafeBufferPointer { copiedLowerMotion8.update(from: $0.baseAddress!, count: 8 * n) }
         field.carriesVector.withUnsafeBufferPointer { copiedLowerHasMotion.update(from: $0.baseAddress!, count: n) }
         lowerMotion8 = UnsafePointer(copiedLowerMotion8); lowerHasMotion = UnsafePointer(copiedLowerHasMotion)
+        if field.directions.count == n {
+            field.directions.withUnsafeBufferPointer { copiedLowerDirection.update(from: $0.baseAddress!, count: n) }
+        } else {
+            copiedLowerDirection.update(repeating: 0, count: n)
+        }
+        lowerDirection = UnsafePointer(copiedLowerDirection)
         useLowerLevels = lowerLevelsAllowed
         guard useLowerLevels else { return }
         // A field without levels (made by a layer of version 5 or earlier, or by hand) has none to read.
@@ -236,11 +250,12 @@ final class FrameSyntaxState {
         useLowerMotion = true
         guard scale == 1 else {
             precondition(scale == 2 && 2 * lower.mbWide >= mbWide && 2 * lower.mbHigh >= mbHigh, "lower motion field of another size")
-            copyDoubledLowerMotion(lower.motion8, lower.hasMotion, lowerMbWide: lower.mbWide)
+            copyDoubledLowerMotion(lower.motion8, lower.hasMotion, UnsafePointer(lower.direction), lowerMbWide: lower.mbWide)
             return
         }
         precondition(lower.mbWide == mbWide && lower.mbHigh == mbHigh, "lower motion field of another size")
         lowerMotion8 = UnsafePointer(lower.motion8); lowerHasMotion = UnsafePointer(lower.hasMotion)
+        lowerDirection = UnsafePointer(lower.direction)
         useLowerLevels = lowerLevelsAllowed && lower.lowerLevelsAllowed
         lowerLevelSigns = UnsafePointer(lower.levelSigns); lowerLevelKind = UnsafePointer(lower.levelKind)
     }
@@ -250,7 +265,8 @@ final class FrameSyntaxState {
     /// lower unit that covers it (unit (u >> 1, v >> 1)), each macroblock the carried-vector flag of the
     /// lower macroblock that covers it. The lower layer's levels are not read (their blocks cover other
     /// samples).
-    private func copyDoubledLowerMotion(_ vectors: UnsafePointer<Int32>, _ carries: UnsafePointer<UInt8>, lowerMbWide: Int) {
+    private func copyDoubledLowerMotion(_ vectors: UnsafePointer<Int32>, _ carries: UnsafePointer<UInt8>, _ directions: UnsafePointer<UInt8>?,
+                                        lowerMbWide: Int) {
         let unitsWide = 2 * mbWide, lowerUnitsWide = 2 * lowerMbWide
         for v in 0..<(2 * mbHigh) {
             let row = (v >> 1) * lowerUnitsWide
@@ -261,8 +277,13 @@ final class FrameSyntaxState {
             }
         }
         for y in 0..<mbHigh {
-            for x in 0..<mbWide { copiedLowerHasMotion[y * mbWide + x] = carries[(y >> 1) * lowerMbWide + (x >> 1)] }
+            for x in 0..<mbWide {
+                let m = (y >> 1) * lowerMbWide + (x >> 1)
+                copiedLowerHasMotion[y * mbWide + x] = carries[m]
+                copiedLowerDirection[y * mbWide + x] = directions?[m] ?? 0
+            }
         }
+        lowerDirection = UnsafePointer(copiedLowerDirection)
         lowerMotion8 = UnsafePointer(copiedLowerMotion8); lowerHasMotion = UnsafePointer(copiedLowerHasMotion)
         useLowerLevels = false
     }
@@ -273,6 +294,7 @@ final class FrameSyntaxState {
         let n = mbWide * mbHigh
         field.vectors.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: motion8, count: 8 * n) }
         field.carriesVector.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: hasMotion, count: n) }
+        field.directions = Array(UnsafeBufferPointer(start: direction, count: n))
         if lowerLevelsAllowed {
             field.levelKind = Array(UnsafeBufferPointer(start: levelKind, count: n))
             // Only macroblocks with residual hold signs; the others' entries are left stale, and read as zeros.
@@ -293,7 +315,7 @@ final class FrameSyntaxState {
         skip.deallocate(); mode.deallocate(); transform8x8.deallocate(); cbpChroma.deallocate(); hasMotion.deallocate()
         mvdMagnitude.deallocate(); cbp8.deallocate(); nonzeroLuma.deallocate()
         nonzeroChroma.0.deallocate(); nonzeroChroma.1.deallocate(); deblockingClass.deallocate(); edgeStrengths.deallocate()
-        copiedLowerMotion8.deallocate(); copiedLowerHasMotion.deallocate()
+        copiedLowerMotion8.deallocate(); copiedLowerHasMotion.deallocate(); copiedLowerDirection.deallocate()
         levelSigns.deallocate(); levelKind.deallocate(); copiedLowerLevelSigns.deallocate(); copiedLowerLevelKind.deallocate()
     }
 
@@ -410,7 +432,9 @@ final class FrameSyntaxState {
     /// version 7), or with `anyBackward` not forward (mb_backward_flag).
     @inline(__always) func directionContext(_ x: Int, _ y: Int, anyBackward: Bool) -> Int {
         let threshold: UInt8 = anyBackward ? 1 : 2
-        return (x > 0 && direction[y * mbWide + x - 1] >= threshold ? 1 : 0) + (y > 0 && direction[(y - 1) * mbWide + x] >= threshold ? 1 : 0)
+        let n = (x > 0 && direction[y * mbWide + x - 1] >= threshold ? 1 : 0) + (y > 0 && direction[(y - 1) * mbWide + x] >= threshold ? 1 : 0)
+        guard lowerMacroblockContexts && useLowerMotion && lowerDirection[y * mbWide + x] >= threshold else { return n }
+        return ContextIndex.directionOverLower - ContextIndex.skipBi + n
     }
 
     /// Context increment of mb_split_flag: the number of split macroblocks among left and top.

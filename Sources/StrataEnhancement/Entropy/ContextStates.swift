@@ -90,5 +90,6 @@ enum ContextIndex {
     /// mb_inter_layer_flag where the lower layer's macroblock carries no vector (version 8, layers with
     /// inter-layer motion): 3 contexts as mb_inter_layer_flag's.
     static let interLayerOverInterLayer = transform8x8Over8x8 + 3
-    static let count = interLayerOverInterLayer + 3
+    static let directionOverLower = interLayerOverInterLayer + 3
+    static let count = directionOverLower + 9
 }

@@ -18,6 +18,9 @@ public struct MotionField: Sendable, Equatable {
     /// then Cb, then Cr), each block's in scan order: the sign of each level, -1, 0 or 1. A layer above
     /// reads them as contexts.
     var levelSigns: [Int8] = []
+    /// Per macroblock (bitstream version 7 on; empty before): its ``PredictionDirection`` raw value,
+    /// which a layer above of version 8 reads as context.
+    var directions: [UInt8] = []
 
     /// A field of `macroblocksWide x macroblocksHigh` macroblocks without vectors.
     public init(macroblocksWide: Int, macroblocksHigh: Int) {
