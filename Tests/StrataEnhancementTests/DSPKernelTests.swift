@@ -98,12 +98,13 @@ import Testing
         }
     }
 
-    @Test func upsamplerPassesMatch() {
+    @Test(arguments: [UpsamplingFilter.cubicHalf, .cubicThreeQuarters])
+    func upsamplerPassesMatch(filter: UpsamplingFilter) {
         var random = SplitMix64(seed: 4)
         for (inW, inH, outW, outH) in [(40, 24, 80, 48), (48, 36, 72, 54), (34, 18, 68, 36), (32, 16, 32, 16)] {
             let stride = 64
             let src = Self.bytes(stride * inH, &random)
-            let upsampler = Upsampler(inWidth: inW, inHeight: inH, outWidth: outW, outHeight: outH)
+            let upsampler = Upsampler(inWidth: inW, inHeight: inH, outWidth: outW, outHeight: outH, filter: filter)
             var a = [UInt8](repeating: 0, count: 96 * outH), b = [UInt8](repeating: 0, count: 96 * outH)
             upsampler.upsample(src, stride, &a, 96, vectorized: false)
             upsampler.upsample(src, stride, &b, 96, vectorized: true)
@@ -113,10 +114,25 @@ import Testing
         for width in [8, 13, 20, 37, 64, 161] {
             let src = Self.bytes(width + 16, &random)
             var a = [Int16](repeating: 0, count: 2 * width + 16), b = [Int16](repeating: 0, count: 2 * width + 16)
-            Upsampler.horizontal2xScalar(src, &a, width)
-            Upsampler.horizontal2xSIMD(src, &b, width)
+            Upsampler.horizontal2xScalar(src, &a, width, filter.phase4)
+            Upsampler.horizontal2xSIMD(src, &b, width, filter.phase4)
             #expect(a == b, "2x row of \(width)")
         }
+    }
+
+    /// Every phase of both filters sums to 64; phase 0 is the identity and phase 16 - k mirrors phase k;
+    /// the 2x taps are phase 4's.
+    @Test func upsamplingFiltersAreNormalisedAndSymmetric() {
+        for filter in [UpsamplingFilter.cubicHalf, .cubicThreeQuarters] {
+            let t = filter.taps
+            #expect(t.count == 64)
+            for phase in 0..<16 { #expect(t[4 * phase..<4 * phase + 4].reduce(0, +) == 64, "phase \(phase)") }
+            #expect(Array(t[0..<4]) == [0, 64, 0, 0])
+            for phase in 1..<16 { #expect(Array(t[4 * phase..<4 * phase + 4]) == Array(t[4 * (16 - phase)..<4 * (16 - phase) + 4].reversed())) }
+        }
+        #expect(UpsamplingFilter.cubicHalf.phase4.a == -4 && UpsamplingFilter.cubicHalf.phase4.c == 14)
+        #expect(UpsamplingFilter.cubicThreeQuarters.phase4.a == -7 && UpsamplingFilter.cubicThreeQuarters.phase4.c == 17)
+        #expect(UpsamplingFilter(version: 7) == .cubicHalf && UpsamplingFilter(version: 8) == .cubicThreeQuarters)
     }
 
     @Test func upsamplerIsIdentityAtOneToOneAndKeepsFlatAreas() {

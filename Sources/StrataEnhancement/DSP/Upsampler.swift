@@ -1,5 +1,39 @@
+/// The filter of the normative inter-layer upsampler (Specs "Inter-layer prediction"): 4 taps for
+/// each of 16 phases, from Keys' cubic convolution kernel with parameter `a`, rounded to sum 64.
+enum UpsamplingFilter: Sendable {
+    /// a = -1/2, bitstream versions 1 to 7.
+    case cubicHalf
+    /// a = -3/4, sharper, from bitstream version 8.
+    case cubicThreeQuarters
+
+    /// The filter a layer of bitstream `version` upsamples with.
+    init(version: UInt8) { self = version >= 8 ? .cubicThreeQuarters : .cubicHalf }
+
+    /// Taps per phase, 4 each.
+    var taps: [Int32] {
+        switch self {
+        case .cubicHalf:
+            return [0, 64, 0, 0, -2, 64, 2, 0, -3, 61, 6, 0, -4, 59, 10, -1,
+                    -4, 56, 14, -2, -5, 51, 20, -2, -5, 47, 25, -3, -4, 41, 30, -3,
+                    -4, 36, 36, -4, -3, 30, 41, -4, -3, 25, 47, -5, -2, 20, 51, -5,
+                    -2, 14, 56, -4, -1, 10, 59, -4, 0, 6, 61, -3, 0, 2, 64, -2]
+        case .cubicThreeQuarters:
+            return [0, 64, 0, 0, -3, 64, 3, 0, -5, 63, 7, -1, -6, 59, 12, -1,
+                    -7, 56, 17, -2, -7, 52, 22, -3, -7, 48, 27, -4, -7, 43, 33, -5,
+                    -6, 38, 38, -6, -5, 33, 43, -7, -4, 27, 48, -7, -3, 22, 52, -7,
+                    -2, 17, 56, -7, -1, 12, 59, -6, -1, 7, 63, -5, 0, 3, 64, -3]
+        }
+    }
+
+    /// The taps of phase 4, which exactly 2x upsampling uses with those of phase 12 (the same, reversed).
+    var phase4: Upsampler.Taps2x {
+        let t = taps
+        return Upsampler.Taps2x(Int16(t[16]), Int16(t[17]), Int16(t[18]), Int16(t[19]))
+    }
+}
+
 /// The normative inter-layer upsampler (Specs "Inter-layer prediction"): separable, 4 taps,
-/// 16 phases derived from Keys' cubic (a = -1/2), centre-aligned sample grids, edge replication.
+/// 16 phases (``UpsamplingFilter``), centre-aligned sample grids, edge replication.
 ///
 /// Output column x maps to input position `p = ((2x + 1) * inW * 8) / outW - 8` in 1/16 sample
 /// (floor division); taps sit at `(p >> 4) - 1 ... (p >> 4) + 2` with phase `p & 15`. The horizontal
@@ -7,15 +41,16 @@
 /// so every intermediate fits 16 bits.
 /// At 1x every phase is 0 and the filter is the identity.
 final class Upsampler {
-    /// Taps per phase, 4 each.
-    static let taps: [Int32] = [
-        0, 64, 0, 0, -2, 64, 2, 0, -3, 61, 6, 0, -4, 59, 10, -1,
-        -4, 56, 14, -2, -5, 51, 20, -2, -5, 47, 25, -3, -4, 41, 30, -3,
-        -4, 36, 36, -4, -3, 30, 41, -4, -3, 25, 47, -5, -2, 20, 51, -5,
-        -2, 14, 56, -4, -1, 10, 59, -4, 0, 6, 61, -3, 0, 2, 64, -2,
-    ]
+    /// The taps of exactly 2x upsampling: phase 4's `(a, b, c, d)`, which output 2i + 1 applies to inputs
+    /// i-1...i+2; output 2i applies phase 12's, `(d, c, b, a)`, to inputs i-2...i+1.
+    struct Taps2x: Sendable {
+        let a: Int16, b: Int16, c: Int16, d: Int16
+        init(_ a: Int16, _ b: Int16, _ c: Int16, _ d: Int16) { (self.a, self.b, self.c, self.d) = (a, b, c, d) }
+    }
 
     let inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int
+    let filter: UpsamplingFilter
+    private let taps2x: Taps2x
     /// Per output column: four clamped input columns and four taps.
     private var columnIndex: [Int32], columnTaps: [Int16]
     /// Per output row: four clamped input rows and four taps.
@@ -33,8 +68,11 @@ final class Upsampler {
         return numerator / outSize - 8
     }
 
-    init(inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int) {
+    init(inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int, filter: UpsamplingFilter = .cubicThreeQuarters) {
         self.inWidth = inWidth; self.inHeight = inHeight; self.outWidth = outWidth; self.outHeight = outHeight
+        self.filter = filter
+        taps2x = filter.phase4
+        let phaseTaps = filter.taps
         func table(outSize: Int, inSize: Int) -> ([Int32], [Int32]) {
             var index = [Int32](), taps = [Int32]()
             for x in 0..<outSize {
@@ -42,7 +80,7 @@ final class Upsampler {
                 let base = p >> 4, phase = p & 15
                 for k in 0..<4 {
                     index.append(Int32(min(max(base - 1 + k, 0), inSize - 1)))
-                    taps.append(Upsampler.taps[phase * 4 + k])
+                    taps.append(phaseTaps[phase * 4 + k])
                 }
             }
             return (index, taps)
@@ -90,7 +128,7 @@ final class Upsampler {
                                 while filtered <= rowsNeeded {
                                     let out = t.baseAddress! + (filtered % ring) * mid
                                     if vectorized && outWidth == 2 * inWidth {
-                                        Upsampler.horizontal2xSIMD(src + filtered * srcStride, out, inWidth)
+                                        Upsampler.horizontal2xSIMD(src + filtered * srcStride, out, inWidth, taps2x)
                                     } else {
                                         Upsampler.horizontalScalar(src + filtered * srcStride, out, w, ci.baseAddress!, ct.baseAddress!)
                                     }
@@ -98,7 +136,7 @@ final class Upsampler {
                                 }
                                 if pairs {
                                     Upsampler.vertical2xPairSIMD((row(r[0]), row(r[1]), row(r[2]), row(r[3]), row(r[7])),
-                                                                 dst + y * dstStride, dst + (y + 1) * dstStride, w)
+                                                                 dst + y * dstStride, dst + (y + 1) * dstStride, w, taps2x)
                                     y += 2
                                     continue
                                 }
@@ -158,28 +196,32 @@ final class Upsampler {
     }
 
     /// The vertical pass of output rows 2i and 2i+1 at exactly 2x, which read input rows i-2...i+1
-    /// (phase 12: taps -2, 14, 56, -4) and i-1...i+2 (phase 4: -4, 56, 14, -2), clamped: `rows` holds
-    /// the five. The same sums as two ``verticalSIMD(_:_:_:_:)`` calls, with the taps as constants and
-    /// the product of the middle row shared. Rows must be readable up to a multiple of 8 columns.
+    /// (phase 12: taps d, c, b, a of `taps`) and i-1...i+2 (phase 4: a, b, c, d), clamped: `rows` holds
+    /// the five. The same sums as two ``verticalSIMD(_:_:_:_:)`` calls, with the product of the middle
+    /// row shared. Rows must be readable up to a multiple of 8 columns.
     static func vertical2xPairSIMD(_ rows: (UnsafePointer<Int16>, UnsafePointer<Int16>, UnsafePointer<Int16>, UnsafePointer<Int16>,
                                             UnsafePointer<Int16>),
-                                   _ even: UnsafeMutablePointer<UInt8>, _ odd: UnsafeMutablePointer<UInt8>, _ width: Int) {
+                                   _ even: UnsafeMutablePointer<UInt8>, _ odd: UnsafeMutablePointer<UInt8>, _ width: Int,
+                                   _ taps: Taps2x) {
         let r = SIMD8<Int16>(repeating: 32)
+        let ta = SIMD8<Int16>(repeating: taps.a), tb = SIMD8<Int16>(repeating: taps.b)
+        let tc = SIMD8<Int16>(repeating: taps.c), td = SIMD8<Int16>(repeating: taps.d)
         var x = 0
         @inline(__always) func load(_ p: UnsafePointer<Int16>) -> SIMD8<Int16> { UnsafeRawPointer(p + x).loadUnaligned(as: SIMD8<Int16>.self) }
         while x + 8 <= width {
             let a = load(rows.0), b = load(rows.1), c = load(rows.2), d = load(rows.3), e = load(rows.4)
-            let middle = c &* 56 &+ r
-            let first = middle &+ b &* 14 &- (a &<< 1) &- (d &<< 2)
-            let second = middle &+ d &* 14 &- (b &<< 2) &- (e &<< 1)
+            let middle = c &* tb &+ r
+            let first = middle &+ a &* td &+ b &* tc &+ d &* ta
+            let second = middle &+ b &* ta &+ d &* tc &+ e &* td
             UnsafeMutableRawPointer(even + x).storeBytes(of: SIMD8<UInt8>(lanes: (first &>> 6).clampedToByte()), as: SIMD8<UInt8>.self)
             UnsafeMutableRawPointer(odd + x).storeBytes(of: SIMD8<UInt8>(lanes: (second &>> 6).clampedToByte()), as: SIMD8<UInt8>.self)
             x += 8
         }
+        let (a, b, c, d) = (Int32(taps.a), Int32(taps.b), Int32(taps.c), Int32(taps.d))
         while x < width {
             @inline(__always) func s(_ p: UnsafePointer<Int16>) -> Int32 { Int32(p[x]) }
-            let first = -2 * s(rows.0) + 14 * s(rows.1) + 56 * s(rows.2) - 4 * s(rows.3)
-            let second = -4 * s(rows.1) + 56 * s(rows.2) + 14 * s(rows.3) - 2 * s(rows.4)
+            let first = d * s(rows.0) + c * s(rows.1) + b * s(rows.2) + a * s(rows.3)
+            let second = a * s(rows.1) + b * s(rows.2) + c * s(rows.3) + d * s(rows.4)
             even[x] = UInt8(clamping: (first + 32) >> 6)
             odd[x] = UInt8(clamping: (second + 32) >> 6)
             x += 1
@@ -188,23 +230,25 @@ final class Upsampler {
 
     /// Scalar reference of the horizontal pass at exactly 2x: output 2i uses phase 12 on inputs
     /// i-2...i+1, output 2i+1 phase 4 on inputs i-1...i+2 (clamped).
-    static func horizontal2xScalar(_ src: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Int16>, _ inWidth: Int) {
+    static func horizontal2xScalar(_ src: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Int16>, _ inWidth: Int, _ taps: Taps2x) {
         @inline(__always) func s(_ i: Int) -> Int32 { Int32(src[min(max(i, 0), inWidth - 1)]) }
+        let (a, b, c, d) = (Int32(taps.a), Int32(taps.b), Int32(taps.c), Int32(taps.d))
         for i in 0..<inWidth {
-            out[2 * i] = Int16((-2 * s(i - 2) + 14 * s(i - 1) + 56 * s(i) - 4 * s(i + 1) + 32) >> 6)
-            out[2 * i + 1] = Int16((-4 * s(i - 1) + 56 * s(i) + 14 * s(i + 1) - 2 * s(i + 2) + 32) >> 6)
+            out[2 * i] = Int16((d * s(i - 2) + c * s(i - 1) + b * s(i) + a * s(i + 1) + 32) >> 6)
+            out[2 * i + 1] = Int16((a * s(i - 1) + b * s(i) + c * s(i + 1) + d * s(i + 2) + 32) >> 6)
         }
     }
 
-    /// SIMD twin of ``horizontal2xScalar(_:_:_:)``, sixteen inputs (32 outputs) per step. Three
+    /// SIMD twin of ``horizontal2xScalar(_:_:_:_:)``, sixteen inputs (32 outputs) per step. Three
     /// 16-byte loads at i-2, i and i+2, each split into its even and odd samples (`lane & 0xFF`,
     /// `lane >> 8` of 16-bit lanes), hold every tap of the 32 outputs as whole vectors, so no
     /// shifted or partial loads are needed; the four result vectors are woven back in output order.
-    static func horizontal2xSIMD(_ src: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Int16>, _ inWidth: Int) {
+    static func horizontal2xSIMD(_ src: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Int16>, _ inWidth: Int, _ taps: Taps2x) {
         @inline(__always) func s(_ i: Int) -> Int32 { Int32(src[min(max(i, 0), inWidth - 1)]) }
+        let (sa, sb, sc, sd) = (Int32(taps.a), Int32(taps.b), Int32(taps.c), Int32(taps.d))
         @inline(__always) func one(_ i: Int) {
-            out[2 * i] = Int16((-2 * s(i - 2) + 14 * s(i - 1) + 56 * s(i) - 4 * s(i + 1) + 32) >> 6)
-            out[2 * i + 1] = Int16((-4 * s(i - 1) + 56 * s(i) + 14 * s(i + 1) - 2 * s(i + 2) + 32) >> 6)
+            out[2 * i] = Int16((sd * s(i - 2) + sc * s(i - 1) + sb * s(i) + sa * s(i + 1) + 32) >> 6)
+            out[2 * i + 1] = Int16((sa * s(i - 1) + sb * s(i) + sc * s(i + 1) + sd * s(i + 2) + 32) >> 6)
         }
         var i = 0
         while i < min(2, inWidth) { one(i); i += 1 }
@@ -219,11 +263,14 @@ final class Upsampler {
             let lanes = base.loadUnaligned(fromByteOffset: k, as: SIMD8<UInt16>.self)
             return (unsafeBitCast(lanes & low, to: SIMD8<Int16>.self), unsafeBitCast(lanes &>> 8, to: SIMD8<Int16>.self))
         }
+        let ta = SIMD8<Int16>(repeating: taps.a), tb = SIMD8<Int16>(repeating: taps.b)
+        let tc = SIMD8<Int16>(repeating: taps.c), td = SIMD8<Int16>(repeating: taps.d)
+        // Phase 12 (output 2j) on inputs j-2...j+1, phase 4 (output 2j+1) on j-1...j+2.
         @inline(__always) func even(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>, _ c: SIMD8<Int16>, _ d: SIMD8<Int16>) -> SIMD8<Int16> {
-            (b &* 14 &+ c &* 56 &- a &* 2 &- d &* 4 &+ r) &>> 6
+            (a &* td &+ b &* tc &+ c &* tb &+ d &* ta &+ r) &>> 6
         }
         @inline(__always) func odd(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>, _ c: SIMD8<Int16>, _ d: SIMD8<Int16>) -> SIMD8<Int16> {
-            (b &* 56 &+ c &* 14 &- a &* 4 &- d &* 2 &+ r) &>> 6
+            (a &* ta &+ b &* tb &+ c &* tc &+ d &* td &+ r) &>> 6
         }
         @inline(__always) func words(_ v: SIMD8<Int16>) -> SIMD8<UInt16> { unsafeBitCast(v, to: SIMD8<UInt16>.self) }
         while i + 18 <= inWidth {

@@ -10,8 +10,10 @@ final class InterLayerPredictor {
     init(_ p: EnhancementLayerParameters) {
         width = p.width
         height = p.height
-        luma = Upsampler(inWidth: p.referenceWidth, inHeight: p.referenceHeight, outWidth: p.width, outHeight: p.height)
-        chroma = Upsampler(inWidth: p.referenceWidth / 2, inHeight: p.referenceHeight / 2, outWidth: p.width / 2, outHeight: p.height / 2)
+        let filter = UpsamplingFilter(version: p.version)
+        luma = Upsampler(inWidth: p.referenceWidth, inHeight: p.referenceHeight, outWidth: p.width, outHeight: p.height, filter: filter)
+        chroma = Upsampler(inWidth: p.referenceWidth / 2, inHeight: p.referenceHeight / 2, outWidth: p.width / 2, outHeight: p.height / 2,
+                           filter: filter)
     }
 
     func form(_ lower: Frame, into out: Picture) {
