@@ -111,9 +111,10 @@ func runEnhancementBenchmark(arguments: [String]) throws {
     for (k, layer) in layers.enumerated() {
         let (w, h) = plan.size(ofLayer: k + 1, sourceWidth: width, sourceHeight: height)
         let (rw, rh) = plan.size(ofLayer: k, sourceWidth: width, sourceHeight: height)
-        // As `strata encode` configures it: over an enhancement layer of its size, inter-layer motion.
+        // As `strata encode` configures it: over an enhancement layer of its size or half of it, inter-layer motion.
+        let motion = k > 0 && EnhancementLayerParameters.interLayerMotionPossible(width: w, height: h, referenceWidth: rw, referenceHeight: rh)
         let p = EnhancementLayerParameters(width: w, height: h, referenceWidth: rw, referenceHeight: rh,
-                                           qp: layer.qp, temporalLayers: temporalLayers, interLayerMotion: k > 0 && (w, h) == (rw, rh))
+                                           qp: layer.qp, temporalLayers: temporalLayers, interLayerMotion: motion)
         let encoder = try EnhancementEncoder(parameters: p)
         let sources = try scaled(w, h)
         var layerFrames = [EncodedEnhancementFrame?](repeating: nil, count: frameCount)

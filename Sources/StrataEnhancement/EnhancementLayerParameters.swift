@@ -35,6 +35,16 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     /// each frame.
     public var interLayerMotion: Bool
 
+    /// Whether a layer of `width x height` over an enhancement layer of `referenceWidth x referenceHeight`
+    /// can predict its vectors from that layer's in bitstream `version` (``interLayerMotion``): over a
+    /// layer of its size from version 3, over one of exactly half its size from version 8. Encoders turn
+    /// it on wherever it can be (an enhancement layer over the H.264 base has no vectors to read).
+    public static func interLayerMotionPossible(width: Int, height: Int, referenceWidth: Int, referenceHeight: Int,
+                                                version: UInt8 = bitstreamVersion) -> Bool {
+        if referenceWidth == width && referenceHeight == height { return version >= 3 }
+        return referenceWidth * 2 == width && referenceHeight * 2 == height && version >= 8
+    }
+
     /// How many times this layer's width (and height) the layer below is: 1, or 2 for a lower layer of
     /// exactly half the size, whose vectors this layer's inter-layer motion doubles (version 8); 0 for
     /// other ratios, which cannot use inter-layer motion.
@@ -90,7 +100,8 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
         try check((-51...51).contains(deblockingOffset), "deblocking offset \(deblockingOffset) outside -51...51")
         try check(version >= 3 || deblockingOffset == 0, "deblocking offset \(deblockingOffset) needs bitstream version 3 or later")
         try check(!interLayerMotion || version >= 3, "inter-layer motion needs bitstream version 3 or later")
-        try check(!interLayerMotion || lowerMotionScale == 1 || (lowerMotionScale == 2 && version >= 8),
+        try check(!interLayerMotion || Self.interLayerMotionPossible(width: width, height: height, referenceWidth: referenceWidth,
+                                                                      referenceHeight: referenceHeight, version: version),
                   version >= 8 ? "inter-layer motion needs a lower layer of the layer's size or of exactly half of it"
                                : "inter-layer motion needs a lower layer of the layer's size before bitstream version 8")
     }

@@ -87,11 +87,15 @@ struct SegmentEncoder {
         for k in 1..<plan.layerCount {
             let size = plan.size(ofLayer: k, sourceWidth: source.width, sourceHeight: source.height)
             let below = plan.size(ofLayer: k - 1, sourceWidth: source.width, sourceHeight: source.height)
-            // Over an enhancement layer of its own size or half of it, a layer predicts its vectors from that layer's.
+            // Over an enhancement layer (not the base) of its own size or half of it, a layer predicts its
+            // vectors from that layer's.
+            let motion = k >= 2 && EnhancementLayerParameters.interLayerMotionPossible(width: size.width, height: size.height,
+                                                                                      referenceWidth: below.width,
+                                                                                      referenceHeight: below.height)
             params.append(EnhancementLayerParameters(width: size.width, height: size.height,
                                                      referenceWidth: below.width, referenceHeight: below.height,
                                                      qp: plan.enhancementLayers[k - 1].qp, temporalLayers: plan.temporalLayers,
-                                                     interLayerMotion: k >= 2 && (size == below || (size.width == 2 * below.width && size.height == 2 * below.height))))
+                                                     interLayerMotion: motion))
         }
         layerParameters = params
     }
