@@ -95,8 +95,9 @@ final class FrameSyntaxState {
     let skipLowerAllowed: Bool
     /// Per macroblock: 1 when it is a SKIP with the lower layer's vector.
     let skipLower: UnsafeMutablePointer<UInt8>
-    /// Whether mb_skip_flag, mb_inter_layer_flag, cbp_luma_bit and transform_8x8_flag have contexts of
-    /// their own by the lower layer's macroblock at the same place (bitstream version 8 and later).
+    /// Whether mb_skip_flag, mb_inter_layer_flag, the direction flags, cbp_luma_bit and transform_8x8_flag
+    /// have contexts of their own by the lower layer's macroblock at the same place (bitstream version 8
+    /// and later).
     let lowerMacroblockContexts: Bool
     /// Per macroblock: its ``PredictionDirection`` raw value (0 where it has none).
     let direction: UnsafeMutablePointer<UInt8>
@@ -126,6 +127,8 @@ final class FrameSyntaxState {
     /// The copy ``setLowerMotion(_:)`` fills.
     private let copiedLowerMotion8: UnsafeMutablePointer<Int32>
     private let copiedLowerHasMotion: UnsafeMutablePointer<UInt8>
+    /// The lower layer's ``direction`` of each macroblock (version 8 reads it as context), addressed
+    /// like ``lowerHasMotion``, and the copy the setters fill when they do not read it in place.
     private(set) var lowerDirection: UnsafePointer<UInt8>
     private let copiedLowerDirection: UnsafeMutablePointer<UInt8>
     /// True while coding a frame whose vectors are predicted from the lower layer's.
@@ -202,7 +205,7 @@ final class FrameSyntaxState {
 
     /// Sets the lower layer's motion for the next frame (nil: vectors are predicted from neighbours alone).
     /// `scale` 2 (version 8): the field is of a lower layer of half this layer's size, read doubled
-    /// (``copyDoubledLowerMotion(_:_:lowerMbWide:)``), without its levels.
+    /// (``copyDoubledLowerMotion(_:_:_:lowerMbWide:)``), without its levels.
     func setLowerMotion(_ field: MotionField?, scale: Int = 1) {
         guard let field else { useLowerMotion = false; useLowerLevels = false; return }
         let n = mbWide * mbHigh
@@ -262,9 +265,9 @@ final class FrameSyntaxState {
 
     /// The motion of a lower layer of half this layer's size (`lowerMbWide` macroblocks wide) as this
     /// layer reads it (Specs "Motion vectors", version 8): each 8x8 unit takes twice the vector of the
-    /// lower unit that covers it (unit (u >> 1, v >> 1)), each macroblock the carried-vector flag of the
-    /// lower macroblock that covers it. The lower layer's levels are not read (their blocks cover other
-    /// samples).
+    /// lower unit that covers it (unit (u >> 1, v >> 1)), each macroblock the carried-vector flag and the
+    /// direction (`directions`, nil for a field without them: forward) of the lower macroblock that
+    /// covers it. The lower layer's levels are not read (their blocks cover other samples).
     private func copyDoubledLowerMotion(_ vectors: UnsafePointer<Int32>, _ carries: UnsafePointer<UInt8>, _ directions: UnsafePointer<UInt8>?,
                                         lowerMbWide: Int) {
         let unitsWide = 2 * mbWide, lowerUnitsWide = 2 * lowerMbWide
