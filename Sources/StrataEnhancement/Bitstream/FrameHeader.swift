@@ -7,28 +7,39 @@ struct FrameHeader: Equatable {
     var hasBackward: Bool = false
     /// Frame QP minus the layer QP.
     var qpDelta: Int
+    /// Version 8: the filter of the inter-layer prediction of the macroblocks predicted from it alone.
+    var filter: InterLayerFilter? = nil
 
     static let size = 2
 
+    /// Bytes of the header: 2, and 14 with a filter.
+    var byteCount: Int { filter == nil ? 2 : 14 }
+
     func serialized() -> [UInt8] {
-        [(hasReference ? 1 : 0) | (hasBackward ? 2 : 0), UInt8(bitPattern: Int8(clamping: qpDelta))]
+        [(hasReference ? 1 : 0) | (hasBackward ? 2 : 0) | (filter != nil ? 4 : 0), UInt8(bitPattern: Int8(clamping: qpDelta))]
+            + (filter?.coefficients.map { UInt8(bitPattern: $0) } ?? [])
     }
 
     /// Parses and checks the header of a layer of bitstream `version`.
     init(payload: UnsafeBufferPointer<UInt8>, layerQP: Int, version: UInt8) throws(EnhancementError) {
         guard payload.count >= FrameHeader.size else { throw .truncatedPayload(offset: payload.count) }
-        let allowed: UInt8 = version >= 7 ? 0x03 : 0x01
+        let allowed: UInt8 = version >= 8 ? 0x07 : (version >= 7 ? 0x03 : 0x01)
         guard payload[0] & ~allowed == 0 else { throw .invalidSyntax(element: "reserved_flags", macroblock: -1, offset: 0) }
         hasReference = payload[0] & 1 == 1
         hasBackward = payload[0] & 2 == 2
         guard hasReference || !hasBackward else { throw .invalidSyntax(element: "has_backward", macroblock: -1, offset: 0) }
         qpDelta = Int(Int8(bitPattern: payload[1]))
         guard (0...51).contains(layerQP + qpDelta) else { throw .invalidSyntax(element: "qp_delta", macroblock: -1, offset: 1) }
+        if payload[0] & 4 != 0 {
+            guard payload.count >= 14 else { throw .truncatedPayload(offset: payload.count) }
+            filter = InterLayerFilter(coefficients: (2..<14).map { Int8(bitPattern: payload[$0]) })
+        }
     }
 
-    init(hasReference: Bool, hasBackward: Bool = false, qpDelta: Int) {
+    init(hasReference: Bool, hasBackward: Bool = false, qpDelta: Int, filter: InterLayerFilter? = nil) {
         self.hasReference = hasReference
         self.hasBackward = hasBackward
         self.qpDelta = qpDelta
+        self.filter = filter
     }
 }

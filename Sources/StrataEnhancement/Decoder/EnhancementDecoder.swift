@@ -256,7 +256,7 @@ public final class EnhancementDecoder {
         syntax.hasBackward = backward != nil
         backward?.prepareAsReference()
         let backwardPicture = backward ?? current
-        var reader = ArithmeticBinReader(decoder: RangeDecoder(data: bytes.baseAddress!, count: bytes.count, start: FrameHeader.size),
+        var reader = ArithmeticBinReader(decoder: RangeDecoder(data: bytes.baseAddress!, count: bytes.count, start: header.byteCount),
                                          states: contexts)
         var mb = MacroblockData()
         let hasReference = reference != nil
@@ -274,6 +274,9 @@ public final class EnhancementDecoder {
         let formsLowerOnDemand = current.pendingLower != nil
         let lowerReferenceOnDemand = reference.flatMap { $0.pendingLower != nil && lowerReference === $0.upsampledLower ? $0 : nil }
         var lowerReferenceComplete = lowerReferenceOnDemand == nil
+        // Version 8: a filtered inter-layer prediction also reads two rows of the macroblock rows above and below.
+        let filter = header.filter
+        let (codedWidth, codedHeight) = (geometry.codedWidth, geometry.codedHeight)
         for mby in 0..<geometry.macroblocksHigh {
             for mbx in 0..<geometry.macroblocksWide {
                 // Every fourth macroblock, the cache lines of the pictures the loop reads and writes are
@@ -294,6 +297,11 @@ public final class EnhancementDecoder {
                 if formsLowerOnDemand && !current.formedBands[mby] && (!hasReference || (mb.mode != .skip && mb.mode != .inter)) {
                     formLowerBand(mby, of: current)
                 }
+                if formsLowerOnDemand && filter != nil && (mb.mode == .interLayer || (!hasReference && mb.mode == .skip)) {
+                    for band in max(mby - 1, 0)...min(mby + 1, geometry.macroblocksHigh - 1) where !current.formedBands[band] {
+                        formLowerBand(band, of: current)
+                    }
+                }
                 if !lowerReferenceComplete && mb.mode == .differential {
                     completeLower(of: lowerReferenceOnDemand!)
                     lowerReferenceComplete = true
@@ -311,6 +319,9 @@ public final class EnhancementDecoder {
                         } else {
                             MacroblockPrediction.formMotion(compensator, referencePicture, mbx, mby, mb.mvx, mb.mvy, into: target)
                         }
+                    } else if let filter {
+                        MacroblockPrediction.formFilteredInterLayer(interLayerSource, mbx, mby, filter: filter, width: codedWidth,
+                                                                    height: codedHeight, into: target)
                     } else {
                         MacroblockPrediction.formInterLayer(interLayerSource, mbx, mby, into: target)
                     }
@@ -325,6 +336,9 @@ public final class EnhancementDecoder {
                         if mb.mode == .differential {
                             prediction.addLowerLayerChange(compensator, lowerReference!, interLayerSource, mbx, mby, mb.mvx, mb.mvy)
                         }
+                    } else if let filter {
+                        MacroblockPrediction.formFilteredInterLayer(interLayerSource, mbx, mby, filter: filter, width: codedWidth,
+                                                                    height: codedHeight, into: prediction.target)
                     } else {
                         MacroblockPrediction.formInterLayer(interLayerSource, mbx, mby, into: prediction.target)
                     }

@@ -124,6 +124,13 @@ public final class EnhancementEncoder {
         source.cr.load(frame.cr)
         let interLayer = current.upsampledLower!
         interLayerPredictor.form(lower, into: interLayer)
+        // Version 8: a filter of the inter-layer prediction, fitted to this frame where it pays (frames
+        // of temporal id 0, which carry most of the residual).
+        let filter = parameters.version >= 8 && temporalId == 0
+            ? InterLayerFilter.fit(source: source.luma.origin, sourceStride: source.luma.stride, prediction: interLayer.luma.origin,
+                                   predictionStride: interLayer.luma.stride, width: parameters.width, height: parameters.height,
+                                   lambda: MacroblockEncoder.lambda(qp: qp))
+            : nil
         contextInheritance.load(into: contexts, temporalId: temporalId, reference: reference)
         syntax.reset()
         syntax.hasBackward = backward != nil
@@ -131,10 +138,10 @@ public final class EnhancementEncoder {
         rangeEncoder.reset()
         var writer = ArithmeticBinWriter(encoder: rangeEncoder, states: contexts)
         rangeEncoder = RangeEncoder(capacity: 0)
-        macroblockEncoder.encodePicture(&writer, qp: qp, source: source, interLayer: interLayer, reference: reference,
+        macroblockEncoder.encodePicture(&writer, qp: qp, source: source, interLayer: interLayer, filter: filter, reference: reference,
                                         backward: backward, current: current, syntax: syntax, contexts: contexts)
         writer.encoder.finish()
-        let header = FrameHeader(hasReference: reference != nil, hasBackward: backward != nil, qpDelta: qp - parameters.qp)
+        let header = FrameHeader(hasReference: reference != nil, hasBackward: backward != nil, qpDelta: qp - parameters.qp, filter: filter)
         let payload = header.serialized() + writer.encoder.bytes
         rangeEncoder = writer.encoder
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }

@@ -62,6 +62,8 @@ final class MacroblockEncoder {
     /// 0.6068 / 0.7191 / 0.9163, 1.5x 0.6057 / 0.7185 / 0.9126, 2x 0.6052 / 0.7174 / 0.9094, 3x
     /// 0.6067 / 0.7178 / 0.9112, 4x 0.6118 / 0.7214 / 0.9259.
     static let motionLambdaScale = 2.0
+    /// The frame's inter-layer filter (version 8), applied to the INTER-LAYER candidate.
+    private var interLayerFilter: InterLayerFilter?
 
     /// `references` is how many distinct reference pictures can be alive at once.
     init(geometry: LayerGeometry, references: Int, chromaWeight: Int = 1) {
@@ -108,10 +110,12 @@ final class MacroblockEncoder {
 
     /// Chooses, writes and reconstructs every macroblock of a picture; `backward` is its backward
     /// reference (version 7; the caller has set ``FrameSyntaxState/hasBackward``).
-    func encodePicture(_ writer: inout ArithmeticBinWriter, qp: Int, source: Picture, interLayer: Picture, reference: Picture?,
+    func encodePicture(_ writer: inout ArithmeticBinWriter, qp: Int, source: Picture, interLayer: Picture, filter: InterLayerFilter? = nil,
+                       reference: Picture?,
                        backward: Picture?, current: Picture, syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>) {
         let lambda = MacroblockEncoder.lambda(qp: qp)
         psychovisualScale = MacroblockEncoder.psychovisualStrength * lambda.squareRoot()
+        interLayerFilter = filter
         let planes = reference.map { searchPlanes.planes(for: $0) }
         let backwardPlanes = backward.map { searchPlanes.planes(for: $0) }
         var chosen = MacroblockData()
@@ -164,7 +168,13 @@ final class MacroblockEncoder {
             }
         }
 
-        predictions[2].formInterLayer(interLayer, mbx, mby)
+        if let interLayerFilter {
+            MacroblockPrediction.formFilteredInterLayer(MacroblockTarget(interLayer), mbx, mby, filter: interLayerFilter,
+                                                        width: geometry.codedWidth, height: geometry.codedHeight,
+                                                        into: predictions[2].target)
+        } else {
+            predictions[2].formInterLayer(interLayer, mbx, mby)
+        }
         if let reference, let planes {
             let src = source.luma.origin + mby * 16 * source.luma.stride + mbx * 16
             // Early skip: when the predicted vector already leaves an error below what any coded

@@ -1,0 +1,142 @@
+import StrataCore
+import StrataTestSupport
+import Testing
+@testable import StrataEnhancement
+
+/// Version 8's inter-layer filter: its header bytes, its arithmetic, the encoder's fit, and the decoder
+/// following the encoder where frames carry one.
+@Suite struct InterLayerFilterTests {
+    static let digest = "86e8bdc53ae94c90089b69eb196eef55"
+
+    @Test func theHeaderCarriesTheFilterFromVersion8() throws {
+        let filter = InterLayerFilter(coefficients: [1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12])
+        let header = FrameHeader(hasReference: true, qpDelta: -3, filter: filter)
+        let bytes = header.serialized()
+        #expect(bytes.count == 14 && header.byteCount == 14 && bytes[0] == 5)
+        let parsed = try bytes.withUnsafeBufferPointer { try FrameHeader(payload: $0, layerQP: 30, version: 8) }
+        #expect(parsed == header)
+        // Version 7 has no such flag; a filter cut short is a truncated payload.
+        #expect(throws: EnhancementError.invalidSyntax(element: "reserved_flags", macroblock: -1, offset: 0)) {
+            try bytes.withUnsafeBufferPointer { try FrameHeader(payload: $0, layerQP: 30, version: 7) }
+        }
+        #expect(throws: EnhancementError.truncatedPayload(offset: 9)) {
+            try Array(bytes.prefix(9)).withUnsafeBufferPointer { try FrameHeader(payload: $0, layerQP: 30, version: 8) }
+        }
+    }
+
+    /// Flat areas pass unchanged (the taps sum to 64); all-zero coefficients are the identity; the
+    /// edges read clamped samples.
+    @Test func theFilterKeepsFlatAreasAndItsIdentity() {
+        var random = SplitMix64(seed: 8)
+        let (w, h) = (24, 20)
+        let noise = (0..<(w * h)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        let flat = [UInt8](repeating: 93, count: w * h)
+        var out = [UInt8](repeating: 0, count: 16 * 16)
+        let sharpen = InterLayerFilter(coefficients: [0, 0, -1, 0, 0, 0, -2, -6, -2, 0, -1, -6])
+        sharpen.filter(flat, w, x0: 8, y0: 4, width: w, height: h, size: 16, into: &out, 16)
+        #expect(out.allSatisfy { $0 == 93 })
+        InterLayerFilter(coefficients: [Int8](repeating: 0, count: 12)).filter(noise, w, x0: 8, y0: 4, width: w, height: h, size: 16,
+                                                                               into: &out, 16)
+        #expect((0..<16).allSatisfy { r in Array(out[r * 16..<r * 16 + 16]) == Array(noise[(r + 4) * w + 8..<(r + 4) * w + 24]) })
+        // At the corner, a horizontal pair (-1, 0)/(1, 0) reads the edge sample for the one outside.
+        let pair = InterLayerFilter(coefficients: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16])
+        var corner: UInt8 = 0
+        pair.filter(noise, w, x0: 0, y0: 0, width: w, height: h, size: 1, into: &corner, 1)
+        let expected = (32 * Int32(noise[0]) + 16 * (Int32(noise[0]) + Int32(noise[1])) + 32) >> 6
+        #expect(Int32(corner) == expected)
+    }
+
+    /// The SIMD kernel against the scalar reference on random samples and coefficients, inside the
+    /// picture and at its edges.
+    @Test func theSIMDFilterMatchesTheScalarReference() {
+        var random = SplitMix64(seed: 9)
+        let (w, h) = (64, 48)
+        let samples = (0..<(w * h)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        for _ in 0..<20 {
+            let filter = InterLayerFilter(coefficients: (0..<12).map { _ in Int8(truncatingIfNeeded: random.next() % 41) - 20 })
+            for (x0, y0) in [(16, 16), (32, 16), (0, 0), (48, 32), (16, 32), (2, 2)] {
+                var a = [UInt8](repeating: 0, count: 256), b = [UInt8](repeating: 1, count: 256)
+                filter.filter(samples, w, x0: x0, y0: y0, width: w, height: h, size: 16, into: &a, 16)
+                filter.filter16SIMD(samples, w, x0: x0, y0: y0, width: w, height: h, into: &b, 16)
+                #expect(a == b, "block at \(x0),\(y0)")
+            }
+        }
+    }
+
+    /// A prediction blurred from the source: the fitted filter sharpens it, closer to the source.
+    @Test func theFitUndoesABlur() throws {
+        let source = Fixtures.clip(width: 96, height: 64, frames: 1, noise: 0)[0]
+        let (w, h) = (source.width, source.height)
+        let luma = source[plane: 0]
+        var blurred = [UInt8](repeating: 0, count: w * h), original = [UInt8](repeating: 0, count: w * h)
+        luma.withUnsafeBufferPointer { p in
+            for y in 0..<h {
+                for x in 0..<w {
+                    original[y * w + x] = p[y * luma.stride + x]
+                    var s = 0
+                    for dy in -1...1 { for dx in -1...1 { s += Int(p[min(max(y + dy, 0), h - 1) * luma.stride + min(max(x + dx, 0), w - 1)]) } }
+                    blurred[y * w + x] = UInt8((s + 4) / 9)
+                }
+            }
+        }
+        let filter = try #require(InterLayerFilter.fit(source: original, sourceStride: w, prediction: blurred, predictionStride: w,
+                                                       width: w, height: h, lambda: 1))
+        var sharpened = [UInt8](repeating: 0, count: w * h)
+        for y in stride(from: 0, to: h, by: 16) {
+            for x in stride(from: 0, to: w, by: 16) {
+                filter.filter(blurred, w, x0: x, y0: y, width: w, height: h, size: 16, into: &sharpened[y * w + x], w)
+            }
+        }
+        func sse(_ a: [UInt8]) -> Int { zip(a, original).reduce(0) { $0 + (Int($1.0) - Int($1.1)) * (Int($1.0) - Int($1.1)) } }
+        #expect(sse(sharpened) * 10 < sse(blurred) * 9)
+        // Nothing to undo: no filter.
+        #expect(InterLayerFilter.fit(source: original, sourceStride: w, prediction: original, predictionStride: w,
+                                     width: w, height: h, lambda: 1) == nil)
+    }
+
+    /// A 2x layer over a coarse picture and a 1x layer over it: frames of temporal id 0 carry a filter,
+    /// and the decoders (the 2x one forming its upsampled prediction a macroblock row at a time; the 1x
+    /// one given the frames or reading the lower decoder in place) rebuild the encoder's pictures.
+    @Test func filteredFramesDecodeToTheEncodersPictures() throws {
+        let source = Fixtures.clip(width: 96, height: 64, frames: 5, noise: 0)
+        let lowerParameters = EnhancementLayerParameters(width: 96, height: 64, referenceWidth: 48, referenceHeight: 32, qp: 36,
+                                                         temporalLayers: 2)
+        let parameters = EnhancementLayerParameters(width: 96, height: 64, referenceWidth: 96, referenceHeight: 64, qp: 24,
+                                                    temporalLayers: 2, interLayerMotion: true)
+        let lowerEncoder = try EnhancementEncoder(parameters: lowerParameters), encoder = try EnhancementEncoder(parameters: parameters)
+        let base = source.map { Fixtures.lowerLayer($0, step: 24) }
+        var lower: [EncodedEnhancementFrame] = [], top: [EncodedEnhancementFrame] = []
+        for i in source.indices {
+            lower.append(try lowerEncoder.encode(source: source[i], lower: base[i], temporalId: i % 2))
+            top.append(try encoder.encode(source: source[i], lower: lower[i].reconstruction, lowerMotion: lower[i].motion, temporalId: i % 2))
+        }
+        #expect(top.contains { $0.payload[0] & 4 != 0 })
+
+        #expect(top.enumerated().allSatisfy { $0.offset % 2 == 0 || $0.element.payload[0] & 4 == 0 })
+        // The decoded pictures never change silently (the decoder's filter arithmetic pinned).
+        #expect(MD5.hex(top.flatMap { $0.reconstruction.packedI420() }) == Self.digest)
+        let decoder = try EnhancementDecoder(parameters: parameters)
+        let lowerDecoder = try EnhancementDecoder(parameters: lowerParameters), inPlace = try EnhancementDecoder(parameters: parameters)
+        for i in source.indices {
+            let frame = try decoder.decode(payload: top[i].payload, lower: lower[i].reconstruction, lowerMotion: lower[i].motion,
+                                           temporalId: i % 2)
+            #expect(frame.hasSameSamples(as: top[i].reconstruction), "frame \(i)")
+            try lowerDecoder.decodeFrame(payload: lower[i].payload, lower: base[i], temporalId: i % 2)
+            #expect(try #require(lowerDecoder.decodedFrame()).hasSameSamples(as: lower[i].reconstruction), "2x frame \(i)")
+            try inPlace.decodeFrame(payload: top[i].payload, over: lowerDecoder, temporalId: i % 2)
+            #expect(try #require(inPlace.decodedFrame()).hasSameSamples(as: top[i].reconstruction), "frame \(i) in place")
+        }        // A finer 2x layer over the same coarse pictures filters too, and its decoder, forming the upsampled
+        // prediction a macroblock row at a time, follows.
+        var finer = lowerParameters
+        finer.qp = 26
+        let finerEncoder = try EnhancementEncoder(parameters: finer), finerDecoder = try EnhancementDecoder(parameters: finer)
+        var filtered = 0
+        for i in source.indices {
+            let coded = try finerEncoder.encode(source: source[i], lower: base[i], temporalId: i % 2)
+            if coded.payload[0] & 4 != 0 { filtered += 1 }
+            #expect(try finerDecoder.decode(payload: coded.payload, lower: base[i], temporalId: i % 2).hasSameSamples(as: coded.reconstruction),
+                    "2x frame \(i)")
+        }
+        #expect(filtered > 0)
+    }
+}
