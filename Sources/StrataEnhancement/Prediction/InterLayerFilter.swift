@@ -8,11 +8,16 @@ struct InterLayerFilter: Equatable, Sendable {
                                                  (-2, -1), (-1, -1), (0, -1), (1, -1), (2, -1),
                                                  (-2, 0), (-1, 0)]
     let coefficients: [Int8]
+    /// The coefficients as SIMD lanes, made once for the kernel's every block.
+    private let lanes: [SIMD16<Int32>]
 
     init(coefficients: [Int8]) {
         precondition(coefficients.count == 12)
         self.coefficients = coefficients
+        lanes = coefficients.map { SIMD16<Int32>(repeating: Int32($0)) }
     }
+
+    static func == (a: InterLayerFilter, b: InterLayerFilter) -> Bool { a.coefficients == b.coefficients }
 
     var center: Int32 { 64 - 2 * coefficients.reduce(Int32(0)) { $0 + Int32($1) } }
 
@@ -45,7 +50,7 @@ struct InterLayerFilter: Equatable, Sendable {
             return
         }
         let centre = SIMD16<Int32>(repeating: center), round = SIMD16<Int32>(repeating: 32)
-        let taps = coefficients.map { SIMD16<Int32>(repeating: Int32($0)) }
+        let taps = lanes
         for y in y0..<(y0 + 16) {
             @inline(__always) func row(_ dx: Int, _ dy: Int) -> SIMD16<Int32> {
                 SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer(src + (y + dy) * stride + x0 + dx).loadUnaligned(as: SIMD16<UInt8>.self))
