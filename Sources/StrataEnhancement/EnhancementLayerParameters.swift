@@ -41,14 +41,22 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     /// it on wherever it can be (an enhancement layer over the H.264 base has no vectors to read).
     public static func interLayerMotionPossible(width: Int, height: Int, referenceWidth: Int, referenceHeight: Int,
                                                 version: UInt8 = bitstreamVersion) -> Bool {
-        if referenceWidth == width && referenceHeight == height { return version >= 3 }
-        return referenceWidth * 2 == width && referenceHeight * 2 == height && version >= 8
+        switch motionScale(width: width, height: height, referenceWidth: referenceWidth, referenceHeight: referenceHeight) {
+        case 1: return version >= 3
+        case 2: return version >= 8
+        default: return false
+        }
     }
 
     /// How many times this layer's width (and height) the layer below is: 1, or 2 for a lower layer of
     /// exactly half the size, whose vectors this layer's inter-layer motion doubles (version 8); 0 for
     /// other ratios, which cannot use inter-layer motion.
     public var lowerMotionScale: Int {
+        Self.motionScale(width: width, height: height, referenceWidth: referenceWidth, referenceHeight: referenceHeight)
+    }
+
+    /// ``lowerMotionScale`` of a layer of `width x height` over one of `referenceWidth x referenceHeight`.
+    private static func motionScale(width: Int, height: Int, referenceWidth: Int, referenceHeight: Int) -> Int {
         if referenceWidth == width && referenceHeight == height { return 1 }
         return referenceWidth * 2 == width && referenceHeight * 2 == height ? 2 : 0
     }

@@ -12,8 +12,8 @@ struct FrameHeader: Equatable {
 
     static let size = 2
 
-    /// Bytes of the header: 2, and 14 with a filter.
-    var byteCount: Int { filter == nil ? 2 : 14 }
+    /// Bytes of the header: ``size``, and the filter's coefficients after them when it has one.
+    var byteCount: Int { FrameHeader.size + (filter == nil ? 0 : InterLayerFilter.offsets.count) }
 
     func serialized() -> [UInt8] {
         [(hasReference ? 1 : 0) | (hasBackward ? 2 : 0) | (filter != nil ? 4 : 0), UInt8(bitPattern: Int8(clamping: qpDelta))]
@@ -31,8 +31,9 @@ struct FrameHeader: Equatable {
         qpDelta = Int(Int8(bitPattern: payload[1]))
         guard (0...51).contains(layerQP + qpDelta) else { throw .invalidSyntax(element: "qp_delta", macroblock: -1, offset: 1) }
         if payload[0] & 4 != 0 {
-            guard payload.count >= 14 else { throw .truncatedPayload(offset: payload.count) }
-            filter = InterLayerFilter(coefficients: (2..<14).map { Int8(bitPattern: payload[$0]) })
+            let end = FrameHeader.size + InterLayerFilter.offsets.count
+            guard payload.count >= end else { throw .truncatedPayload(offset: payload.count) }
+            filter = InterLayerFilter(coefficients: (FrameHeader.size..<end).map { Int8(bitPattern: payload[$0]) })
         }
     }
 
