@@ -30,17 +30,16 @@ enum InfoTable {
         let fps = Double(m.source.fpsNum) / Double(m.source.fpsDen)
         lines.append("source \(m.source.width)x\(m.source.height) @ \(format(fps, 3)) fps, \(m.source.frames) frames, \(m.segments.count) segments of \(format(m.segmentSeconds, 2)) s, \(m.temporalLayers) temporal layers")
         func dependencies(_ layer: StreamManifest.Layer) -> String { layer.dependsOn.isEmpty ? "-" : layer.dependsOn.joined(separator: ",") }
-        // As wide as the longest list of layers below (five layers name four).
-        let dependsWidth = max(10, m.layers.map { dependencies($0).count }.max() ?? 0)
-        func dependsColumn(_ text: String) -> String { text + String(repeating: " ", count: max(0, dependsWidth - text.count)) }
+        // As wide as the longest list of layers below (five layers name four), and a space.
+        let dependsWidth = max(10, m.layers.map { dependencies($0).count }.max() ?? 0) + 1
         lines.append(pad("layer", 6) + pad("kind", 13) + pad("codec", 14) + pad("size", 11) + lpad("kbps", 10) + lpad("total kbps", 12) + lpad("bytes", 11)
-                     + "  " + dependsColumn("depends on") + " coded at")
+                     + "  " + pad("depends on", dependsWidth) + "coded at")
         var cumulative = 0.0
         for layer in m.layers {
             cumulative += layer.kbps
             lines.append(pad(layer.id, 6) + pad(layer.kind.rawValue, 13) + pad(layer.codec, 14) + pad("\(layer.width)x\(layer.height)", 11)
                          + lpad(format(layer.kbps, 1), 10) + lpad(format(cumulative, 1), 12) + lpad("\(layer.bytes)", 11)
-                         + "  " + dependsColumn(dependencies(layer)) + " " + codedAt(layer))
+                         + "  " + pad(dependencies(layer), dependsWidth) + codedAt(layer))
         }
         return lines.joined(separator: "\n")
     }
