@@ -47,18 +47,26 @@ import Testing
     }
 
     /// The SIMD kernel against the scalar reference on random samples and coefficients, inside the
-    /// picture and at its edges.
+    /// picture and at its edges: coefficients of a fitted filter's size, of the whole 8-bit range, and
+    /// the extremes, over noise and over samples of 0 and 255 alone (the largest differences, which
+    /// the kernel's 16-bit partial sums must hold).
     @Test func theSIMDFilterMatchesTheScalarReference() {
         var random = SplitMix64(seed: 9)
         let (w, h) = (64, 48)
-        let samples = (0..<(w * h)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
-        for _ in 0..<20 {
-            let filter = InterLayerFilter(coefficients: (0..<12).map { _ in Int8(truncatingIfNeeded: random.next() % 41) - 20 })
-            for (x0, y0) in [(16, 16), (32, 16), (0, 0), (48, 32), (16, 32), (2, 2)] {
-                var a = [UInt8](repeating: 0, count: 256), b = [UInt8](repeating: 1, count: 256)
-                filter.filter(samples, w, x0: x0, y0: y0, width: w, height: h, size: 16, into: &a, 16)
-                filter.filter16SIMD(samples, w, x0: x0, y0: y0, width: w, height: h, into: &b, 16)
-                #expect(a == b, "block at \(x0),\(y0)")
+        let noise = (0..<(w * h)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        let extremes = (0..<(w * h)).map { _ in random.next() & 1 == 0 ? UInt8(0) : 255 }
+        var sets = (0..<20).map { _ in (0..<12).map { _ in Int8(truncatingIfNeeded: random.next() % 41) - 20 } }
+        sets += (0..<20).map { _ in (0..<12).map { _ in Int8(truncatingIfNeeded: random.next()) } }
+        sets += [[Int8](repeating: -128, count: 12), [Int8](repeating: 127, count: 12), (0..<12).map { $0 & 1 == 0 ? -128 : 127 }]
+        for coefficients in sets {
+            let filter = InterLayerFilter(coefficients: coefficients)
+            for samples in [noise, extremes] {
+                for (x0, y0) in [(16, 16), (32, 16), (0, 0), (48, 32), (16, 32), (2, 2)] {
+                    var a = [UInt8](repeating: 0, count: 256), b = [UInt8](repeating: 1, count: 256)
+                    filter.filter(samples, w, x0: x0, y0: y0, width: w, height: h, size: 16, into: &a, 16)
+                    filter.filter16SIMD(samples, w, x0: x0, y0: y0, width: w, height: h, into: &b, 16)
+                    #expect(a == b, "block at \(x0),\(y0), coefficients \(coefficients)")
+                }
             }
         }
     }

@@ -8,13 +8,15 @@ struct InterLayerFilter: Equatable, Sendable {
                                                  (-2, -1), (-1, -1), (0, -1), (1, -1), (2, -1),
                                                  (-2, 0), (-1, 0)]
     let coefficients: [Int8]
-    /// The coefficients as SIMD lanes, made once for the kernel's every block.
-    private let lanes: [SIMD16<Int32>]
+    /// The coefficients in one vector (lanes 12-15 zero), read by the kernel without the array's checks.
+    private let weights: SIMD16<Int8>
 
     init(coefficients: [Int8]) {
         precondition(coefficients.count == 12)
         self.coefficients = coefficients
-        lanes = coefficients.map { SIMD16<Int32>(repeating: Int32($0)) }
+        var w = SIMD16<Int8>()
+        for k in 0..<12 { w[k] = coefficients[k] }
+        weights = w
     }
 
     static func == (a: InterLayerFilter, b: InterLayerFilter) -> Bool { a.coefficients == b.coefficients }
@@ -43,26 +45,72 @@ struct InterLayerFilter: Equatable, Sendable {
     /// SIMD twin of ``filter(_:_:x0:y0:width:height:size:into:_:)`` for 16x16 blocks: blocks whose 5x5
     /// support lies inside the valid samples are filtered sixteen samples at a time, the others (at the
     /// picture's edges) by the scalar reference.
+    ///
+    /// The sum is formed as `64 s + sum_k c_k d_k` with `d_k = a_k + b_k - 2 s` (the centre's weight is
+    /// 64 less twice the others', so this is the same sum), each product in 16-bit lanes, exactly: with
+    /// `d = 32 (d >> 5) + (d & 31)`, the twelve `c (d >> 5)` sum to at most 12 x 128 x 16 in magnitude
+    /// and six `c (d & 31)` to at most 6 x 128 x 31, so three 16-bit sums (taps 0-11; 0-5; 6-11) hold
+    /// them, widened to 32 bits only at the end. (A product of 32-bit lanes is several instructions per
+    /// four lanes without SSE4.1.) Each of the five column offsets is read through a pointer of its own
+    /// (``Opaque``), so the overlapping loads stay plain loads.
     func filter16SIMD(_ src: UnsafePointer<UInt8>, _ stride: Int, x0: Int, y0: Int, width: Int, height: Int,
                       into dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int) {
         guard x0 >= 2, y0 >= 2, x0 + 18 <= width, y0 + 18 <= height else {
             filter(src, stride, x0: x0, y0: y0, width: width, height: height, size: 16, into: dst, dstStride)
             return
         }
-        let centre = SIMD16<Int32>(repeating: center), round = SIMD16<Int32>(repeating: 32)
-        let taps = lanes
-        for y in y0..<(y0 + 16) {
-            @inline(__always) func row(_ dx: Int, _ dy: Int) -> SIMD16<Int32> {
-                SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer(src + (y + dy) * stride + x0 + dx).loadUnaligned(as: SIMD16<UInt8>.self))
+        let w = weights
+        let origin = UnsafeRawPointer(src + y0 * stride + x0)
+        let columns = (Opaque.pointer(origin - 2), Opaque.pointer(origin - 1), Opaque.pointer(origin),
+                       Opaque.pointer(origin + 1), Opaque.pointer(origin + 2))
+        @inline(__always) func column(_ dx: Int) -> UnsafeRawPointer {
+            switch dx {
+            case -2: return columns.0
+            case -1: return columns.1
+            case 0: return columns.2
+            case 1: return columns.3
+            default: return columns.4
             }
-            var sum = centre &* row(0, 0) &+ round
-            for k in 0..<12 {
-                let o = Self.offsets[k]
-                sum &+= taps[k] &* (row(o.dx, o.dy) &+ row(-o.dx, -o.dy))
+        }
+        let lowBits = SIMD8<Int16>(repeating: 31)
+        var row = 0, out = UnsafeMutableRawPointer(dst)
+        for _ in 0..<16 {
+            @inline(__always) func load(_ dx: Int, _ dy: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
+                let v = column(dx).loadUnaligned(fromByteOffset: row &+ dy &* stride, as: SIMD16<UInt8>.self)
+                return (SIMD8<Int16>(lanes: v.lowHalf), SIMD8<Int16>(lanes: v.highHalf))
             }
-            let clamped = (sum &>> 6).clamped(lowerBound: SIMD16(repeating: 0), upperBound: SIMD16(repeating: 255))
-            UnsafeMutableRawPointer(dst + (y - y0) * dstStride).storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: clamped),
-                                                                          as: SIMD16<UInt8>.self)
+            let (centreLow, centreHigh) = load(0, 0)
+            let twiceLow = centreLow &<< 1, twiceHigh = centreHigh &<< 1
+            // Sums of c (d >> 5) of all taps, and of c (d & 31) of taps 0-5 and 6-11; low and high eight samples.
+            var coarse = (SIMD8<Int16>(), SIMD8<Int16>()), fine = (SIMD8<Int16>(), SIMD8<Int16>(), SIMD8<Int16>(), SIMD8<Int16>())
+            @inline(__always) func tap(_ k: Int, _ dx: Int, _ dy: Int) {
+                let weight = SIMD8<Int16>(repeating: Int16(w[k]))
+                let (aLow, aHigh) = load(dx, dy), (bLow, bHigh) = load(-dx, -dy)
+                let dLow = aLow &+ bLow &- twiceLow, dHigh = aHigh &+ bHigh &- twiceHigh
+                coarse.0 &+= (dLow &>> 5) &* weight
+                coarse.1 &+= (dHigh &>> 5) &* weight
+                if k < 6 {
+                    fine.0 &+= (dLow & lowBits) &* weight
+                    fine.1 &+= (dHigh & lowBits) &* weight
+                } else {
+                    fine.2 &+= (dLow & lowBits) &* weight
+                    fine.3 &+= (dHigh & lowBits) &* weight
+                }
+            }
+            tap(0, -2, -2); tap(1, -1, -2); tap(2, 0, -2); tap(3, 1, -2); tap(4, 2, -2)
+            tap(5, -2, -1); tap(6, -1, -1); tap(7, 0, -1); tap(8, 1, -1); tap(9, 2, -1)
+            tap(10, -2, 0); tap(11, -1, 0)
+            @inline(__always) func total(_ centre: SIMD8<Int16>, _ coarse: SIMD8<Int16>, _ fine0: SIMD8<Int16>,
+                                         _ fine1: SIMD8<Int16>) -> SIMD8<UInt8> {
+                let sum = (SIMD8<Int32>(lanes: centre) &<< 6) &+ (SIMD8<Int32>(lanes: coarse) &<< 5)
+                    &+ SIMD8<Int32>(lanes: fine0) &+ SIMD8<Int32>(lanes: fine1) &+ 32
+                return SIMD8<UInt8>(lanes: (sum &>> 6).clampedToByte())
+            }
+            let bytes = SIMD16<UInt8>(lowHalf: total(centreLow, coarse.0, fine.0, fine.2),
+                                      highHalf: total(centreHigh, coarse.1, fine.1, fine.3))
+            out.storeBytes(of: bytes, as: SIMD16<UInt8>.self)
+            row &+= stride
+            out += dstStride
         }
     }
 
