@@ -102,6 +102,44 @@ import Testing
                                      width: w, height: h, lambda: 1) == nil)
     }
 
+    /// The fit's SIMD sums against the scalar reference's: the same normal equations and held-out
+    /// errors, to the last bit, so the same filter, on pictures whose rows end inside an eight-sample
+    /// step and whose sizes leave strips outside the 16x16 blocks; samples of 0 and 255 give the
+    /// largest products the lanes must hold exactly.
+    @Test func theSIMDFitMatchesTheScalarReference() throws {
+        var random = SplitMix64(seed: 21)
+        for (w, h, extremes) in [(96, 64, false), (70, 38, false), (37, 29, false), (133, 51, true), (20, 20, true)] {
+            let sample = { extremes ? (random.next() & 1 == 0 ? UInt8(0) : 255) : UInt8(truncatingIfNeeded: random.next() % 64 + 96) }
+            let source = (0..<(w * h)).map { _ in sample() }
+            // A blurred, offset copy of the source: a prediction a filter can improve.
+            let prediction = (0..<(w * h)).map { i -> UInt8 in
+                let x = i % w, y = i / w
+                return UInt8((Int(source[y * w + max(x - 1, 0)]) + 2 * Int(source[i]) + Int(source[y * w + min(x + 1, w - 1)]) + 2) / 4)
+            }
+            let n = InterLayerFilter.offsets.count
+            var a0 = [Double](repeating: 0, count: n * n), b0 = [Double](repeating: 0, count: n)
+            var a1 = a0, b1 = b0
+            InterLayerFilter.accumulateScalar(&a0, &b0, source: source, sourceStride: w, prediction: prediction, predictionStride: w,
+                                              width: w, height: h)
+            InterLayerFilter.accumulateSIMD(&a1, &b1, source: source, sourceStride: w, prediction: prediction, predictionStride: w,
+                                            width: w, height: h)
+            #expect(a0 == a1 && b0 == b1, "\(w)x\(h)")
+            #expect(a0.contains { $0 != 0 })
+            let filter = InterLayerFilter(coefficients: (0..<12).map { _ in Int8(truncatingIfNeeded: random.next() % 41) - 20 })
+            let scalar = InterLayerFilter.heldOutErrorsScalar(filter, source: source, sourceStride: w, prediction: prediction,
+                                                              predictionStride: w, width: w, height: h)
+            let vectorized = InterLayerFilter.heldOutErrorsSIMD(filter, source: source, sourceStride: w, prediction: prediction,
+                                                                predictionStride: w, width: w, height: h)
+            #expect(scalar.before == vectorized.before && scalar.after == vectorized.after, "\(w)x\(h)")
+            #expect(scalar.before > 0)
+            let fitted = InterLayerFilter.fit(source: source, sourceStride: w, prediction: prediction, predictionStride: w,
+                                              width: w, height: h, lambda: 1)
+            #expect(fitted == InterLayerFilter.fit(source: source, sourceStride: w, prediction: prediction, predictionStride: w,
+                                                   width: w, height: h, lambda: 1, vectorized: false))
+            #expect(extremes || fitted != nil, "\(w)x\(h): the blur is worth undoing")
+        }
+    }
+
     /// A 2x layer over a coarse picture and a 1x layer over it: frames of temporal id 0 carry a filter,
     /// and the decoders (the 2x one forming its upsampled prediction a macroblock row at a time; the 1x
     /// one given the frames or reading the lower decoder in place) rebuild the encoder's pictures.

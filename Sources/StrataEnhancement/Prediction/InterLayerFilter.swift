@@ -120,30 +120,21 @@ struct InterLayerFilter: Equatable, Sendable {
     /// `minimumGain` of the error, or less squared error than `lambda` times its 96 bits (the error of
     /// a quarter of the picture's samples stands for the part of the picture's that the filter's
     /// macroblocks save).
+    ///
+    /// `vectorized` chooses the SIMD accumulation (``accumulateSIMD(_:_:source:sourceStride:prediction:predictionStride:width:height:)``,
+    /// ``heldOutErrorsSIMD(_:source:sourceStride:prediction:predictionStride:width:height:)``) or the scalar
+    /// reference; both sum the same integers exactly, so they give the same filter.
     static func fit(source: UnsafePointer<UInt8>, sourceStride: Int, prediction: UnsafePointer<UInt8>, predictionStride: Int,
-                    width: Int, height: Int, lambda: Double, minimumGain: Double = 0.015) -> InterLayerFilter? {
+                    width: Int, height: Int, lambda: Double, minimumGain: Double = 0.015, vectorized: Bool = true) -> InterLayerFilter? {
         guard width > 8 && height > 8 else { return nil }
-        let n = 12
+        let n = offsets.count
         var a = [Double](repeating: 0, count: n * n), b = [Double](repeating: 0, count: n)
-        var g = [Double](repeating: 0, count: n)
-        var y = 2
-        while y < height - 2 {
-            var x = 2
-            while x < width - 2 {
-                let p = Double(prediction[y * predictionStride + x])
-                for k in 0..<n {
-                    let o = offsets[k]
-                    g[k] = Double(prediction[(y + o.dy) * predictionStride + x + o.dx])
-                        + Double(prediction[(y - o.dy) * predictionStride + x - o.dx]) - 2 * p
-                }
-                let t = Double(source[y * sourceStride + x]) - p
-                for i in 0..<n {
-                    b[i] += g[i] * t
-                    for j in i..<n { a[i * n + j] += g[i] * g[j] }
-                }
-                x += 2
-            }
-            y += 2
+        if vectorized {
+            accumulateSIMD(&a, &b, source: source, sourceStride: sourceStride, prediction: prediction, predictionStride: predictionStride,
+                           width: width, height: height)
+        } else {
+            accumulateScalar(&a, &b, source: source, sourceStride: sourceStride, prediction: prediction,
+                             predictionStride: predictionStride, width: width, height: height)
         }
         for i in 0..<n { for j in 0..<i { a[i * n + j] = a[j * n + i] } }
         guard let w = solve(&a, &b, n) else { return nil }
@@ -151,9 +142,124 @@ struct InterLayerFilter: Equatable, Sendable {
         guard filter.coefficients.contains(where: { $0 != 0 }) else { return nil }
         // The rounded filter's gain on the other samples (odd rows and columns), so that a filter fitted
         // to the noise of a small picture is not taken for a gain.
+        let (before, after) = vectorized
+            ? heldOutErrorsSIMD(filter, source: source, sourceStride: sourceStride, prediction: prediction,
+                                predictionStride: predictionStride, width: width, height: height)
+            : heldOutErrorsScalar(filter, source: source, sourceStride: sourceStride, prediction: prediction,
+                                  predictionStride: predictionStride, width: width, height: height)
+        return after < before * (1 - minimumGain) && before - after > lambda * 96 ? filter : nil
+    }
+
+    /// The normal equations of the fit, upper triangle (`a`, row-major 12x12) and right side (`b`):
+    /// over every second sample of every second row at least two samples from the edges, with
+    /// `g_k = p(x + dx_k, y + dy_k) + p(x - dx_k, y - dy_k) - 2 p(x, y)` and `t = s(x, y) - p(x, y)`,
+    /// `a[i][j] += g_i g_j` and `b[i] += g_i t`. Every term is an integer and every sum stays far below
+    /// 2^53, so the sums are exact in any order. Scalar reference of ``accumulateSIMD(_:_:source:sourceStride:prediction:predictionStride:width:height:)``.
+    static func accumulateScalar(_ a: inout [Double], _ b: inout [Double], source: UnsafePointer<UInt8>, sourceStride: Int,
+                                 prediction: UnsafePointer<UInt8>, predictionStride: Int, width: Int, height: Int) {
+        var y = 2
+        while y < height - 2 {
+            accumulateScalarRow(&a, &b, source: source, sourceStride: sourceStride, prediction: prediction,
+                                predictionStride: predictionStride, y: y, from: 2, to: width - 2)
+            y += 2
+        }
+    }
+
+    /// ``accumulateScalar(_:_:source:sourceStride:prediction:predictionStride:width:height:)`` for the
+    /// samples `x = from, from + 2, ...` below `to` of row `y`.
+    private static func accumulateScalarRow(_ a: inout [Double], _ b: inout [Double], source: UnsafePointer<UInt8>, sourceStride: Int,
+                                            prediction: UnsafePointer<UInt8>, predictionStride: Int, y: Int, from: Int, to: Int) {
+        let n = offsets.count
+        var g = [Double](repeating: 0, count: n)
+        var x = from
+        while x < to {
+            let p = Double(prediction[y * predictionStride + x])
+            for k in 0..<n {
+                let o = offsets[k]
+                g[k] = Double(prediction[(y + o.dy) * predictionStride + x + o.dx])
+                    + Double(prediction[(y - o.dy) * predictionStride + x - o.dx]) - 2 * p
+            }
+            let t = Double(source[y * sourceStride + x]) - p
+            for i in 0..<n {
+                b[i] += g[i] * t
+                for j in i..<n { a[i * n + j] += g[i] * g[j] }
+            }
+            x += 2
+        }
+    }
+
+    /// SIMD twin of ``accumulateScalar(_:_:source:sourceStride:prediction:predictionStride:width:height:)``:
+    /// eight samples at a time (the even bytes of sixteen) in `Float` lanes, where the products (at most
+    /// 510 x 510) and each lane's sum of 32 of them stay below 2^24 and so are exact, added to the
+    /// `Double` sums every 32 steps; the samples of a row that do not fill eight lanes by the scalar code.
+    static func accumulateSIMD(_ a: inout [Double], _ b: inout [Double], source: UnsafePointer<UInt8>, sourceStride: Int,
+                               prediction: UnsafePointer<UInt8>, predictionStride: Int, width: Int, height: Int) {
+        let n = offsets.count, pairs = n * (n + 1) / 2
+        let lanes = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: pairs + n)
+        defer { lanes.deallocate() }
+        lanes.initialize(repeating: SIMD8<Float>(), count: pairs + n)
+        var g = [SIMD8<Float>](repeating: SIMD8<Float>(), count: n)
+        var steps = 0
+        func flush() {
+            var p = 0
+            for i in 0..<n {
+                for j in i..<n {
+                    a[i * n + j] += lanes[p].sumInDouble
+                    lanes[p] = SIMD8<Float>()
+                    p += 1
+                }
+                b[i] += lanes[pairs + i].sumInDouble
+                lanes[pairs + i] = SIMD8<Float>()
+            }
+            steps = 0
+        }
+        // Eight samples x, x + 2, ..., x + 14 read bytes x - 2 ... x + 17 of their rows.
+        @inline(__always) func evens(_ p: UnsafePointer<UInt8>) -> SIMD8<Int16> {
+            unsafeBitCast(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt16>.self) & 0xFF, to: SIMD8<Int16>.self)
+        }
+        var y = 2
+        while y < height - 2 {
+            var x = 2
+            while x + 18 <= width {
+                let row = prediction + y * predictionStride + x
+                let centre = evens(row), twice = centre &<< 1
+                for k in 0..<n {
+                    let o = offsets[k]
+                    let d = evens(row + o.dy * predictionStride + o.dx) &+ evens(row - o.dy * predictionStride - o.dx) &- twice
+                    g[k] = SIMD8<Float>(SIMD8<Int32>(lanes: d))
+                }
+                let t = SIMD8<Float>(SIMD8<Int32>(lanes: evens(source + y * sourceStride + x) &- centre))
+                var p = 0
+                for i in 0..<n {
+                    let gi = g[i]
+                    lanes[pairs + i] += gi * t
+                    for j in i..<n {
+                        lanes[p] += gi * g[j]
+                        p += 1
+                    }
+                }
+                steps += 1
+                if steps == 32 { flush() }
+                x += 16
+            }
+            if x < width - 2 {
+                accumulateScalarRow(&a, &b, source: source, sourceStride: sourceStride, prediction: prediction,
+                                    predictionStride: predictionStride, y: y, from: x, to: width - 2)
+            }
+            y += 2
+        }
+        flush()
+    }
+
+    /// The squared error of `prediction` against `source`, unfiltered and filtered, over the samples of
+    /// odd rows and odd columns at least two samples from the edges (those the fit did not read as
+    /// centres). Scalar reference of ``heldOutErrorsSIMD(_:source:sourceStride:prediction:predictionStride:width:height:)``.
+    static func heldOutErrorsScalar(_ filter: InterLayerFilter, source: UnsafePointer<UInt8>, sourceStride: Int,
+                                    prediction: UnsafePointer<UInt8>, predictionStride: Int,
+                                    width: Int, height: Int) -> (before: Double, after: Double) {
         var before = 0.0, after = 0.0
         var out: UInt8 = 0
-        y = 3
+        var y = 3
         while y < height - 2 {
             var x = 3
             while x < width - 2 {
@@ -167,10 +273,50 @@ struct InterLayerFilter: Equatable, Sendable {
             }
             y += 2
         }
-        return after < before * (1 - minimumGain) && before - after > lambda * 96 ? filter : nil
+        return (before, after)
     }
 
-    /// Solves `a x = b` (n x n, row-major) by Gaussian elimination with partial pivoting; nil when singular.
+    /// SIMD twin of ``heldOutErrorsScalar(_:source:sourceStride:prediction:predictionStride:width:height:)``:
+    /// the filtered picture formed 16x16 blocks at a time by ``filter16SIMD(_:_:x0:y0:width:height:into:_:)``
+    /// where they fit inside, each sample of the rest by the scalar filter. The sums are of integers, exact.
+    static func heldOutErrorsSIMD(_ filter: InterLayerFilter, source: UnsafePointer<UInt8>, sourceStride: Int,
+                                  prediction: UnsafePointer<UInt8>, predictionStride: Int,
+                                  width: Int, height: Int) -> (before: Double, after: Double) {
+        var before = 0, after = 0
+        var block = [UInt8](repeating: 0, count: 256)
+        // Blocks from (2, 2) on, as many as fit with two samples to spare on the right and below.
+        let blocksWide = max(0, (width - 4) / 16), blocksHigh = max(0, (height - 4) / 16)
+        let coveredWidth = 2 + 16 * blocksWide, coveredHeight = 2 + 16 * blocksHigh
+        @inline(__always) func add(_ x: Int, _ y: Int, _ filtered: UInt8) {
+            let s = Int(source[y * sourceStride + x])
+            let e0 = s - Int(prediction[y * predictionStride + x]), e1 = s - Int(filtered)
+            before += e0 * e0
+            after += e1 * e1
+        }
+        for by in 0..<blocksHigh {
+            for bx in 0..<blocksWide {
+                let x0 = 2 + 16 * bx, y0 = 2 + 16 * by
+                filter.filter16SIMD(prediction, predictionStride, x0: x0, y0: y0, width: width, height: height, into: &block, 16)
+                // The odd rows and columns of the block: offsets 1, 3, ..., 15.
+                for r in stride(from: 1, to: 16, by: 2) {
+                    for c in stride(from: 1, to: 16, by: 2) { add(x0 + c, y0 + r, block[r * 16 + c]) }
+                }
+            }
+        }
+        var out: UInt8 = 0
+        var y = 3
+        while y < height - 2 {
+            var x = y < coveredHeight ? coveredWidth + 1 : 3
+            while x < width - 2 {
+                filter.filter(prediction, predictionStride, x0: x, y0: y, width: width, height: height, size: 1, into: &out, 1)
+                add(x, y, out)
+                x += 2
+            }
+            y += 2
+        }
+        return (Double(before), Double(after))
+    }
+
     private static func solve(_ a: inout [Double], _ b: inout [Double], _ n: Int) -> [Double]? {
         for col in 0..<n {
             var pivot = col
@@ -206,5 +352,13 @@ extension MacroblockPrediction {
                             into: t.luma, t.lumaStride)
         let source = up.macroblock(mbx, mby)
         for i in 1..<3 { Reconstruction.copyBlock(source.plane(i), source.stride(i), t.plane(i), t.stride(i), 8, 8) }
+    }
+}
+
+extension SIMD8 where Scalar == Float {
+    /// The sum of the lanes in `Double`, exact for lanes that are integers below 2^24.
+    var sumInDouble: Double {
+        (Double(self[0]) + Double(self[1])) + (Double(self[2]) + Double(self[3]))
+            + (Double(self[4]) + Double(self[5])) + (Double(self[6]) + Double(self[7]))
     }
 }
