@@ -113,7 +113,7 @@ enum Quantization {
     static func quantizesToZero4x4(sumOfMagnitudes: Int, qp: Int, deadZone: Int32) -> Bool {
         let bits = quantShift + qp / 6
         let rounding = Int64(deadZone) << (bits - 8)
-        return Int64(sumOfMagnitudes) * zeroBound4[qp % 6] + rounding < Int64(1) << bits
+        return Int64(sumOfMagnitudes) * zeroBound4Table[qp % 6] + rounding < Int64(1) << bits
     }
 
     /// Per `qp % 6`: for each product `r_k * r_j` of the forward 8x8 basis bounds `r` = (8, 12, 8, 12,
@@ -136,7 +136,8 @@ enum Quantization {
     static func quantizesToZero8x8(sumOfMagnitudes: Int, qp: Int, deadZone: Int32) -> Bool {
         let bits = quantShift + qp / 6
         let rounding = Int64(deadZone) << (bits - 8), limit = Int64(1) << bits
-        for bound in zeroBound8[qp % 6] where ((bound.product * Int64(sumOfMagnitudes) + 32) >> 6) * bound.multiplier + rounding >= limit {
+        let bounds = zeroBound8Table + (qp % 6) * 2 * zeroBound8Products
+        for k in 0..<zeroBound8Products where ((bounds[2 * k] * Int64(sumOfMagnitudes) + 32) >> 6) * bounds[2 * k + 1] + rounding >= limit {
             return false
         }
         return true
@@ -232,6 +233,14 @@ enum Quantization {
     nonisolated(unsafe) static let quant8Table: UnsafePointer<Int32> = permanent(quant8)
     nonisolated(unsafe) static let dequant4Table: UnsafePointer<Int32> = permanent(dequant4)
     nonisolated(unsafe) static let dequant8Table: UnsafePointer<Int32> = permanent(dequant8)
+    /// ``zeroBound4``, and ``zeroBound8`` as (product, multiplier) pairs, ``zeroBound8Products`` per `qp % 6`:
+    /// the encoder tests every block it considers (reading the arrays retained and released them each time).
+    nonisolated(unsafe) static let zeroBound4Table: UnsafePointer<Int64> = permanent(zeroBound4)
+    static let zeroBound8Products = 3
+    nonisolated(unsafe) static let zeroBound8Table: UnsafePointer<Int64> = {
+        precondition(zeroBound8.allSatisfy { $0.count == zeroBound8Products })
+        return permanent(zeroBound8.flatMap { $0.flatMap { [$0.product, $0.multiplier] } })
+    }()
     /// ``sampleEnergy4`` and ``sampleEnergy8``, which the rate-distortion quantizer reads per level.
     nonisolated(unsafe) static let sampleEnergy4Table: UnsafePointer<Double> = permanent(sampleEnergy4)
     nonisolated(unsafe) static let sampleEnergy8Table: UnsafePointer<Double> = permanent(sampleEnergy8)

@@ -119,10 +119,12 @@ final class MacroblockEncoder {
         let planes = reference.map { searchPlanes.planes(for: $0) }
         let backwardPlanes = backward.map { searchPlanes.planes(for: $0) }
         var chosen = MacroblockData()
+        // Formed once: a pair made per macroblock retained both references every time.
+        let backwardPair = backward.map { ($0, backwardPlanes!) }
         for mby in 0..<geometry.macroblocksHigh {
             for mbx in 0..<geometry.macroblocksWide {
                 let winner = decide(qp: qp, lambda: lambda, source: source, interLayer: interLayer, reference: reference,
-                                    planes: planes, backward: backward.map { ($0, backwardPlanes!) },
+                                    planes: planes, backward: backwardPair,
                                     syntax: syntax, contexts: contexts, mbx: mbx, mby: mby, chosen: &chosen)
                 MacroblockWriter.write(&writer, chosen, bestLevels, syntax, mbx, mby, hasReference: reference != nil)
                 syntax.recordLevels(mbx, mby, chosen, bestLevels)
