@@ -98,6 +98,42 @@ import Testing
         }
     }
 
+    /// The kernels' averaging stores (bi-prediction formed in place) against the scalar references:
+    /// the block interpolated, then averaged into what the destination held, for every phase and size.
+    @Test func averagingInterpolationMatches() {
+        var random = SplitMix64(seed: 4)
+        let stride = 64
+        let src = Self.bytes(stride * 40, &random), held = Self.bytes(32 * 16, &random)
+        var temp = [Int16](repeating: 0, count: 32 * 32)
+        for fy in 0..<4 {
+            for fx in 0..<4 {
+                for (w, h) in [(16, 16), (16, 8), (32, 4), (8, 8), (8, 16)] {
+                    var predicted = [UInt8](repeating: 0, count: 32 * 16), a = held, b = held
+                    src.withUnsafeBufferPointer { s in
+                        let origin = s.baseAddress! + 3 * stride + 5
+                        Interpolation.lumaScalar(origin, stride, &predicted, 32, w, h, fx, fy, &temp)
+                        Reconstruction.averageScalar(&a, 32, predicted, 32, w, h)
+                        Interpolation.lumaSIMD(origin, stride, &b, 32, w, h, fx, fy, &temp, averaging: true)
+                    }
+                    #expect(a == b && a != held, "luma phase \(fx),\(fy) \(w)x\(h)")
+                }
+            }
+        }
+        for fy in 0..<8 {
+            for fx in 0..<8 {
+                for w in [4, 8] {
+                    var predicted = [UInt8](repeating: 0, count: 8 * 16), a = Array(held[0..<128]), b = a
+                    src.withUnsafeBufferPointer { s in
+                        Interpolation.chromaScalar(s.baseAddress! + stride + 1, stride, &predicted, 16, w, w, fx, fy)
+                        Reconstruction.averageScalar(&a, 16, predicted, 16, w, w)
+                        Interpolation.chromaSIMD(s.baseAddress! + stride + 1, stride, &b, 16, w, w, fx, fy, averaging: true)
+                    }
+                    #expect(a == b && a != Array(held[0..<128]), "chroma phase \(fx),\(fy) width \(w)")
+                }
+            }
+        }
+    }
+
     @Test(arguments: [UpsamplingFilter.cubicHalf, .cubicThreeQuarters])
     func upsamplerPassesMatch(filter: UpsamplingFilter) {
         var random = SplitMix64(seed: 4)

@@ -73,17 +73,26 @@ enum Interpolation {
     /// the kernels are compiled with their taps as constants: no registers hold tap vectors (with
     /// both phases fractional, twelve of them left too few registers for the six rows), and
     /// symmetric taps share one product.
+    ///
+    /// With `averaging`, each result is averaged, `(a + b + 1) >> 1`, with the sample `dst` holds
+    /// (bi-prediction formed in place, without a second block and pass: the scalar reference is
+    /// ``lumaScalar(_:_:_:_:_:_:_:_:_:)`` then ``Reconstruction/averageScalar(_:_:_:_:_:_:)``).
     static func lumaSIMD(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
-                         _ width: Int, _ height: Int, _ fx: Int, _ fy: Int, _ temp: UnsafeMutablePointer<Int16>) {
+                         _ width: Int, _ height: Int, _ fx: Int, _ fy: Int, _ temp: UnsafeMutablePointer<Int16>, averaging: Bool = false) {
         if fx == 0 && fy == 0 {
-            Reconstruction.copyBlock(src, srcStride, dst, dstStride, width, height)
+            if averaging {
+                Reconstruction.averageSIMD(dst, dstStride, src, srcStride, width, height)
+            } else {
+                Reconstruction.copyBlock(src, srcStride, dst, dstStride, width, height)
+            }
             return
         }
         if width == 8 {
-            luma8SIMD(src, srcStride, dst, dstStride, height, fx, fy)
+            luma8SIMD(src, srcStride, dst, dstStride, height, fx, fy, averaging: averaging)
             return
         }
-        let block = LumaBlock(src: src, srcStride: srcStride, dst: dst, dstStride: dstStride, width: width, height: height)
+        let block = LumaBlock(src: src, srcStride: srcStride, dst: dst, dstStride: dstStride, width: width, height: height,
+                              averaging: averaging)
         switch (fx, fy) {
         case (1, 0): block.horizontal(LumaQuarter.self)
         case (2, 0): block.horizontal(LumaHalf.self)
@@ -97,18 +106,21 @@ enum Interpolation {
         }
     }
 
-    /// Stores 16 samples: `even` and `odd` clipped to bytes and interleaved (even lanes first).
+    /// Stores 16 samples: `even` and `odd` clipped to bytes and interleaved (even lanes first); with
+    /// `averaging`, each averaged with the sample there.
     @_transparent
-    static func storeWoven(_ even: SIMD8<Int16>, _ odd: SIMD8<Int16>, _ at: UnsafeMutablePointer<UInt8>) {
+    static func storeWoven(_ even: SIMD8<Int16>, _ odd: SIMD8<Int16>, _ at: UnsafeMutablePointer<UInt8>, averaging: Bool = false) {
         let e = unsafeBitCast(even.clampedToByte(), to: SIMD8<UInt16>.self), o = unsafeBitCast(odd.clampedToByte(), to: SIMD8<UInt16>.self)
-        UnsafeMutableRawPointer(at).storeBytes(of: unsafeBitCast(e | (o &<< 8), to: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+        let woven = unsafeBitCast(e | (o &<< 8), to: SIMD16<UInt8>.self)
+        let out = UnsafeMutableRawPointer(at)
+        out.storeBytes(of: averaging ? woven.roundedAverage(out.loadUnaligned(as: SIMD16<UInt8>.self)) : woven, as: SIMD16<UInt8>.self)
     }
 
     /// ``lumaSIMD(_:_:_:_:_:_:_:_:_:)`` for 8-wide blocks (split-macroblock quadrants): one output per
     /// lane from six shifted 8-sample loads, writing exactly eight samples per row.
     @inline(__always)
     static func luma8SIMD(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
-                          _ height: Int, _ fx: Int, _ fy: Int) {
+                          _ height: Int, _ fx: Int, _ fy: Int, averaging: Bool) {
         let hw = lumaWeights(fx), vw = lumaWeights(fy), r = SIMD8<Int16>(repeating: 32)
         @inline(__always) func load(_ p: UnsafePointer<UInt8>) -> SIMD8<Int16> {
             SIMD8<Int16>(lanes: UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt8>.self))
@@ -117,7 +129,8 @@ enum Interpolation {
             load(p - 2) &* hw.0 &+ load(p - 1) &* hw.1 &+ load(p) &* hw.2 &+ load(p + 1) &* hw.3 &+ load(p + 2) &* hw.4 &+ load(p + 3) &* hw.5
         }
         @inline(__always) func store(_ v: SIMD8<Int16>, _ at: UnsafeMutablePointer<UInt8>) {
-            UnsafeMutableRawPointer(at).storeBytes(of: SIMD8<UInt8>(lanes: v.clampedToByte()), as: SIMD8<UInt8>.self)
+            let bytes = SIMD8<UInt8>(lanes: v.clampedToByte()), out = UnsafeMutableRawPointer(at)
+            out.storeBytes(of: averaging ? bytes.roundedAverage(out.loadUnaligned(as: SIMD8<UInt8>.self)) : bytes, as: SIMD8<UInt8>.self)
         }
         @inline(__always) func vertical(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>, _ c: SIMD8<Int16>, _ d: SIMD8<Int16>,
                                         _ e: SIMD8<Int16>, _ f: SIMD8<Int16>) -> SIMD8<Int16> {
@@ -170,10 +183,16 @@ enum Interpolation {
     /// `(8 - fx)(8 - fy) s00 + fx (8 - fy) s01 + (8 - fx) fy s10 + fx fy s11 = (8 - fy) h0 + fy h1` with
     /// `h = (8 - fx) s0 + fx s1` of each row, exactly (nothing is rounded before the end), so each source
     /// row is filtered horizontally once and shared by the two output rows it serves. Phase (0, 0) is a copy.
+    /// With `averaging`, each result is averaged with the sample `dst` holds, as in
+    /// ``lumaSIMD(_:_:_:_:_:_:_:_:_:averaging:)``.
     static func chromaSIMD(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
-                           _ width: Int, _ height: Int, _ fx: Int, _ fy: Int) {
+                           _ width: Int, _ height: Int, _ fx: Int, _ fy: Int, averaging: Bool = false) {
         if fx == 0 && fy == 0 {
-            Reconstruction.copyBlock(src, srcStride, dst, dstStride, width, height)
+            if averaging {
+                Reconstruction.averageSIMD(dst, dstStride, src, srcStride, width, height)
+            } else {
+                Reconstruction.copyBlock(src, srcStride, dst, dstStride, width, height)
+            }
             return
         }
         let left = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: 8 &- fx)), right = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: fx))
@@ -198,10 +217,11 @@ enum Interpolation {
             }
         }
         // The width is tested once, not per row.
-        if width == 8 {
-            rows { bytes, at in at.storeBytes(of: bytes, as: SIMD8<UInt8>.self) }
-        } else {
-            rows { bytes, at in at.storeBytes(of: bytes.lowHalf, as: SIMD4<UInt8>.self) }
+        switch (width, averaging) {
+        case (8, false): rows { bytes, at in at.storeBytes(of: bytes, as: SIMD8<UInt8>.self) }
+        case (8, true): rows { bytes, at in at.storeBytes(of: bytes.roundedAverage(at.loadUnaligned(as: SIMD8<UInt8>.self)), as: SIMD8<UInt8>.self) }
+        case (_, false): rows { bytes, at in at.storeBytes(of: bytes.lowHalf, as: SIMD4<UInt8>.self) }
+        default: rows { bytes, at in at.storeBytes(of: bytes.lowHalf.roundedAverage(at.loadUnaligned(as: SIMD4<UInt8>.self)), as: SIMD4<UInt8>.self) }
         }
     }
 }
@@ -245,6 +265,8 @@ enum LumaThreeQuarter: LumaPhase {
 struct LumaBlock {
     let src: UnsafePointer<UInt8>, srcStride: Int, dst: UnsafeMutablePointer<UInt8>, dstStride: Int
     let width: Int, height: Int
+    /// Each result averaged with the sample `dst` holds (``Interpolation/storeWoven(_:_:_:averaging:)``).
+    let averaging: Bool
 
     /// Sixteen samples as their even and odd samples in 16-bit lanes.
     @inline(__always) static func split(_ p: UnsafePointer<UInt8>) -> (SIMD8<Int16>, SIMD8<Int16>) {
@@ -281,7 +303,7 @@ struct LumaBlock {
             var x = 0
             while x < width {
                 let (even, odd) = LumaBlock.horizontal(phase, taps, row &+ x)
-                Interpolation.storeWoven(LumaBlock.rounded(even), LumaBlock.rounded(odd), d + x)
+                Interpolation.storeWoven(LumaBlock.rounded(even), LumaBlock.rounded(odd), d + x, averaging: averaging)
                 x &+= 16
             }
             row &+= srcStride; d += dstStride
@@ -297,7 +319,7 @@ struct LumaBlock {
             for _ in 0..<height {
                 let (e5, o5) = LumaBlock.split(s + 3 &* srcStride)
                 Interpolation.storeWoven(LumaBlock.rounded(V.filter(e0, e1, e2, e3, e4, e5)),
-                                         LumaBlock.rounded(V.filter(o0, o1, o2, o3, o4, o5)), d)
+                                         LumaBlock.rounded(V.filter(o0, o1, o2, o3, o4, o5)), d, averaging: averaging)
                 (e0, e1, e2, e3, e4) = (e1, e2, e3, e4, e5)
                 (o0, o1, o2, o3, o4) = (o1, o2, o3, o4, o5)
                 s += srcStride; d += dstStride
@@ -328,7 +350,7 @@ struct LumaBlock {
             for _ in 0..<height {
                 let (e5, o5) = row()
                 Interpolation.storeWoven(LumaBlock.rounded(V.filter(e0, e1, e2, e3, e4, e5)),
-                                         LumaBlock.rounded(V.filter(o0, o1, o2, o3, o4, o5)), d)
+                                         LumaBlock.rounded(V.filter(o0, o1, o2, o3, o4, o5)), d, averaging: averaging)
                 (e0, e1, e2, e3, e4) = (e1, e2, e3, e4, e5)
                 (o0, o1, o2, o3, o4) = (o1, o2, o3, o4, o5)
                 d += dstStride

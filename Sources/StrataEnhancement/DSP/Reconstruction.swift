@@ -88,8 +88,8 @@ enum Reconstruction {
         }
     }
 
-    /// SIMD twin of ``averageScalar(_:_:_:_:_:_:)`` for widths that are multiples of 8: sixteen bytes at a
-    /// time where they fit, in 8-bit lanes (``SIMD/roundedAverage(_:)``).
+    /// SIMD twin of ``averageScalar(_:_:_:_:_:_:)`` for widths that are multiples of 4: sixteen bytes at a
+    /// time where they fit, then eight, then four, in 8-bit lanes (``SIMD/roundedAverage(_:)``).
     static func averageSIMD(_ a: UnsafeMutablePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
                             _ width: Int, _ height: Int) {
         let ra = UnsafeMutableRawPointer(a), rb = UnsafeRawPointer(b)
@@ -101,10 +101,16 @@ enum Reconstruction {
                 ra.storeBytes(of: p.roundedAverage(q), toByteOffset: y * aStride + x, as: SIMD16<UInt8>.self)
                 x += 16
             }
-            if x < width {
+            if x + 8 <= width {
                 let p = ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD8<UInt8>.self)
                 let q = rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD8<UInt8>.self)
                 ra.storeBytes(of: p.roundedAverage(q), toByteOffset: y * aStride + x, as: SIMD8<UInt8>.self)
+                x += 8
+            }
+            if x + 4 <= width {
+                let p = ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD4<UInt8>.self)
+                let q = rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD4<UInt8>.self)
+                ra.storeBytes(of: p.roundedAverage(q), toByteOffset: y * aStride + x, as: SIMD4<UInt8>.self)
             }
         }
     }

@@ -307,9 +307,15 @@ public final class EnhancementDecoder {
                     lowerReferenceComplete = true
                 }
                 if mb.direction != .forward {
-                    // Version 7: predicted from the backward reference, alone or averaged with the forward one.
-                    prediction.formDirected(compensator, forward: referencePicture, backward: backwardPicture, mb, mbx, mby)
-                    reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
+                    // Version 7: predicted from the backward reference, alone or averaged with the forward one;
+                    // without residual, formed in place.
+                    if mb.cbpLuma == 0 && mb.cbpChroma == 0 {
+                        MacroblockPrediction.formDirected(compensator, forward: referencePicture, backward: backwardPicture, mb, mbx, mby,
+                                                          into: currentTarget.macroblock(mbx, mby))
+                    } else {
+                        prediction.formDirected(compensator, forward: referencePicture, backward: backwardPicture, mb, mbx, mby)
+                        reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
+                    }
                 } else if mb.cbpLuma == 0 && mb.cbpChroma == 0 && (mb.mode == .skip || mb.mode == .inter || mb.mode == .interLayer) {
                     // Without residual the prediction is the reconstruction: formed in place.
                     let target = currentTarget.macroblock(mbx, mby)

@@ -28,33 +28,35 @@ final class MotionCompensator {
     }
 
     /// Luma prediction of the `width x height` block (width 8 or a multiple of 16) at (x, y) displaced
-    /// by (mvx, mvy) quarter samples.
+    /// by (mvx, mvy) quarter samples; with `averaging`, averaged into what `dst` holds.
     @inline(__always)
     func predictLuma(_ ref: PicturePlane, _ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32, _ width: Int, _ height: Int,
-                     _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int) {
+                     _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int, averaging: Bool = false) {
         let ix = x + Int(mvx >> 2), iy = y + Int(mvy >> 2), fx = Int(mvx & 3), fy = Int(mvy & 3)
         let m = ref.margin
         if ix - 2 >= -m && iy - 2 >= -m && ix + width + 4 <= ref.width + m && iy + height + 3 <= ref.height + m {
-            Interpolation.lumaSIMD(ref.origin + iy * ref.stride + ix, ref.stride, dst, dstStride, width, height, fx, fy, temp)
+            Interpolation.lumaSIMD(ref.origin + iy * ref.stride + ix, ref.stride, dst, dstStride, width, height, fx, fy, temp,
+                                   averaging: averaging)
         } else {
             gatherBlock(ref, ix - 2, iy - 2, width + 8, height + 5)
             let s = MotionCompensator.gatherStride
-            Interpolation.lumaSIMD(gather + 2 * s + 2, s, dst, dstStride, width, height, fx, fy, temp)
+            Interpolation.lumaSIMD(gather + 2 * s + 2, s, dst, dstStride, width, height, fx, fy, temp, averaging: averaging)
         }
     }
 
     /// Chroma prediction of the block at chroma position (x, y) for the luma vector (mvx, mvy),
-    /// which is in eighth chroma samples.
+    /// which is in eighth chroma samples; with `averaging`, averaged into what `dst` holds.
     @inline(__always)
     func predictChroma(_ ref: PicturePlane, _ x: Int, _ y: Int, _ mvx: Int32, _ mvy: Int32, _ width: Int, _ height: Int,
-                       _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int) {
+                       _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int, averaging: Bool = false) {
         let ix = x + Int(mvx >> 3), iy = y + Int(mvy >> 3), fx = Int(mvx & 7), fy = Int(mvy & 7)
         let m = ref.margin
         if ix >= -m && iy >= -m && ix + 9 <= ref.width + m && iy + height + 1 <= ref.height + m {
-            Interpolation.chromaSIMD(ref.origin + iy * ref.stride + ix, ref.stride, dst, dstStride, width, height, fx, fy)
+            Interpolation.chromaSIMD(ref.origin + iy * ref.stride + ix, ref.stride, dst, dstStride, width, height, fx, fy,
+                                     averaging: averaging)
         } else {
             gatherBlock(ref, ix, iy, 16, height + 1)
-            Interpolation.chromaSIMD(gather, MotionCompensator.gatherStride, dst, dstStride, width, height, fx, fy)
+            Interpolation.chromaSIMD(gather, MotionCompensator.gatherStride, dst, dstStride, width, height, fx, fy, averaging: averaging)
         }
     }
 }
@@ -167,22 +169,32 @@ final class MacroblockPrediction {
     /// reference's block at `mb.bmvx, mb.bmvy`, or the rounded average of the forward reference's
     /// at `mb.mvx, mb.mvy` and that block.
     func formDirected(_ mc: MotionCompensator, forward: Picture, backward: Picture, _ mb: MacroblockData, _ mbx: Int, _ mby: Int) {
-        if mb.direction == .backward {
-            formMotion(mc, backward, mbx, mby, mb.bmvx, mb.bmvy)
-        } else {
-            formMotion(mc, forward, mbx, mby, mb.mvx, mb.mvy)
-            averageWithMotion(mc, backward, mbx, mby, mb.bmvx, mb.bmvy)
-        }
+        MacroblockPrediction.formDirected(mc, forward: forward, backward: backward, mb, mbx, mby, into: target)
     }
 
     /// This prediction averaged, `(a + b + 1) >> 1` per sample, with `ref`'s block at (mvx, mvy).
     func averageWithMotion(_ mc: MotionCompensator, _ ref: Picture, _ mbx: Int, _ mby: Int, _ mvx: Int32, _ mvy: Int32) {
-        mc.predictLuma(ref.luma, mbx * 16, mby * 16, mvx, mvy, 16, 16, scratch, 16)
-        mc.predictChroma(ref.cb, mbx * 8, mby * 8, mvx, mvy, 8, 8, scratch + 256, 16)
-        mc.predictChroma(ref.cr, mbx * 8, mby * 8, mvx, mvy, 8, 8, scratch + 384, 16)
-        for i in 0..<3 {
-            let size = i == 0 ? 16 : 8
-            Reconstruction.averageSIMD(plane(i), 16, i == 0 ? scratch : (i == 1 ? scratch + 256 : scratch + 384), 16, size, size)
+        MacroblockPrediction.averageWithMotion(mc, ref, mbx, mby, mvx, mvy, into: target)
+    }
+
+    /// ``averageWithMotion(_:_:_:_:_:_:)`` into any target: the interpolation kernels average as they
+    /// store, so the second block needs neither memory of its own nor a pass.
+    static func averageWithMotion(_ mc: MotionCompensator, _ ref: Picture, _ mbx: Int, _ mby: Int, _ mvx: Int32, _ mvy: Int32,
+                                  into t: MacroblockTarget) {
+        mc.predictLuma(ref.luma, mbx * 16, mby * 16, mvx, mvy, 16, 16, t.luma, t.lumaStride, averaging: true)
+        mc.predictChroma(ref.cb, mbx * 8, mby * 8, mvx, mvy, 8, 8, t.cb, t.chromaStride, averaging: true)
+        mc.predictChroma(ref.cr, mbx * 8, mby * 8, mvx, mvy, 8, 8, t.cr, t.chromaStride, averaging: true)
+    }
+
+    /// ``formDirected(_:forward:backward:_:_:_:)`` into any target (the decoder forms a macroblock without
+    /// residual in place).
+    static func formDirected(_ mc: MotionCompensator, forward: Picture, backward: Picture, _ mb: MacroblockData, _ mbx: Int, _ mby: Int,
+                             into t: MacroblockTarget) {
+        if mb.direction == .backward {
+            formMotion(mc, backward, mbx, mby, mb.bmvx, mb.bmvy, into: t)
+        } else {
+            formMotion(mc, forward, mbx, mby, mb.mvx, mb.mvy, into: t)
+            averageWithMotion(mc, backward, mbx, mby, mb.bmvx, mb.bmvy, into: t)
         }
     }
 
