@@ -31,6 +31,14 @@ struct OutputFileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["manifest.json"])
     }
 
+    /// A device is written in place: renaming a temporary file over `/dev/null` would replace it.
+    @Test func atomicWriteToADeviceWritesInPlace() throws {
+        try AtomicFile.write(Array("report".utf8), to: "/dev/null")
+        var st = stat()
+        #expect(stat("/dev/null", &st) == 0 && st.st_mode & S_IFMT == S_IFCHR)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "/dev").allSatisfy { !AtomicFile.isTemporaryName($0) })
+    }
+
     @Test func atomicWriteIntoMissingDirectoryFailsWithoutLeavingAnything() throws {
         let dir = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

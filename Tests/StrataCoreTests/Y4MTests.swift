@@ -44,6 +44,38 @@ struct Y4MTests {
         #expect(a.count == headerBytes + 5 * (6 + 64 * 48 * 3 / 2))
     }
 
+    @Test("a device or a pipe is written in place: /dev/null stays a device, a FIFO's reader gets every byte")
+    func specialFilesAreWrittenInPlace() throws {
+        let clip = SyntheticClip(width: 32, height: 16, frameRate: FrameRate(25, 1), frameCount: 3, seed: 5)
+        let toNull = try Y4MWriter(path: "/dev/null", format: clip.format)
+        for f in clip.frames() { try toNull.write(f) }
+        try toNull.finish()
+        #expect(Self.fileType("/dev/null") == S_IFCHR)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "/dev").allSatisfy { !$0.hasPrefix("null.partial") })
+
+        let dir = try TemporaryDirectory()
+        let fifo = dir.path("pipe.y4m")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let read = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var received = Data()
+        DispatchQueue.global().async {
+            received = FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile() ?? Data()
+            read.signal()
+        }
+        let writer = try Y4MWriter(path: fifo, format: clip.format)
+        for f in clip.frames() { try writer.write(f) }
+        try writer.finish()
+        #expect(read.wait(timeout: .now() + 30) == .success, "the FIFO's reader never saw the end of the stream")
+        let headerBytes = Array("YUV4MPEG2 W32 H16 F25:1 Ip A1:1 C420jpeg\n".utf8).count
+        #expect(received.count == headerBytes + 3 * (6 + 32 * 16 * 3 / 2))
+        #expect(Self.fileType(fifo) == S_IFIFO)
+    }
+
+    static func fileType(_ path: String) -> mode_t {
+        var st = stat()
+        return stat(path, &st) == 0 ? st.st_mode & S_IFMT : 0
+    }
+
     @Test("reading into a reused frame streams without reallocating")
     func readIntoReusesStorage() throws {
         let dir = try TemporaryDirectory()

@@ -6,8 +6,13 @@
 /// where it can.
 public struct AtomicFile {
     /// Replaces (or creates) `path` with `bytes`; a full disk or unwritable directory throws
-    /// ``ContainerError/io(path:operation:reason:)``.
+    /// ``ContainerError/io(path:operation:reason:)``. A `path` naming a device or a pipe (`/dev/null`,
+    /// `/dev/stdout`) is written in place: there is no file to replace.
     public static func write(_ bytes: [UInt8], to path: String) throws(ContainerError) {
+        if FileSystem.isSpecialFile(path) {
+            try FileSystem.writeSpecialFile(bytes, to: path)
+            return
+        }
         let (parent, name) = FileSystem.parentAndName(path)
         guard !name.isEmpty, name != ".", name != ".." else {
             throw .io(path: path, operation: "write", reason: "not a file name")

@@ -43,10 +43,38 @@ enum FileSystem {
         return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// Whether `path` names an existing file that is not a regular file (symbolic links followed): a
+    /// device such as `/dev/null`, a FIFO, a terminal. Writers write such a target in place; renaming
+    /// a temporary file over it would replace the device or pipe with a file.
+    static func isSpecialFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG && (st.st_mode & S_IFMT) != S_IFDIR
+    }
+
     /// Writes all of `bytes` to a new file at `path` (which must not exist) and flushes it to disk.
     static func writeNewFile(_ bytes: [UInt8], to path: String) throws(ContainerError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else { throw .io(path: path, operation: "create", reason: systemReason()) }
+        var failure = writeAll(bytes, to: fd, path: path)
+        if failure == nil, fsync(fd) != 0 { failure = .io(path: path, operation: "fsync", reason: systemReason()) }
+        if close(fd) != 0, failure == nil { failure = .io(path: path, operation: "close", reason: systemReason()) }
+        if let failure {
+            unlink(path)
+            throw failure
+        }
+    }
+
+    /// Writes all of `bytes` to the existing special file at `path` (``isSpecialFile(_:)``) itself.
+    static func writeSpecialFile(_ bytes: [UInt8], to path: String) throws(ContainerError) {
+        let fd = open(path, O_WRONLY)
+        guard fd >= 0 else { throw .io(path: path, operation: "open", reason: systemReason()) }
+        let failure = writeAll(bytes, to: fd, path: path)
+        close(fd)
+        if let failure { throw failure }
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying interrupted writes; the error, if one stopped it.
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) -> ContainerError? {
         var written = 0
         var failure: ContainerError?
         bytes.withUnsafeBytes { raw in
@@ -60,12 +88,7 @@ enum FileSystem {
                 written += n
             }
         }
-        if failure == nil, fsync(fd) != 0 { failure = .io(path: path, operation: "fsync", reason: systemReason()) }
-        if close(fd) != 0, failure == nil { failure = .io(path: path, operation: "close", reason: systemReason()) }
-        if let failure {
-            unlink(path)
-            throw failure
-        }
+        return failure
     }
 
     static func syncDirectory(_ path: String) {

@@ -8,7 +8,9 @@ import Darwin
 ///
 /// A file is written under a temporary name beside the target and renamed into place
 /// by ``finish()``, so a reader never sees a half-written file; a writer dropped without
-/// `finish()` removes its temporary file.
+/// `finish()` removes its temporary file. A target that exists and is not a regular file (a
+/// device such as `/dev/null`, a FIFO, `/dev/stdout`) is written in place: renaming over it would
+/// replace it.
 public final class Y4MWriter {
     /// The path given at creation (`-` for standard output).
     public let path: String
@@ -19,6 +21,8 @@ public final class Y4MWriter {
 
     private var file: UnsafeMutablePointer<FILE>?
     private let temporaryPath: String?
+    /// Whether ``finish()`` closes ``file`` (not standard output, which the process keeps).
+    private let closesFile: Bool
     private var buffer: [UInt8]
 
     /// Creates `path` (or writes to standard output when `path` is `-`) and writes the header.
@@ -31,6 +35,14 @@ public final class Y4MWriter {
         if path == "-" {
             file = fdopen(1, "wb")!
             temporaryPath = nil
+            closesFile = false
+        } else if Y4MWriter.isSpecialFile(path) {
+            guard let f = fopen(path, "wb") else {
+                throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
+            }
+            file = f
+            temporaryPath = nil
+            closesFile = true
         } else {
             let tmp = path + ".partial-\(getpid())"
             guard let f = fopen(tmp, "wb") else {
@@ -38,6 +50,7 @@ public final class Y4MWriter {
             }
             file = f
             temporaryPath = tmp
+            closesFile = true
         }
         try write(bytes: Array(self.header.line.utf8))
     }
@@ -48,10 +61,20 @@ public final class Y4MWriter {
     }
 
     deinit {
-        if let file, let temporaryPath {
+        guard let file else { return }
+        if let temporaryPath {
             fclose(file)
             unlink(temporaryPath)
+        } else if closesFile {
+            fclose(file)
         }
+    }
+
+    /// Whether `path` names an existing file that is neither a regular file nor a directory
+    /// (symbolic links followed).
+    static func isSpecialFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG && (st.st_mode & S_IFMT) != S_IFDIR
     }
 
     private func write(bytes: [UInt8]) throws(Y4MError) {
@@ -79,7 +102,10 @@ public final class Y4MWriter {
         guard let f = file else { return }
         file = nil
         if temporaryPath == nil {
-            if fflush(f) != 0 { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
+            let flushed = fflush(f) == 0
+            let reason = String(cString: strerror(errno))
+            if closesFile { fclose(f) }
+            if !flushed { throw .writeFailed(path: path, reason: reason) }
             return
         }
         let flushed = fflush(f) == 0
