@@ -9,7 +9,7 @@ public struct AtomicFile {
     /// ``ContainerError/io(path:operation:reason:)``. A `path` naming a device or a pipe (`/dev/null`,
     /// `/dev/stdout`) is written in place: there is no file to replace.
     public static func write(_ bytes: [UInt8], to path: String) throws(ContainerError) {
-        if FileSystem.isSpecialFile(path) {
+        if OutputPath.isSpecialFile(path) {
             try FileSystem.writeSpecialFile(bytes, to: path)
             return
         }
@@ -32,6 +32,8 @@ public struct AtomicFile {
         name.hasPrefix(".") && name.contains(".tmp-")
     }
 }
+
+internal import StrataCore
 
 #if canImport(Glibc)
 import Glibc

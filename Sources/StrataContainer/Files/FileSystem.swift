@@ -43,14 +43,6 @@ enum FileSystem {
         return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// Whether `path` names an existing file that is not a regular file (symbolic links followed): a
-    /// device such as `/dev/null`, a FIFO, a terminal. Writers write such a target in place; renaming
-    /// a temporary file over it would replace the device or pipe with a file.
-    static func isSpecialFile(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG && (st.st_mode & S_IFMT) != S_IFDIR
-    }
-
     /// Writes all of `bytes` to a new file at `path` (which must not exist) and flushes it to disk.
     static func writeNewFile(_ bytes: [UInt8], to path: String) throws(ContainerError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
@@ -64,7 +56,7 @@ enum FileSystem {
         }
     }
 
-    /// Writes all of `bytes` to the existing special file at `path` (``isSpecialFile(_:)``) itself.
+    /// Writes all of `bytes` to the existing special file at `path` (`OutputPath.isSpecialFile`) itself.
     static func writeSpecialFile(_ bytes: [UInt8], to path: String) throws(ContainerError) {
         let fd = open(path, O_WRONLY)
         guard fd >= 0 else { throw .io(path: path, operation: "open", reason: systemReason()) }

@@ -22,7 +22,7 @@ public final class Y4MWriter {
     private var file: UnsafeMutablePointer<FILE>?
     private let temporaryPath: String?
     /// Whether ``finish()`` closes ``file`` (not standard output, which the process keeps).
-    private let closesFile: Bool
+    private var closesFile: Bool { path != "-" }
     private var buffer: [UInt8]
 
     /// Creates `path` (or writes to standard output when `path` is `-`) and writes the header.
@@ -35,14 +35,12 @@ public final class Y4MWriter {
         if path == "-" {
             file = fdopen(1, "wb")!
             temporaryPath = nil
-            closesFile = false
-        } else if Y4MWriter.isSpecialFile(path) {
+        } else if OutputPath.isSpecialFile(path) {
             guard let f = fopen(path, "wb") else {
                 throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
             }
             file = f
             temporaryPath = nil
-            closesFile = true
         } else {
             let tmp = path + ".partial-\(getpid())"
             guard let f = fopen(tmp, "wb") else {
@@ -50,7 +48,6 @@ public final class Y4MWriter {
             }
             file = f
             temporaryPath = tmp
-            closesFile = true
         }
         try write(bytes: Array(self.header.line.utf8))
     }
@@ -68,13 +65,6 @@ public final class Y4MWriter {
         } else if closesFile {
             fclose(file)
         }
-    }
-
-    /// Whether `path` names an existing file that is neither a regular file nor a directory
-    /// (symbolic links followed).
-    static func isSpecialFile(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG && (st.st_mode & S_IFMT) != S_IFDIR
     }
 
     private func write(bytes: [UInt8]) throws(Y4MError) {

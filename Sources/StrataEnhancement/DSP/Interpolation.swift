@@ -80,11 +80,7 @@ enum Interpolation {
     static func lumaSIMD(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
                          _ width: Int, _ height: Int, _ fx: Int, _ fy: Int, _ temp: UnsafeMutablePointer<Int16>, averaging: Bool = false) {
         if fx == 0 && fy == 0 {
-            if averaging {
-                Reconstruction.averageSIMD(dst, dstStride, src, srcStride, width, height)
-            } else {
-                Reconstruction.copyBlock(src, srcStride, dst, dstStride, width, height)
-            }
+            Reconstruction.place(src, srcStride, dst, dstStride, width, height, averaging: averaging)
             return
         }
         if width == 8 {
@@ -188,11 +184,7 @@ enum Interpolation {
     static func chromaSIMD(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
                            _ width: Int, _ height: Int, _ fx: Int, _ fy: Int, averaging: Bool = false) {
         if fx == 0 && fy == 0 {
-            if averaging {
-                Reconstruction.averageSIMD(dst, dstStride, src, srcStride, width, height)
-            } else {
-                Reconstruction.copyBlock(src, srcStride, dst, dstStride, width, height)
-            }
+            Reconstruction.place(src, srcStride, dst, dstStride, width, height, averaging: averaging)
             return
         }
         let left = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: 8 &- fx)), right = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: fx))

@@ -21,6 +21,18 @@ enum Reconstruction {
         }
     }
 
+    /// A full-sample prediction: `src` copied to `dst` (``copyBlock(_:_:_:_:_:_:)``), or with
+    /// `averaging` averaged into what `dst` holds (``averageSIMD(_:_:_:_:_:_:)``).
+    @inline(__always)
+    static func place(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int,
+                      _ width: Int, _ height: Int, averaging: Bool) {
+        if averaging {
+            averageSIMD(dst, dstStride, src, srcStride, width, height)
+        } else {
+            copyBlock(src, srcStride, dst, dstStride, width, height)
+        }
+    }
+
     /// Scalar reference: `residual = source - prediction` for a `width x height` block.
     static func residualScalar(_ src: UnsafePointer<UInt8>, _ srcStride: Int, _ pred: UnsafePointer<UInt8>, _ predStride: Int,
                                _ out: UnsafeMutablePointer<Int16>, _ outStride: Int, _ width: Int, _ height: Int) {

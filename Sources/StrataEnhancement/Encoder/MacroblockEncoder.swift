@@ -117,10 +117,10 @@ final class MacroblockEncoder {
         psychovisualScale = MacroblockEncoder.psychovisualStrength * lambda.squareRoot()
         interLayerFilter = filter
         let planes = reference.map { searchPlanes.planes(for: $0) }
-        let backwardPlanes = backward.map { searchPlanes.planes(for: $0) }
+        // The backward picture and its planes, paired once a picture: a pair made per macroblock
+        // retained both references every time.
+        let backwardPair = backward.map { ($0, searchPlanes.planes(for: $0)) }
         var chosen = MacroblockData()
-        // Formed once: a pair made per macroblock retained both references every time.
-        let backwardPair = backward.map { ($0, backwardPlanes!) }
         for mby in 0..<geometry.macroblocksHigh {
             for mbx in 0..<geometry.macroblocksWide {
                 let winner = decide(qp: qp, lambda: lambda, source: source, interLayer: interLayer, reference: reference,
