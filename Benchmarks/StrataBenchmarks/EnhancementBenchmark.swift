@@ -132,6 +132,8 @@ func runEnhancementBenchmark(arguments: [String]) throws {
 
     // Decode all layers (one thread), best of `passes`.
     let decoders = try parameters.map { try EnhancementDecoder(parameters: $0) }
+    // As a player decodes: the layers below the top form their unreferenced pictures where the layer above reads them.
+    for decoder in decoders.dropLast() { decoder.defersUnreferencedPictures = true }
     var decodeTime = Double.infinity
     // Per layer, in the pass with the best total: each layer's share (the top layer's includes copying its picture out).
     var layerDecodeTimes = [Double](repeating: 0, count: decoders.count)

@@ -19,7 +19,9 @@ import Testing
         let frames: Int
     }
 
-    static func stack(interLayerMotion: Bool, frames: Int = 9, halfSizeFirst: Bool = false) throws -> Stack {
+    /// With `codingOrder`, each segment's frames are coded in ``EnhancementCodingOrder`` with their positions (a frame after the
+    /// later frame of a lower temporal id, which it may also predict from); `coded` stays in presentation order.
+    static func stack(interLayerMotion: Bool, frames: Int = 9, halfSizeFirst: Bool = false, codingOrder: Bool = false) throws -> Stack {
         let source = Fixtures.clip(width: width, height: height, frames: 2 * frames, noise: 1)
         var stack = Stack(frames: frames)
         stack.base = source.map { Fixtures.lowerLayer($0, step: 16) }
@@ -43,21 +45,30 @@ import Testing
         }
         let encoders = try stack.parameters.map { try EnhancementEncoder(parameters: $0) }
         let half = try Scaler(from: width, height, to: width / 2, height / 2)
-        stack.coded = stack.parameters.map { _ in [] }
-        for i in 0..<(2 * frames) {
+        var coded = stack.parameters.map { _ in [EncodedEnhancementFrame?](repeating: nil, count: 2 * frames) }
+        for i in Self.order(stack, codingOrder: codingOrder) {
             if i % frames == 0 { for encoder in encoders { encoder.beginSegment() } }
             let t = Fixtures.temporalId(i % frames, layers: 3)
             var lower = stack.base[i]
             var motion: MotionField?
             for (k, encoder) in encoders.enumerated() {
                 let picture = encoder.parameters.width == width ? source[i] : half.scale(source[i])
-                let frame = try encoder.encode(source: picture, lower: lower, lowerMotion: motion, temporalId: t)
-                stack.coded[k].append(frame)
+                let frame = try encoder.encode(source: picture, lower: lower, lowerMotion: motion, temporalId: t,
+                                               position: codingOrder ? i % frames : nil)
+                coded[k][i] = frame
                 lower = frame.reconstruction
                 motion = frame.motion
             }
         }
+        stack.coded = coded.map { $0.map { $0! } }
         return stack
+    }
+
+    /// The frames of both segments in the order they are coded: presentation order, or each segment's coding order.
+    static func order(_ stack: Stack, codingOrder: Bool) -> [Int] {
+        guard codingOrder else { return Array(0..<(2 * stack.frames)) }
+        let ids = (0..<stack.frames).map { Fixtures.temporalId($0, layers: 3) }
+        return [0, stack.frames].flatMap { start in EnhancementCodingOrder.indices(temporalIds: ids).map { start + $0 } }
     }
 
     /// Decodes `stack` with the layers chained; returns each layer's decoded pictures.
@@ -95,6 +106,61 @@ import Testing
         for i in stack.coded[1].indices {
             #expect(decoded[1][i].hasSameSamples(as: stack.coded[1][i].reconstruction), "frame \(i)")
         }
+    }
+
+    /// Every decoder but the top defers the pictures no later frame of its layer references
+    /// (``EnhancementDecoder/defersUnreferencedPictures``): the top layer decodes the same pictures,
+    /// the lower decoders form only part of those pictures, and a lower picture copied out while its
+    /// own lower decoder is still at that frame is whole.
+    @Test(arguments: [(false, false), (true, false), (false, true)])
+    func deferredLowerPicturesGiveTheSamePictures(interLayerMotion: Bool, halfSizeFirst: Bool) throws {
+        let stack = try Self.stack(interLayerMotion: interLayerMotion, halfSizeFirst: halfSizeFirst, codingOrder: true)
+        let decoders = try stack.parameters.map { try EnhancementDecoder(parameters: $0) }
+        for decoder in decoders.dropLast() { decoder.defersUnreferencedPictures = true }
+        let top = decoders.count - 1
+        var deferredFrames = 0, partlyFormed = 0
+        for i in Self.order(stack, codingOrder: true) {
+            if i % stack.frames == 0 { for decoder in decoders { decoder.beginSegment() } }
+            let t = Fixtures.temporalId(i % stack.frames, layers: 3)
+            try decoders[0].decodeFrame(payload: stack.coded[0][i].payload, lower: stack.base[i], temporalId: t, position: i % stack.frames)
+            for k in 1..<decoders.count {
+                try decoders[k].decodeFrame(payload: stack.coded[k][i].payload, over: decoders[k - 1], temporalId: t)
+            }
+            #expect(try #require(decoders[top].decodedFrame()).hasSameSamples(as: stack.coded[top][i].reconstruction), "frame \(i)")
+            #expect(!decoders[top].deferredFrame.isActive)
+            for k in 0..<top where decoders[k].deferredFrame.isActive {
+                #expect(t == 2, "only the top temporal layer's pictures are deferred")
+                deferredFrames += 1
+                if decoders[k].deferredFrame.formedCount < decoders[k].geometry.macroblockCount { partlyFormed += 1 }
+            }
+            // Copied out, top first: each lower picture is completed from the one below it, still at this frame.
+            for k in (0..<top).reversed() {
+                #expect(try #require(decoders[k].decodedFrame()).hasSameSamples(as: stack.coded[k][i].reconstruction),
+                        "layer \(k) frame \(i)")
+            }
+        }
+        // A lower picture the layer above upsamples (a band at a time, from any of its macroblocks) is completed first.
+        #expect(halfSizeFirst ? deferredFrames == 0 : deferredFrames > 0 && partlyFormed > 0)
+    }
+
+    /// A deferred picture needs the lower decoder's picture of its instant: once that decoder has begun its
+    /// next frame, the picture can no longer be copied out (nil), and the layer above it can no longer read it.
+    @Test func aDeferredPictureWhoseLowerDecoderMovedOnIsNotCopiedOut() throws {
+        let stack = try Self.stack(interLayerMotion: true, frames: 5, codingOrder: true)
+        let decoders = try stack.parameters.map { try EnhancementDecoder(parameters: $0) }
+        for decoder in decoders { decoder.defersUnreferencedPictures = true }
+        func decode(_ i: Int) throws {
+            let t = Fixtures.temporalId(i, layers: 3)
+            try decoders[0].decodeFrame(payload: stack.coded[0][i].payload, lower: stack.base[i], temporalId: t, position: i)
+            try decoders[1].decodeFrame(payload: stack.coded[1][i].payload, over: decoders[0], temporalId: t)
+            try decoders[2].decodeFrame(payload: stack.coded[2][i].payload, over: decoders[1], temporalId: t)
+        }
+        // Coding order 0, 4, 2, 1, 3: frame 1 (temporal id 2) is deferred in layers 1 and 2, which read in place.
+        for i in [0, 4, 2, 1] { try decode(i) }
+        #expect(decoders[2].deferredFrame.isActive && decoders[1].deferredFrame.isActive)
+        try decoders[0].decodeFrame(payload: stack.coded[0][3].payload, lower: stack.base[3], temporalId: 2, position: 3)
+        try decoders[1].decodeFrame(payload: stack.coded[1][3].payload, over: decoders[0], temporalId: 2)
+        #expect(decoders[2].decodedFrame() == nil)
     }
 
     @Test func aLowerDecoderOutOfStepIsATypedError() throws {

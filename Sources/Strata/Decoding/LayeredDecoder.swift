@@ -168,7 +168,11 @@ public final class LayeredDecoder: Sendable {
     /// returns the top layer's pictures or throws ``EnhancementFailure`` naming the first layer that failed.
     private func decodeInterleaved(base: [Frame], layers: [EnhancementFragment], kept: [Int], temporalIds: [Int]) throws -> [Frame] {
         guard !layers.isEmpty else { return base }
-        for layer in layers { layer.decoder.beginSegment() }
+        for (k, layer) in layers.enumerated() {
+            layer.decoder.beginSegment()
+            // Only the top layer's pictures are copied out: those below are formed where the layer above reads them.
+            layer.decoder.defersUnreferencedPictures = k < layers.count - 1
+        }
         var frames = [Frame?](repeating: nil, count: kept.count)
         // The enhancement layers' coding order, which the frames kept follow too.
         for n in EnhancementCodingOrder.indices(temporalIds: kept.map { temporalIds[$0] }) {

@@ -7,7 +7,7 @@ import StrataCore
 public final class EnhancementDecoder {
     /// The layer configuration this decoder was made for.
     public let parameters: EnhancementLayerParameters
-    private let geometry: LayerGeometry
+    let geometry: LayerGeometry
     private let upsampler: InterLayerPredictor
     private let references: ReferenceSet
     private let syntax: FrameSyntaxState
@@ -44,6 +44,7 @@ public final class EnhancementDecoder {
 
     /// Starts a new segment: drops every reference, so the next frame is decoded without one.
     public func beginSegment() {
+        deferredFrame.drop()
         references.reset()
         contextInheritance.reset()
         framesInSegment = 0
@@ -53,6 +54,17 @@ public final class EnhancementDecoder {
         lastTemporalId = -1
         segmentLowerSource = nil
     }
+
+    /// Whether a picture that no later frame of this layer references is reconstructed only where the
+    /// layer above reads it (``DeferredFrame``): for the owner of a stack of decoders, on every layer
+    /// but the top. Its picture is whole for ``decodedFrame()`` only until the lower decoder (the one
+    /// of ``decodeFrame(payload:over:temporalId:)``) begins its next frame. Pictures decoded are the
+    /// same either way.
+    package var defersUnreferencedPictures = false
+    /// The frame left partly reconstructed for the layer above.
+    let deferredFrame = DeferredFrame()
+    /// Frames begun (every decode call), which tells a layer above that its picture is still this one.
+    private(set) var calls = 0
 
     /// Frames decoded since ``beginSegment()``.
     private var framesInSegment = 0
@@ -75,7 +87,7 @@ public final class EnhancementDecoder {
     public func decode(payload: [UInt8], lower: Frame, lowerMotion: MotionField? = nil, temporalId: Int,
                        position: Int? = nil) throws(EnhancementError) -> Frame {
         try decodeFrame(payload: payload, lower: lower, lowerMotion: lowerMotion, temporalId: temporalId, position: position)
-        return lastPicture!.frame(width: parameters.width, height: parameters.height)
+        return lastPicture!.frame(width: parameters.width, height: parameters.height)  // (this path never defers)
     }
 
     /// ``decode(payload:lower:lowerMotion:temporalId:position:)`` without copying the picture out: it stays in the
@@ -148,9 +160,15 @@ public final class EnhancementDecoder {
             syntax.setLowerMotion(nil)
         }
         let (reference, backward, current) = references.pictures(at: instant, temporalId: temporalId)
+        let defers = defersUnreferencedPictures && !references.wouldKeep(instant: instant, temporalId: temporalId)
         guard lowerInPlace else {
+            // Upsampled a band at a time, from any macroblock of the lower picture: it is made whole first.
+            guard lower.completeDeferred() else {
+                throw .lowerLayerMismatch(reason: "the lower decoder's picture can no longer be completed")
+            }
             current.beginPendingLower(.picture(lowerPicture), bands: geometry.macroblocksHigh)
-            try decodeOverUpsampledLower(payload, reference: reference, backward: backward, into: current, temporalId: temporalId)
+            try decodeOverUpsampledLower(payload, reference: reference, backward: backward, into: current, temporalId: temporalId,
+                                         defers: defers, source: lower)
             return
         }
         current.pendingLower = nil
@@ -167,18 +185,27 @@ public final class EnhancementDecoder {
         current.deferredLower = nil
         current.lowerHeldBelow = true
         try decodePicture(payload, temporalId: temporalId, reference: reference, backward: backward, lowerReference: lowerReference,
-                          into: current, interLayer: MacroblockTarget(lowerPicture))
+                          into: current, interLayer: MacroblockTarget(lowerPicture),
+                          deferral: Deferral(defers: defers, source: lower, readsSourceInPlace: lower.deferredFrame.isActive))
         finish(current, reference: reference, temporalId: temporalId)
     }
 
     /// The picture the last call decoded, copied out at the layer's size; nil when none was decoded
     /// since ``beginSegment()`` (or the last call failed).
+    ///
+    /// A picture left partly reconstructed for the layer above (``defersUnreferencedPictures``) is
+    /// completed first; that needs the lower decoder's picture of the same instant, so once the lower
+    /// decoder has gone on to its next frame such a picture is no longer available (nil).
     public func decodedFrame() -> Frame? {
-        lastPicture?.frame(width: parameters.width, height: parameters.height)
+        guard let lastPicture, completeDeferred() else { return nil }
+        return lastPicture.frame(width: parameters.width, height: parameters.height)
     }
 
     /// Checks the temporal id and that the segment keeps one way of receiving the lower layer.
     private func checkSource(_ source: LowerSource, temporalId: Int) throws(EnhancementError) {
+        // The picture left for the layer above is not read again once this layer moves on.
+        deferredFrame.drop()
+        calls &+= 1
         lastPicture = nil
         lastReference = nil
         guard (0..<parameters.temporalLayers).contains(temporalId) else {
@@ -195,18 +222,19 @@ public final class EnhancementDecoder {
     /// Decodes `payload` into `current` over its upsampled lower layer, which the caller has just
     /// formed (from a frame or from the lower decoder's picture), and records the picture.
     private func decodeOverUpsampledLower(_ payload: [UInt8], reference: Picture?, backward: Picture?, into current: Picture,
-                                          temporalId: Int) throws(EnhancementError) {
+                                          temporalId: Int, defers: Bool = false, source: EnhancementDecoder? = nil) throws(EnhancementError) {
         current.deferredLower = nil
         current.lowerHeldBelow = false
         try decodePicture(payload, temporalId: temporalId, reference: reference, backward: backward, lowerReference: reference?.upsampledLower,
-                          into: current, interLayer: MacroblockTarget(current.upsampledLower!))
+                          into: current, interLayer: MacroblockTarget(current.upsampledLower!),
+                          deferral: Deferral(defers: defers, source: source, readsSourceInPlace: false))
         finish(current, reference: reference, temporalId: temporalId)
     }
 
     /// Parses the header and decodes the macroblocks of `payload` into `current`.
     /// `backward` is the frame's backward reference when the decoder holds one (version 7: used when the header says so).
     private func decodePicture(_ payload: [UInt8], temporalId: Int, reference: Picture?, backward: Picture?, lowerReference: Picture?,
-                               into current: Picture, interLayer: MacroblockTarget) throws(EnhancementError) {
+                               into current: Picture, interLayer: MacroblockTarget, deferral: Deferral = Deferral()) throws(EnhancementError) {
         try payload.withUnsafeBufferPointer { (bytes) throws(EnhancementError) in
             let header = try FrameHeader(payload: bytes, layerQP: parameters.qp, version: parameters.version)
             guard header.hasReference == (reference != nil) else {
@@ -218,7 +246,7 @@ public final class EnhancementDecoder {
             }
             try decodeMacroblocks(bytes, header: header, temporalId: temporalId, reference: reference,
                                   backward: header.hasBackward ? backward : nil,
-                                  lowerReference: lowerReference, into: current, interLayer: interLayer)
+                                  lowerReference: lowerReference, into: current, interLayer: interLayer, deferral: deferral)
         }
     }
 
@@ -226,8 +254,10 @@ public final class EnhancementDecoder {
     private func finish(_ current: Picture, reference: Picture?, temporalId: Int) {
         current.samplesChanged()
         references.insert(current, instant: current.instant, temporalId: temporalId)
+        // (``ReferenceSet/wouldKeep(instant:temporalId:)`` foresaw this; a picture kept is always whole.)
+        if deferredFrame.isActive && references.holds(current) { _ = completeDeferred() }
         // A picture the set holds no more is never a reference again: let go of its lower frame.
-        for picture in references.pictures where picture !== current && !references.holds(picture) {
+        for picture in references.pictures where picture !== current && !references.holds(picture) && !deferredFrame.reads(picture) {
             picture.deferredLower = nil
             picture.pendingLower = nil
         }
@@ -249,7 +279,7 @@ public final class EnhancementDecoder {
     /// lower layer of this instant (``MacroblockTarget/init(_:)`` or the lower frame read in place).
     private func decodeMacroblocks(_ bytes: UnsafeBufferPointer<UInt8>, header: FrameHeader, temporalId: Int, reference: Picture?,
                                    backward: Picture?, lowerReference: Picture?, into current: Picture,
-                                   interLayer interLayerSource: MacroblockTarget) throws(EnhancementError) {
+                                   interLayer interLayerSource: MacroblockTarget, deferral: Deferral) throws(EnhancementError) {
         let qp = parameters.qp + header.qpDelta
         contextInheritance.load(into: contexts, temporalId: temporalId, reference: reference)
         syntax.reset()
@@ -262,28 +292,24 @@ public final class EnhancementDecoder {
         let hasReference = reference != nil
         let currentTarget = MacroblockTarget(current)
         // Held in locals for the loop, so that each macroblock does not retain and release them again.
-        let prediction = self.prediction, reconstructor = self.reconstructor, compensator = self.compensator
         let syntax = self.syntax, levels = self.levels
         // Non-optional, so that no macroblock binds (retains and releases) it again; only read when hasReference.
         let referencePicture = reference ?? current
         let referenceTarget = MacroblockTarget(referencePicture)
-        // Inter-layer prediction formed a macroblock row at a time, as macroblocks first need it: the
-        // current picture's (INTER-LAYER, BI, DIFFERENTIAL and, without a reference, SKIP macroblocks
-        // read their row of it), and the reference's whole, with margins, once a DIFFERENTIAL macroblock
-        // motion-compensates it.
-        let formsLowerOnDemand = current.pendingLower != nil
-        let lowerReferenceOnDemand = reference.flatMap { $0.pendingLower != nil && lowerReference === $0.upsampledLower ? $0 : nil }
-        var lowerReferenceComplete = lowerReferenceOnDemand == nil
-        // Version 8: a filtered inter-layer prediction also reads two rows of the macroblock rows above and below.
-        let filter = header.filter
-        let (codedWidth, codedHeight) = (geometry.codedWidth, geometry.codedHeight)
+        var frame = MacroblockContext(
+            qp: qp, hasReference: hasReference, reference: referencePicture, backward: backwardPicture, lowerReference: lowerReference,
+            current: current, interLayer: interLayerSource, filter: header.filter,
+            lowerReferenceOnDemand: reference.flatMap { $0.pendingLower != nil && lowerReference === $0.upsampledLower ? $0 : nil },
+            source: deferral.readsSourceInPlace ? deferral.source : nil)
+        let defers = deferral.defers
+        if defers { deferredFrame.prepare(macroblocks: geometry.macroblockCount) }
         for mby in 0..<geometry.macroblocksHigh {
             for mbx in 0..<geometry.macroblocksWide {
                 // Every fourth macroblock, the cache lines of the pictures the loop reads and writes are
                 // requested for the four macroblocks that start eight ahead (at the end of a row, in the
                 // next): at 720p the pictures of a layer stack do not fit a core's cache, and the loop had
                 // waited for them. (Four ahead gained 1-2 % less; sixteen no more.)
-                if mbx & 3 == 0 {
+                if mbx & 3 == 0 && !defers {
                     let ahead = mbx + 8, wide = geometry.macroblocksWide
                     let (ax, ay) = ahead < wide ? (ahead, mby) : (min(ahead - wide, wide - 1), mby + 1)
                     if ay < geometry.macroblocksHigh {
@@ -294,67 +320,94 @@ public final class EnhancementDecoder {
                 }
                 try MacroblockReader.read(&reader, &mb, levels, syntax, mbx, mby, hasReference: hasReference)
                 if reader.decoder.overrun { throw .truncatedPayload(offset: bytes.count) }
-                if formsLowerOnDemand && !current.formedBands[mby] && (!hasReference || (mb.mode != .skip && mb.mode != .inter)) {
-                    formLowerBand(mby, of: current)
-                }
-                if formsLowerOnDemand && filter != nil && (mb.mode == .interLayer || (!hasReference && mb.mode == .skip)) {
-                    for band in max(mby - 1, 0)...min(mby + 1, geometry.macroblocksHigh - 1) where !current.formedBands[band] {
-                        formLowerBand(band, of: current)
-                    }
-                }
-                if !lowerReferenceComplete && mb.mode == .differential {
-                    completeLower(of: lowerReferenceOnDemand!)
-                    lowerReferenceComplete = true
-                }
-                if mb.direction != .forward {
-                    // Version 7: predicted from the backward reference, alone or averaged with the forward one;
-                    // without residual, formed in place.
-                    if mb.cbpLuma == 0 && mb.cbpChroma == 0 {
-                        MacroblockPrediction.formDirected(compensator, forward: referencePicture, backward: backwardPicture, mb, mbx, mby,
-                                                          into: currentTarget.macroblock(mbx, mby))
-                    } else {
-                        prediction.formDirected(compensator, forward: referencePicture, backward: backwardPicture, mb, mbx, mby)
-                        reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
-                    }
-                } else if mb.cbpLuma == 0 && mb.cbpChroma == 0 && (mb.mode == .skip || mb.mode == .inter || mb.mode == .interLayer) {
-                    // Without residual the prediction is the reconstruction: formed in place.
-                    let target = currentTarget.macroblock(mbx, mby)
-                    if hasReference && mb.mode != .interLayer {
-                        if mb.split {
-                            MacroblockPrediction.formSplitMotion(compensator, referencePicture, mbx, mby, mb.quadrantMotion, into: target)
-                        } else {
-                            MacroblockPrediction.formMotion(compensator, referencePicture, mbx, mby, mb.mvx, mb.mvy, into: target)
-                        }
-                    } else if let filter {
-                        MacroblockPrediction.formFilteredInterLayer(interLayerSource, mbx, mby, filter: filter, width: codedWidth,
-                                                                    height: codedHeight, into: target)
-                    } else {
-                        MacroblockPrediction.formInterLayer(interLayerSource, mbx, mby, into: target)
-                    }
+                if defers {
+                    deferredFrame.store(mb, levels, mby * geometry.macroblocksWide + mbx)
                 } else {
-                    if hasReference && mb.mode != .interLayer {
-                        if mb.split {
-                            prediction.formSplitMotion(compensator, referencePicture, mbx, mby, mb.quadrantMotion)
-                        } else {
-                            prediction.formMotion(compensator, referencePicture, mbx, mby, mb.mvx, mb.mvy)
-                        }
-                        if mb.mode == .bi { prediction.averageWith(interLayerSource, mbx, mby) }
-                        if mb.mode == .differential {
-                            prediction.addLowerLayerChange(compensator, lowerReference!, interLayerSource, mbx, mby, mb.mvx, mb.mvy)
-                        }
-                    } else if let filter {
-                        MacroblockPrediction.formFilteredInterLayer(interLayerSource, mbx, mby, filter: filter, width: codedWidth,
-                                                                    height: codedHeight, into: prediction.target)
-                    } else {
-                        MacroblockPrediction.formInterLayer(interLayerSource, mbx, mby, into: prediction.target)
-                    }
-                    reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
+                    reconstruct(mb, levels, mbx, mby, &frame)
                 }
             }
         }
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }
         contextInheritance.record(contexts, temporalId: temporalId)
-        DeblockingFilter.apply(current, syntax, qp: qp, offset: parameters.deblockingOffset)
+        if defers {
+            DeblockingFilter.edgeStrengthsSIMD(syntax)
+            deferredFrame.begin(frame, syntax: syntax, offset: parameters.deblockingOffset, generation: deferral.source?.calls ?? 0) {
+                [unowned self] context, mb, levels, mbx, mby in self.reconstruct(mb, levels, mbx, mby, &context)
+            }
+        } else {
+            DeblockingFilter.apply(current, syntax, qp: qp, offset: parameters.deblockingOffset)
+        }
+    }
+
+    /// Forms macroblock (mbx, mby) of `frame`'s picture from its syntax and `levels` and adds its residual.
+    @inline(__always)
+    private func reconstruct(_ mb: MacroblockData, _ levels: UnsafeMutablePointer<Int32>, _ mbx: Int, _ mby: Int,
+                             _ frame: inout MacroblockContext) {
+        let hasReference = frame.hasReference, current = frame.current, qp = frame.qp
+        let referencePicture = frame.reference, backwardPicture = frame.backward, interLayerSource = frame.interLayer
+        let filter = frame.filter, formsLowerOnDemand = current.pendingLower != nil
+        let (codedWidth, codedHeight) = (geometry.codedWidth, geometry.codedHeight)
+        let prediction = self.prediction, reconstructor = self.reconstructor, compensator = self.compensator
+        let currentTarget = MacroblockTarget(current)
+        let readsLower = !hasReference || (mb.mode != .skip && mb.mode != .inter)
+        // The lower layer's picture read in place, itself left partly reconstructed: made final around this macroblock.
+        if readsLower, let source = frame.source { source.finishDeferred(mbx, mby, neighbours: filter != nil) }
+        if formsLowerOnDemand && !current.formedBands[mby] && readsLower {
+            formLowerBand(mby, of: current)
+        }
+        if formsLowerOnDemand && filter != nil && (mb.mode == .interLayer || (!hasReference && mb.mode == .skip)) {
+            for band in max(mby - 1, 0)...min(mby + 1, geometry.macroblocksHigh - 1) where !current.formedBands[band] {
+                formLowerBand(band, of: current)
+            }
+        }
+        if let onDemand = frame.lowerReferenceOnDemand, mb.mode == .differential {
+            completeLower(of: onDemand)
+            frame.lowerReferenceOnDemand = nil
+        }
+        if mb.direction != .forward {
+            // Version 7: predicted from the backward reference, alone or averaged with the forward one;
+            // without residual, formed in place.
+            if mb.cbpLuma == 0 && mb.cbpChroma == 0 {
+                MacroblockPrediction.formDirected(compensator, forward: referencePicture, backward: backwardPicture, mb, mbx, mby,
+                                                  into: currentTarget.macroblock(mbx, mby))
+            } else {
+                prediction.formDirected(compensator, forward: referencePicture, backward: backwardPicture, mb, mbx, mby)
+                reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
+            }
+        } else if mb.cbpLuma == 0 && mb.cbpChroma == 0 && (mb.mode == .skip || mb.mode == .inter || mb.mode == .interLayer) {
+            // Without residual the prediction is the reconstruction: formed in place.
+            let target = currentTarget.macroblock(mbx, mby)
+            if hasReference && mb.mode != .interLayer {
+                if mb.split {
+                    MacroblockPrediction.formSplitMotion(compensator, referencePicture, mbx, mby, mb.quadrantMotion, into: target)
+                } else {
+                    MacroblockPrediction.formMotion(compensator, referencePicture, mbx, mby, mb.mvx, mb.mvy, into: target)
+                }
+            } else if let filter {
+                MacroblockPrediction.formFilteredInterLayer(interLayerSource, mbx, mby, filter: filter, width: codedWidth,
+                                                            height: codedHeight, into: target)
+            } else {
+                MacroblockPrediction.formInterLayer(interLayerSource, mbx, mby, into: target)
+            }
+        } else {
+            if hasReference && mb.mode != .interLayer {
+                if mb.split {
+                    prediction.formSplitMotion(compensator, referencePicture, mbx, mby, mb.quadrantMotion)
+                } else {
+                    prediction.formMotion(compensator, referencePicture, mbx, mby, mb.mvx, mb.mvy)
+                }
+                if mb.mode == .bi { prediction.averageWith(interLayerSource, mbx, mby) }
+                if mb.mode == .differential {
+                    prediction.addLowerLayerChange(compensator, frame.lowerReference!, interLayerSource, mbx, mby, mb.mvx, mb.mvy)
+                }
+            } else if let filter {
+                MacroblockPrediction.formFilteredInterLayer(interLayerSource, mbx, mby, filter: filter, width: codedWidth,
+                                                            height: codedHeight, into: prediction.target)
+            } else {
+                MacroblockPrediction.formInterLayer(interLayerSource, mbx, mby, into: prediction.target)
+            }
+            reconstructor.reconstruct(mb, levels, qp, prediction, current, mbx, mby)
+        }
     }
 }
 

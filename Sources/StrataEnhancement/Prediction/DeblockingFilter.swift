@@ -68,6 +68,106 @@ enum DeblockingFilter {
         }
     }
 
+    /// The picture's filtering done one edge segment at a time, in any order a reader of the picture
+    /// needs, with the same result as ``apply(_:_:qp:offset:vectorized:)``: a luma segment reads three
+    /// samples and writes two on each side of its edge, and the edges lie eight samples apart, so two
+    /// segments of the same direction never touch each other's samples, and a horizontal segment
+    /// touches only the vertical segments of the two 8x8 block rows around it and the two block
+    /// columns it borders (chroma: reads two, writes one, edges on the macroblock grid, the same
+    /// shape). Each horizontal segment is filtered after those vertical ones, which is all the order
+    /// the full pass imposes. The strengths are those ``edgeStrengthsSIMD(_:)`` left in `syntax`.
+    final class OnDemand {
+        private let picture: Picture
+        private let vertical: UnsafePointer<UInt8>, horizontal: UnsafePointer<UInt8>
+        private let gridW: Int, gridH: Int, mbW: Int, mbH: Int
+        private let a: Int32, b: Int32
+        /// Per segment, whether it was filtered: luma vertical, luma horizontal (per 8x8 block),
+        /// chroma vertical, chroma horizontal (per macroblock).
+        private var lumaVerticalDone: [Bool], lumaHorizontalDone: [Bool], chromaVerticalDone: [Bool], chromaHorizontalDone: [Bool]
+        /// Brings macroblock (x, y) to its samples before filtering (reconstructs it if need be).
+        private let reconstruct: (Int, Int) -> Void
+
+        init(_ picture: Picture, _ syntax: FrameSyntaxState, qp: Int, offset: Int, reconstruct: @escaping (Int, Int) -> Void) {
+            self.picture = picture
+            let index = min(max(qp + offset, 0), 51)
+            a = alpha[index]; b = beta[index]
+            mbW = syntax.mbWide; mbH = syntax.mbHigh
+            gridW = mbW * 2; gridH = mbH * 2
+            vertical = UnsafePointer(syntax.edgeStrengths); horizontal = UnsafePointer(syntax.edgeStrengths + gridW * gridH)
+            lumaVerticalDone = [Bool](repeating: false, count: gridW * gridH)
+            lumaHorizontalDone = lumaVerticalDone
+            chromaVerticalDone = [Bool](repeating: false, count: mbW * mbH)
+            chromaHorizontalDone = chromaVerticalDone
+            self.reconstruct = reconstruct
+        }
+
+        /// Filters every segment that writes a sample of macroblock (mbx, mby), and first what they depend on.
+        func finish(_ mbx: Int, _ mby: Int) {
+            guard a > 0 else { reconstruct(mbx, mby); return }
+            for by in 2 * mby...2 * mby + 1 { for bx in 2 * mbx...2 * mbx + 2 { lumaVertical(bx, by) } }
+            for by in 2 * mby...2 * mby + 2 { for bx in 2 * mbx...2 * mbx + 1 { lumaHorizontal(bx, by) } }
+            chromaVertical(mbx, mby); chromaVertical(mbx + 1, mby)
+            chromaHorizontal(mbx, mby); chromaHorizontal(mbx, mby + 1)
+            reconstruct(mbx, mby)
+        }
+
+        /// Filters every segment not filtered yet (vertical ones first): the picture is then the full pass's.
+        func finishAll() {
+            for my in 0..<mbH { for mx in 0..<mbW { reconstruct(mx, my) } }
+            guard a > 0 else { return }
+            for by in 0..<gridH { for bx in 0..<gridW { lumaVertical(bx, by) } }
+            for by in 0..<gridH { for bx in 0..<gridW { lumaHorizontal(bx, by) } }
+            for my in 0..<mbH { for mx in 0..<mbW { chromaVertical(mx, my) } }
+            for my in 0..<mbH { for mx in 0..<mbW { chromaHorizontal(mx, my) } }
+        }
+
+        /// The vertical segment left of 8x8 block (bx, by).
+        private func lumaVertical(_ bx: Int, _ by: Int) {
+            guard bx >= 1, bx < gridW, by < gridH, !lumaVerticalDone[by * gridW + bx] else { return }
+            lumaVerticalDone[by * gridW + bx] = true
+            reconstruct((bx - 1) >> 1, by >> 1); reconstruct(bx >> 1, by >> 1)
+            let s = Int32(vertical[by * gridW + bx])
+            guard s > 0 else { return }
+            let luma = picture.luma
+            filterLumaColumnsSIMD(luma.origin + by * 8 * luma.stride + bx * 8, luma.stride, a, b, (b * s + 4) >> 3)
+        }
+
+        /// The horizontal segment above 8x8 block (bx, by), after the vertical segments around it.
+        private func lumaHorizontal(_ bx: Int, _ by: Int) {
+            guard by >= 1, by < gridH, bx < gridW, !lumaHorizontalDone[by * gridW + bx] else { return }
+            lumaHorizontalDone[by * gridW + bx] = true
+            lumaVertical(bx, by - 1); lumaVertical(bx, by); lumaVertical(bx + 1, by - 1); lumaVertical(bx + 1, by)
+            reconstruct(bx >> 1, (by - 1) >> 1); reconstruct(bx >> 1, by >> 1)
+            let s = Int32(horizontal[by * gridW + bx])
+            guard s > 0 else { return }
+            let luma = picture.luma
+            filterLumaRowsSIMD(luma.origin + by * 8 * luma.stride + bx * 8, luma.stride, a, b, (b * s + 4) >> 3)
+        }
+
+        /// The chroma segments left of macroblock (mx, my).
+        private func chromaVertical(_ mx: Int, _ my: Int) {
+            guard mx >= 1, mx < mbW, my < mbH, !chromaVerticalDone[my * mbW + mx] else { return }
+            chromaVerticalDone[my * mbW + mx] = true
+            reconstruct(mx - 1, my); reconstruct(mx, my)
+            let s = Int32(max(vertical[my * 2 * gridW + mx * 2], vertical[(my * 2 + 1) * gridW + mx * 2]))
+            guard s > 0 else { return }
+            let cs = picture.cb.stride, offset = my * 8 * cs + mx * 8, tc = ((b * s + 4) >> 3) + 1
+            filterChromaColumnsSIMD(picture.cb.origin + offset, cs, a, b, tc); filterChromaColumnsSIMD(picture.cr.origin + offset, cs, a, b, tc)
+        }
+
+        /// The chroma segments above macroblock (mx, my), after the vertical segments around them.
+        private func chromaHorizontal(_ mx: Int, _ my: Int) {
+            guard my >= 1, my < mbH, mx < mbW, !chromaHorizontalDone[my * mbW + mx] else { return }
+            chromaHorizontalDone[my * mbW + mx] = true
+            chromaVertical(mx, my - 1); chromaVertical(mx, my); chromaVertical(mx + 1, my - 1); chromaVertical(mx + 1, my)
+            reconstruct(mx, my - 1); reconstruct(mx, my)
+            let s = Int32(max(horizontal[my * 2 * gridW + mx * 2], horizontal[my * 2 * gridW + mx * 2 + 1]))
+            guard s > 0 else { return }
+            let cs = picture.cb.stride, offset = my * 8 * cs + mx * 8, tc = ((b * s + 4) >> 3) + 1
+            filterChromaRowsSIMD(picture.cb.origin + offset, cs, a, b, tc); filterChromaRowsSIMD(picture.cr.origin + offset, cs, a, b, tc)
+        }
+    }
+
     /// Calls `body(bx, strength)` for every nonzero strength of `row[from..<to]`, in order. Eight
     /// strengths are read as one word and only its nonzero bytes are visited, lowest first (in the upper
     /// layers most edges need no filtering, and a test per edge was a branch no predictor could learn).

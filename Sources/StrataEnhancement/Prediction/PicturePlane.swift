@@ -308,19 +308,32 @@ final class ReferenceSet {
         entries.removeAll { $0.instant < oldest || !mayBeReferenced($0) }
     }
 
+    /// Whether ``insert(_:instant:temporalId:)`` would keep a picture decoded at `instant` with
+    /// temporal id `t`, which is still to be recorded: whether a frame still to come may reference it.
+    func wouldKeep(instant: Int, temporalId t: Int) -> Bool {
+        guard t > 0 else { return true }
+        let anchors = entries.filter { $0.temporalId == 0 }.map(\.instant).sorted()
+        if anchors.count >= 2 && instant < anchors[anchors.count - 2] { return false }
+        recorded[instant] = t
+        defer { recorded[instant] = nil }
+        return mayBeReferenced(instant: instant, temporalId: t)
+    }
+
     /// Whether a frame not recorded yet may reference the picture of `e` (instant p, temporal id s).
     /// *Forward* only a frame after p of id >= s, for which a later recorded frame q of id <= s takes
     /// its place once every instant between p and q is recorded; *backward* only a frame before p of
     /// id > s, for which the latest earlier recorded frame r of id <= s takes its place once every
     /// instant between r and p (or, without r, before p) is recorded. Frames never recorded (temporal
     /// ids dropped, say) keep a picture until the bound of the second-latest picture of id 0.
-    private func mayBeReferenced(_ e: Entry) -> Bool {
+    private func mayBeReferenced(_ e: Entry) -> Bool { mayBeReferenced(instant: e.instant, temporalId: e.temporalId) }
+
+    private func mayBeReferenced(instant: Int, temporalId: Int) -> Bool {
         // Wrapping steps: an instant near Int.max (a caller's position) ends the walk, never traps.
-        var q = e.instant &+ 1
-        while let id = recorded[q], id > e.temporalId { q &+= 1 }
+        var q = instant &+ 1
+        while let id = recorded[q], id > temporalId { q &+= 1 }
         guard recorded[q] != nil else { return true }
-        var r = e.instant - 1
-        while r >= 0, let id = recorded[r], id > e.temporalId { r -= 1 }
+        var r = instant - 1
+        while r >= 0, let id = recorded[r], id > temporalId { r -= 1 }
         return r >= 0 && recorded[r] == nil
     }
 
