@@ -16,6 +16,8 @@ struct Deferral {
     var defers = false
     var source: EnhancementDecoder?
     var readsSourceInPlace = false
+    /// The source's picture is deferred and upsampled a band at a time.
+    var upsamplesSource = false
 }
 
 /// What reconstructing a macroblock of a frame needs besides its own syntax and levels.
@@ -36,6 +38,8 @@ struct MacroblockContext {
     var lowerReferenceOnDemand: Picture?
     /// The lower decoder whose picture `interLayer` reads in place, when that picture may be deferred.
     let source: EnhancementDecoder?
+    /// The lower decoder whose deferred picture the current picture's inter-layer prediction upsamples.
+    let bandSource: EnhancementDecoder?
 }
 
 /// The parsed macroblocks of a deferred frame and which of them are formed. Its storage is kept from
@@ -146,6 +150,15 @@ extension EnhancementDecoder {
         }
         for y in max(mby - 1, 0)...min(mby + 1, geometry.macroblocksHigh - 1) {
             for x in max(mbx - 1, 0)...min(mbx + 1, geometry.macroblocksWide - 1) { deferredFrame.finish(x, y) }
+        }
+    }
+
+    /// Makes the macroblock rows `rows` of the deferred picture final (rows past its last are ignored).
+    func finishDeferredRows(_ rows: ClosedRange<Int>) {
+        let last = min(rows.upperBound, geometry.macroblocksHigh - 1)
+        guard deferredFrame.isActive, rows.lowerBound <= last else { return }
+        for y in rows.lowerBound...last {
+            for x in 0..<geometry.macroblocksWide { deferredFrame.finish(x, y) }
         }
     }
 

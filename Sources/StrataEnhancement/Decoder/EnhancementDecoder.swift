@@ -162,10 +162,7 @@ public final class EnhancementDecoder {
         let (reference, backward, current) = references.pictures(at: instant, temporalId: temporalId)
         let defers = defersUnreferencedPictures && !references.wouldKeep(instant: instant, temporalId: temporalId)
         guard lowerInPlace else {
-            // Upsampled a band at a time, from any macroblock of the lower picture: it is made whole first.
-            guard lower.completeDeferred() else {
-                throw .lowerLayerMismatch(reason: "the lower decoder's picture can no longer be completed")
-            }
+            // Upsampled a band at a time: the rows of the lower picture a band reads are made final first.
             current.beginPendingLower(.picture(lowerPicture), bands: geometry.macroblocksHigh)
             try decodeOverUpsampledLower(payload, reference: reference, backward: backward, into: current, temporalId: temporalId,
                                          defers: defers, source: lower)
@@ -227,7 +224,8 @@ public final class EnhancementDecoder {
         current.lowerHeldBelow = false
         try decodePicture(payload, temporalId: temporalId, reference: reference, backward: backward, lowerReference: reference?.upsampledLower,
                           into: current, interLayer: MacroblockTarget(current.upsampledLower!),
-                          deferral: Deferral(defers: defers, source: source, readsSourceInPlace: false))
+                          deferral: Deferral(defers: defers, source: source, readsSourceInPlace: false,
+                                             upsamplesSource: source?.deferredFrame.isActive ?? false))
         finish(current, reference: reference, temporalId: temporalId)
     }
 
@@ -300,7 +298,7 @@ public final class EnhancementDecoder {
             qp: qp, hasReference: hasReference, reference: referencePicture, backward: backwardPicture, lowerReference: lowerReference,
             current: current, interLayer: interLayerSource, filter: header.filter,
             lowerReferenceOnDemand: reference.flatMap { $0.pendingLower != nil && lowerReference === $0.upsampledLower ? $0 : nil },
-            source: deferral.readsSourceInPlace ? deferral.source : nil)
+            source: deferral.readsSourceInPlace ? deferral.source : nil, bandSource: deferral.upsamplesSource ? deferral.source : nil)
         let defers = deferral.defers
         if defers { deferredFrame.prepare(macroblocks: geometry.macroblockCount) }
         for mby in 0..<geometry.macroblocksHigh {
@@ -353,11 +351,11 @@ public final class EnhancementDecoder {
         // The lower layer's picture read in place, itself left partly reconstructed: made final around this macroblock.
         if readsLower, let source = frame.source { source.finishDeferred(mbx, mby, neighbours: filter != nil) }
         if formsLowerOnDemand && !current.formedBands[mby] && readsLower {
-            formLowerBand(mby, of: current)
+            formCurrentBand(mby, frame)
         }
         if formsLowerOnDemand && filter != nil && (mb.mode == .interLayer || (!hasReference && mb.mode == .skip)) {
             for band in max(mby - 1, 0)...min(mby + 1, geometry.macroblocksHigh - 1) where !current.formedBands[band] {
-                formLowerBand(band, of: current)
+                formCurrentBand(band, frame)
             }
         }
         if let onDemand = frame.lowerReferenceOnDemand, mb.mode == .differential {
@@ -412,6 +410,19 @@ public final class EnhancementDecoder {
 }
 
 extension EnhancementDecoder {
+    /// Forms macroblock row `band` of the frame's inter-layer prediction, after the rows of a deferred
+    /// lower picture that it reads (those the band covers, three samples more on each side for the
+    /// upsampler's taps) are final.
+    private func formCurrentBand(_ band: Int, _ frame: MacroblockContext) {
+        if let source = frame.bandSource {
+            let scale = (numerator: parameters.referenceHeight, denominator: parameters.height)
+            let first = max(0, 16 * band * scale.numerator / scale.denominator - 3)
+            let last = (16 * band + 15) * scale.numerator / scale.denominator + 3
+            source.finishDeferredRows(first >> 4...last >> 4)
+        }
+        formLowerBand(band, of: frame.current)
+    }
+
     /// Forms macroblock row `band` of `picture`'s inter-layer prediction from its pending source.
     private func formLowerBand(_ band: Int, of picture: Picture) {
         upsampler.formBand(band, from: picture.pendingLower!, into: picture.upsampledLower!)
