@@ -49,9 +49,13 @@ final class DeferredFrame {
     /// Macroblocks of the frame formed so far.
     private(set) var formedCount = 0
     private var macroblocks: UnsafeMutablePointer<MacroblockData>?
-    private var levels: UnsafeMutablePointer<Int32>?
-    private var formed: [Bool] = []
     private var capacity = 0
+    /// The levels of the macroblocks with a residual, one after another (`levelCapacity` macroblocks' worth),
+    /// and where each macroblock's start (-1: none).
+    private var levels: UnsafeMutablePointer<Int32>?
+    private var levelCapacity = 0, levelCount = 0
+    private var levelStart: [Int] = []
+    private var formed: [Bool] = []
     private var context: MacroblockContext?
     private var deblocking: DeblockingFilter.OnDemand?
     private var reconstructor: ((inout MacroblockContext, MacroblockData, UnsafeMutablePointer<Int32>, Int, Int) -> Void)?
@@ -60,9 +64,17 @@ final class DeferredFrame {
     private var generation = 0
     private var wide = 0
 
+    /// Levels for a macroblock without residual.
+    private let zeroLevels: UnsafeMutablePointer<Int32> = {
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: CoefficientLayout.count)
+        p.initialize(repeating: 0, count: CoefficientLayout.count)
+        return p
+    }()
+
     deinit {
         macroblocks?.deallocate()
         levels?.deallocate()
+        zeroLevels.deallocate()
     }
 
     /// Starts storing a frame of `count` macroblocks.
@@ -70,22 +82,35 @@ final class DeferredFrame {
         drop()
         if count > capacity {
             macroblocks?.deallocate()
-            levels?.deallocate()
             macroblocks = .allocate(capacity: count)
-            levels = .allocate(capacity: count * CoefficientLayout.count)
             capacity = count
         }
         formedCount = 0
-        if formed.count != count { formed = [Bool](repeating: false, count: count) }
-        for i in 0..<count { formed[i] = false }
+        levelCount = 0
+        if formed.count != count {
+            formed = [Bool](repeating: false, count: count)
+            levelStart = [Int](repeating: -1, count: count)
+        }
+        for i in 0..<count { formed[i] = false; levelStart[i] = -1 }
     }
 
     /// Keeps macroblock `index`'s syntax and, when it has a residual, its levels.
     @inline(__always) func store(_ mb: MacroblockData, _ mbLevels: UnsafeMutablePointer<Int32>, _ index: Int) {
         macroblocks![index] = mb
-        if mb.cbpLuma != 0 || mb.cbpChroma != 0 {
-            (levels! + index * CoefficientLayout.count).update(from: mbLevels, count: CoefficientLayout.count)
+        guard mb.cbpLuma != 0 || mb.cbpChroma != 0 else { return }
+        if levelCount == levelCapacity {
+            // Room for twice as many (at least 64 macroblocks' levels), the levels so far moved over.
+            let grown = max(64, 2 * levelCapacity), larger = UnsafeMutablePointer<Int32>.allocate(capacity: grown * CoefficientLayout.count)
+            if let levels {
+                larger.update(from: levels, count: levelCount * CoefficientLayout.count)
+                levels.deallocate()
+            }
+            levels = larger
+            levelCapacity = grown
         }
+        levelStart[index] = levelCount * CoefficientLayout.count
+        (levels! + levelStart[index]).update(from: mbLevels, count: CoefficientLayout.count)
+        levelCount += 1
     }
 
     /// The frame is parsed: its macroblocks are formed from now on by `reconstruct`, on demand.
@@ -126,7 +151,9 @@ final class DeferredFrame {
         guard !formed[index] else { return }
         formed[index] = true
         formedCount += 1
-        reconstructor!(&context!, macroblocks![index], levels! + index * CoefficientLayout.count, mbx, mby)
+        // A macroblock without residual reads no level (any buffer will do).
+        let start = levelStart[index]
+        reconstructor!(&context!, macroblocks![index], start >= 0 ? levels! + start : zeroLevels, mbx, mby)
     }
 
     /// Makes macroblock (mbx, mby) final: formed and deblocked as in the whole picture.
