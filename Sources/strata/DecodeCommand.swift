@@ -45,7 +45,7 @@ struct DecodeCommand: AsyncParsableCommand {
             printError("segment \(segment): built \(summary.built[segment]) instead of \(target): \(reason)")
         }
         if output != "-" {
-            print("wrote \(output): \(summary.frames) frames, \(summary.width)x\(summary.height) at \(summary.frameRate) fps, operating point \(target)")
+            print("wrote \(output): \(counted(summary.frames, "frame")), \(summary.width)x\(summary.height) at \(summary.frameRate) fps, operating point \(target)")
         }
     }
 }

@@ -31,7 +31,8 @@ struct EncodeCommand: AsyncParsableCommand {
             line.update("encoding: \(p.framesRead) frames read, \(p.segmentsDone) segments written")
         }
         line.finish()
-        print("wrote \(output): \(manifest.source.frames) frames in \(manifest.segments.count) segments, \(manifest.layers.count) layers")
+        print("wrote \(output): \(counted(manifest.source.frames, "frame")) in \(counted(manifest.segments.count, "segment")), "
+              + "\(counted(manifest.layers.count, "layer"))")
         print(InfoTable.render(manifest))
     }
 }

@@ -28,7 +28,7 @@ enum InfoTable {
     static func render(_ m: StreamManifest) -> String {
         var lines: [String] = []
         let fps = Double(m.source.fpsNum) / Double(m.source.fpsDen)
-        lines.append("source \(m.source.width)x\(m.source.height) @ \(format(fps, 3)) fps, \(m.source.frames) frames, \(m.segments.count) segments of \(format(m.segmentSeconds, 2)) s, \(m.temporalLayers) temporal layers")
+        lines.append("source \(m.source.width)x\(m.source.height) @ \(format(fps, 3)) fps, \(counted(m.source.frames, "frame")), \(counted(m.segments.count, "segment")) of \(format(m.segmentSeconds, 2)) s, \(m.temporalLayers) temporal layers")
         func dependencies(_ layer: StreamManifest.Layer) -> String { layer.dependsOn.isEmpty ? "-" : layer.dependsOn.joined(separator: ",") }
         // As wide as the longest list of layers below (five layers name four), and a space.
         let dependsWidth = max(10, m.layers.map { dependencies($0).count }.max() ?? 0) + 1

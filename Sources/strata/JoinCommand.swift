@@ -30,7 +30,7 @@ struct JoinCommand: AsyncParsableCommand {
         let reader = try await StreamReader(directory: stream)
         let summary = try await StreamJoiner.join(reader: reader, layers: layers ?? reader.manifest.layers.count,
                                                   temporalId: temporal ?? reader.manifest.temporalLayers - 1, output: output)
-        print("wrote \(output): \(summary.frames) frames, \(summary.width)x\(summary.height), \(summary.bytes) bytes, "
+        print("wrote \(output): \(counted(summary.frames, "frame")), \(summary.width)x\(summary.height), \(summary.bytes) bytes, "
               + "operating point \(summary.operatingPoint)")
     }
 }

@@ -33,3 +33,8 @@ final class ProgressLine: @unchecked Sendable {
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
+
+/// `count` and `noun`, plural unless the count is 1 ("1 segment", "2 segments").
+func counted(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
+}

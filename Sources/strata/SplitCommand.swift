@@ -38,7 +38,8 @@ struct SplitCommand: ParsableCommand {
         }
         let manifest = try StreamSplitter.split(annexB: input, output: output, segmentSeconds: segmentSeconds,
                                                 frameRate: FrameRate(numerator, denominator), segmentAtIDRs: segmentAtIDRs)
-        print("wrote \(output): \(manifest.source.frames) frames in \(manifest.segments.count) segments, \(manifest.layers.count) layers")
+        print("wrote \(output): \(counted(manifest.source.frames, "frame")) in \(counted(manifest.segments.count, "segment")), "
+              + "\(counted(manifest.layers.count, "layer"))")
         print(InfoTable.render(manifest))
     }
 }
