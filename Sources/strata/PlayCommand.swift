@@ -40,16 +40,21 @@ struct PlayCommand: AsyncParsableCommand {
         guard buffer > 0 else { throw ValidationError("--buffer must be positive") }
         let options = PlayerOptions(url: url, bufferTargetSeconds: buffer, maxLayers: maxLayers, temporalId: temporal, outputPath: output)
         let quiet = self.quiet
-        let report = try await ProgressivePlayer.play(options) { line in if !quiet { print(line) } }
-        print("")
-        print("segments: " + report.layersPerSegment.map(String.init).joined(separator: " ") + "  (layers built per segment)")
-        print("startup delay \(format(report.startupDelaySeconds, 2)) s; stalls \(report.stallCount) (\(format(report.stallSeconds, 2)) s); mean layers \(format(report.meanOperatingPoint, 2)); switches \(report.switches); fetched \(report.bytesFetched) bytes")
+        // With the pictures on standard output, the report goes to standard error.
+        let toStandardError = output.map { isStandardOutput($0) } ?? false
+        let say: @Sendable (String) -> Void = { line in
+            if toStandardError { printError(line) } else { print(line) }
+        }
+        let report = try await ProgressivePlayer.play(options) { line in if !quiet { say(line) } }
+        say("")
+        say("segments: " + report.layersPerSegment.map(String.init).joined(separator: " ") + "  (layers built per segment)")
+        say("startup delay \(format(report.startupDelaySeconds, 2)) s; stalls \(report.stallCount) (\(format(report.stallSeconds, 2)) s); mean layers \(format(report.meanOperatingPoint, 2)); switches \(report.switches); fetched \(report.bytesFetched) bytes")
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(Array(try encoder.encode(report)), to: json)
-            print("wrote \(json)")
+            say("wrote \(json)")
         }
-        if let output { print("wrote \(output)") }
+        if let output { reportWritten(output, "wrote \(output)") }
     }
 }

@@ -38,3 +38,17 @@ func printError(_ text: String) {
 func counted(_ count: Int, _ noun: String) -> String {
     "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
+
+/// Reports that `output` was written: on standard output, or on standard error when `output` is
+/// standard output itself ("-", `/dev/stdout`, or any path to the same file), where the line would
+/// land in, or over, the bytes just written.
+func reportWritten(_ output: String, _ text: String) {
+    if isStandardOutput(output) { printError(text) } else { print(text) }
+}
+
+/// Whether `path` is "-" or names the file standard output is open on.
+func isStandardOutput(_ path: String) -> Bool {
+    if path == "-" { return true }
+    var target = stat(), out = stat()
+    return stat(path, &target) == 0 && fstat(1, &out) == 0 && target.st_dev == out.st_dev && target.st_ino == out.st_ino
+}

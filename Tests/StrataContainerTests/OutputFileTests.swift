@@ -39,6 +39,18 @@ struct OutputFileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: "/dev").allSatisfy { !AtomicFile.isTemporaryName($0) })
     }
 
+    /// `/dev/stdout` redirected to a regular file names that file through `/proc/self/fd`: it is written
+    /// in place (a temporary file beside a `/proc` or `/dev` link cannot be made, or would replace the link).
+    @Test func atomicWriteThroughAFileDescriptorLinkWritesTheFile() throws {
+        let dir = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fd = open(dir + "/out.264", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        #expect(fd >= 0)
+        try AtomicFile.write(Array("joined".utf8), to: "/proc/self/fd/\(fd)")
+        close(fd)
+        #expect(try Self.contents(dir) == ["out.264": Array("joined".utf8)])
+    }
+
     @Test func atomicWriteIntoMissingDirectoryFailsWithoutLeavingAnything() throws {
         let dir = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -175,4 +175,40 @@ struct InterruptedEncodeTests {
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         #expect(FileManager.default.contents(atPath: work.path + "/file") == Data([1]))
     }
+
+    /// Runs `strata` with standard output redirected to the file `stdout` (as a shell's `> stdout`); returns its status.
+    static func run(_ arguments: [String], standardOutput stdout: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable!)
+        process.arguments = arguments
+        _ = FileManager.default.createFile(atPath: stdout, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: stdout)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test("standard output redirected to a file gets the decoded or joined stream alone, whichever way it is named",
+          .enabled(if: InterruptedEncodeTests.executable != nil, "the strata executable is not built next to the tests (run swift build first)"))
+    func standardOutputGetsTheStreamAlone() throws {
+        let work = TemporaryDirectory()
+        defer { work.cleanup() }
+        try Self.writeClip(SyntheticClip(width: 64, height: 48, frameRate: FrameRate(8), frameCount: 4, seed: 2), to: work.path + "/in.y4m")
+        let out = work.path + "/out"
+        #expect(try Self.run(["encode", work.path + "/in.y4m", "-o", out]).status == 0)
+        #expect(try Self.run(["decode", out, "-o", work.path + "/file.y4m"]).status == 0)
+        #expect(try Self.run(["join", out, "--layers", "1", "-o", work.path + "/file.264"]).status == 0)
+        let decoded = try #require(FileManager.default.contents(atPath: work.path + "/file.y4m"))
+        let joined = try #require(FileManager.default.contents(atPath: work.path + "/file.264"))
+        // The summary line goes to standard error: written to standard output, it had overwritten the Y4M header.
+        for name in ["-", "/dev/stdout"] {
+            #expect(try Self.run(["decode", out, "-o", name], standardOutput: work.path + "/piped.y4m") == 0)
+            #expect(FileManager.default.contents(atPath: work.path + "/piped.y4m") == decoded, "decode -o \(name)")
+            #expect(try Self.run(["join", out, "--layers", "1", "--format", "annexb", "-o", name], standardOutput: work.path + "/piped.264") == 0)
+            #expect(FileManager.default.contents(atPath: work.path + "/piped.264") == joined, "join -o \(name)")
+        }
+        var link = stat()
+        #expect(lstat("/dev/stdout", &link) != 0 || link.st_mode & S_IFMT != S_IFREG, "/dev/stdout is not replaced by a file")
+    }
 }

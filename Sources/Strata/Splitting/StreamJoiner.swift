@@ -34,15 +34,20 @@ public struct JoinSummary: Sendable {
 /// stream with spatial layers is written as plain AVC, without SVC prefix units.
 public enum StreamJoiner {
     /// Joins layers `0..<layers` of the stream directory `stream`, keeping temporal ids up to
-    /// `temporalId`, into `output` (`.264`/`.h264` for Annex B, `.mp4` for fragmented MP4).
+    /// `temporalId`, into `output` in `format`, or, without one, the format its name ends with
+    /// (`.264`/`.h264` for Annex B, `.mp4` for fragmented MP4). An `output` that is a device or a
+    /// pipe (`/dev/stdout`) is written in place.
     @discardableResult
-    public static func join(stream: String, layers: Int, temporalId: Int, output: String) async throws -> JoinSummary {
-        try await join(reader: try await StreamReader(directory: stream), layers: layers, temporalId: temporalId, output: output)
+    public static func join(stream: String, layers: Int, temporalId: Int, output: String,
+                            format: JoinedFileFormat? = nil) async throws -> JoinSummary {
+        try await join(reader: try await StreamReader(directory: stream), layers: layers, temporalId: temporalId, output: output,
+                       format: format)
     }
 
     /// Joins layers of a stream opened from any source (a directory, HTTP...).
     @discardableResult
-    public static func join(reader: StreamReader, layers: Int, temporalId: Int, output: String) async throws -> JoinSummary {
+    public static func join(reader: StreamReader, layers: Int, temporalId: Int, output: String,
+                            format chosen: JoinedFileFormat? = nil) async throws -> JoinSummary {
         let manifest = reader.manifest
         guard (1...manifest.layers.count).contains(layers) else {
             throw SplitJoinError.invalidOperatingPoint("\(layers) layers asked, the stream has 1...\(manifest.layers.count)")
@@ -52,7 +57,9 @@ public enum StreamJoiner {
         }
         let lower = output.lowercased()
         let format: JoinedFileFormat
-        if lower.hasSuffix(".264") || lower.hasSuffix(".h264") {
+        if let chosen {
+            format = chosen
+        } else if lower.hasSuffix(".264") || lower.hasSuffix(".h264") {
             format = .annexB
         } else if lower.hasSuffix(".mp4") {
             format = .mp4
