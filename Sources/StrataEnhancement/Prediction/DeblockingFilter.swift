@@ -17,53 +17,85 @@ enum DeblockingFilter {
     /// selects the SIMD strengths and edge filters; without it the scalar references run the same
     /// procedure, and both give identical bytes.
     static func apply(_ picture: Picture, _ syntax: FrameSyntaxState, qp: Int, offset: Int = 0, vectorized: Bool = true) {
-        let index = min(max(qp + offset, 0), 51)
-        let a = alpha[index], b = beta[index]
-        guard a > 0 else { return }
-        let mbW = syntax.mbWide, mbH = syntax.mbHigh
-        let gridW = mbW * 2, gridH = mbH * 2
+        guard thresholds(qp: qp, offset: offset).alpha > 0 else { return }
         if vectorized { edgeStrengthsSIMD(syntax) } else { edgeStrengthsScalar(syntax) }
-        let vertical = syntax.edgeStrengths, horizontal = syntax.edgeStrengths + gridW * gridH
-        let luma = picture.luma, ls = luma.stride
+        guard let edges = Edges(picture, syntax, qp: qp, offset: offset, vectorized: vectorized) else { return }
         // Vertical edges, left to right, then horizontal edges, top to bottom.
-        for by in 0..<gridH {
+        for by in 0..<edges.gridH {
             // (The picture's left edges have strength 0: whole words from the row's start.)
-            forEachStrength(vertical + by * gridW, from: 0, to: gridW) { bx, s in
-                let q0 = luma.origin + by * 8 * ls + bx * 8, tc0 = (b * s + 4) >> 3
-                if vectorized { filterLumaColumnsSIMD(q0, ls, a, b, tc0) } else { filterLuma(q0, 1, ls, a, b, tc0) }
-            }
+            forEachStrength(edges.vertical + by * edges.gridW, from: 0, to: edges.gridW) { bx, s in edges.filterLuma(bx, by, vertical: true, s) }
         }
-        for by in 1..<max(gridH, 1) {
-            forEachStrength(horizontal + by * gridW, from: 0, to: gridW) { bx, s in
-                let q0 = luma.origin + by * 8 * ls + bx * 8, tc0 = (b * s + 4) >> 3
-                if vectorized { filterLumaRowsSIMD(q0, ls, a, b, tc0) } else { filterLuma(q0, ls, 1, a, b, tc0) }
-            }
+        for by in 1..<max(edges.gridH, 1) {
+            forEachStrength(edges.horizontal + by * edges.gridW, from: 0, to: edges.gridW) { bx, s in edges.filterLuma(bx, by, vertical: false, s) }
         }
         // Chroma: each component's edges in the same order as luma's; the two components share their
         // strengths, so both are filtered at each edge (one pass over the strengths, not two).
-        let cb = picture.cb.origin, cr = picture.cr.origin, cs = picture.cb.stride
-        for my in 0..<mbH {
-            for mx in 1..<max(mbW, 1) {
-                let s = Int32(max(vertical[my * 2 * gridW + mx * 2], vertical[(my * 2 + 1) * gridW + mx * 2]))
-                guard s > 0 else { continue }
-                let offset = my * 8 * cs + mx * 8, tc = ((b * s + 4) >> 3) + 1
-                if vectorized {
-                    filterChromaColumnsSIMD(cb + offset, cs, a, b, tc); filterChromaColumnsSIMD(cr + offset, cs, a, b, tc)
-                } else {
-                    filterChroma(cb + offset, 1, cs, a, b, tc); filterChroma(cr + offset, 1, cs, a, b, tc)
-                }
+        for my in 0..<edges.mbH {
+            for mx in 1..<max(edges.mbW, 1) { edges.filterChroma(mx, my, vertical: true) }
+        }
+        for my in 1..<max(edges.mbH, 1) {
+            for mx in 0..<edges.mbW { edges.filterChroma(mx, my, vertical: false) }
+        }
+    }
+
+    /// Alpha and beta at `qp + offset` (limited to 0...51).
+    @inline(__always) static func thresholds(qp: Int, offset: Int) -> (alpha: Int32, beta: Int32) {
+        let index = min(max(qp + offset, 0), 51)
+        return (alpha[index], beta[index])
+    }
+
+    /// A picture's thresholds and edge strengths (those ``edgeStrengthsSIMD(_:)`` left in the syntax
+    /// state), and the filtering of one edge segment: what the full pass and ``OnDemand`` share.
+    struct Edges {
+        let picture: Picture
+        let a: Int32, b: Int32
+        /// Strengths of the left and of the top edge of every 8x8 block.
+        let vertical: UnsafePointer<UInt8>, horizontal: UnsafePointer<UInt8>
+        let gridW: Int, gridH: Int, mbW: Int, mbH: Int
+        let vectorized: Bool
+
+        /// Nil when the thresholds filter nothing (alpha 0).
+        init?(_ picture: Picture, _ syntax: FrameSyntaxState, qp: Int, offset: Int, vectorized: Bool = true) {
+            (a, b) = thresholds(qp: qp, offset: offset)
+            guard a > 0 else { return nil }
+            self.picture = picture
+            self.vectorized = vectorized
+            mbW = syntax.mbWide; mbH = syntax.mbHigh
+            gridW = mbW * 2; gridH = mbH * 2
+            vertical = UnsafePointer(syntax.edgeStrengths); horizontal = UnsafePointer(syntax.edgeStrengths + gridW * gridH)
+        }
+
+        /// Filters the luma segment on the left (`vertical`) or top edge of 8x8 block (bx, by), of strength `s` > 0.
+        @inline(__always) func filterLuma(_ bx: Int, _ by: Int, vertical: Bool, _ s: Int32) {
+            let luma = picture.luma, ls = luma.stride
+            let q0 = luma.origin + by * 8 * ls + bx * 8, tc0 = (b * s + 4) >> 3
+            switch (vertical, vectorized) {
+            case (true, true): filterLumaColumnsSIMD(q0, ls, a, b, tc0)
+            case (true, false): DeblockingFilter.filterLuma(q0, 1, ls, a, b, tc0)
+            case (false, true): filterLumaRowsSIMD(q0, ls, a, b, tc0)
+            case (false, false): DeblockingFilter.filterLuma(q0, ls, 1, a, b, tc0)
             }
         }
-        for my in 1..<max(mbH, 1) {
-            for mx in 0..<mbW {
-                let s = Int32(max(horizontal[my * 2 * gridW + mx * 2], horizontal[my * 2 * gridW + mx * 2 + 1]))
-                guard s > 0 else { continue }
-                let offset = my * 8 * cs + mx * 8, tc = ((b * s + 4) >> 3) + 1
-                if vectorized {
-                    filterChromaRowsSIMD(cb + offset, cs, a, b, tc); filterChromaRowsSIMD(cr + offset, cs, a, b, tc)
-                } else {
-                    filterChroma(cb + offset, cs, 1, a, b, tc); filterChroma(cr + offset, cs, 1, a, b, tc)
-                }
+
+        /// The strength of the luma segment on the left (`vertical`) or top edge of 8x8 block (bx, by).
+        @inline(__always) func lumaStrength(_ bx: Int, _ by: Int, vertical: Bool) -> Int32 {
+            Int32((vertical ? self.vertical : horizontal)[by * gridW + bx])
+        }
+
+        /// Filters both chroma components' segments on the left (`vertical`) or top edge of macroblock
+        /// (mx, my), with the larger strength of the two luma segments on that edge, if not 0.
+        @inline(__always) func filterChroma(_ mx: Int, _ my: Int, vertical: Bool) {
+            let s = vertical
+                ? max(lumaStrength(mx * 2, my * 2, vertical: true), lumaStrength(mx * 2, my * 2 + 1, vertical: true))
+                : max(lumaStrength(mx * 2, my * 2, vertical: false), lumaStrength(mx * 2 + 1, my * 2, vertical: false))
+            guard s > 0 else { return }
+            let cs = picture.cb.stride, offset = my * 8 * cs + mx * 8, tc = ((b * s + 4) >> 3) + 1
+            let cb = picture.cb.origin + offset, cr = picture.cr.origin + offset
+            switch (vertical, vectorized) {
+            case (true, true): filterChromaColumnsSIMD(cb, cs, a, b, tc); filterChromaColumnsSIMD(cr, cs, a, b, tc)
+            case (true, false): DeblockingFilter.filterChroma(cb, 1, cs, a, b, tc); DeblockingFilter.filterChroma(cr, 1, cs, a, b, tc)
+            case (false, true): filterChromaRowsSIMD(cb, cs, a, b, tc); filterChromaRowsSIMD(cr, cs, a, b, tc)
+            case (false, false): DeblockingFilter.filterChroma(cb, cs, 1, a, b, tc); DeblockingFilter.filterChroma(cr, cs, 1, a, b, tc)
             }
         }
     }
@@ -77,10 +109,9 @@ enum DeblockingFilter {
     /// shape). Each horizontal segment is filtered after those vertical ones, which is all the order
     /// the full pass imposes. The strengths are those ``edgeStrengthsSIMD(_:)`` left in `syntax`.
     final class OnDemand {
-        private let picture: Picture
-        private let vertical: UnsafePointer<UInt8>, horizontal: UnsafePointer<UInt8>
-        private let gridW: Int, gridH: Int, mbW: Int, mbH: Int
-        private let a: Int32, b: Int32
+        /// Nil when nothing is filtered.
+        private let edges: Edges?
+        private let mbW: Int, mbH: Int, gridW: Int, gridH: Int
         /// Per segment, whether it was filtered: luma vertical, luma horizontal (per 8x8 block),
         /// chroma vertical, chroma horizontal (per macroblock).
         private var lumaVerticalDone: [Bool], lumaHorizontalDone: [Bool], chromaVerticalDone: [Bool], chromaHorizontalDone: [Bool]
@@ -88,12 +119,9 @@ enum DeblockingFilter {
         private let reconstruct: (Int, Int) -> Void
 
         init(_ picture: Picture, _ syntax: FrameSyntaxState, qp: Int, offset: Int, reconstruct: @escaping (Int, Int) -> Void) {
-            self.picture = picture
-            let index = min(max(qp + offset, 0), 51)
-            a = alpha[index]; b = beta[index]
+            edges = Edges(picture, syntax, qp: qp, offset: offset)
             mbW = syntax.mbWide; mbH = syntax.mbHigh
             gridW = mbW * 2; gridH = mbH * 2
-            vertical = UnsafePointer(syntax.edgeStrengths); horizontal = UnsafePointer(syntax.edgeStrengths + gridW * gridH)
             lumaVerticalDone = [Bool](repeating: false, count: gridW * gridH)
             lumaHorizontalDone = lumaVerticalDone
             chromaVerticalDone = [Bool](repeating: false, count: mbW * mbH)
@@ -103,68 +131,59 @@ enum DeblockingFilter {
 
         /// Filters every segment that writes a sample of macroblock (mbx, mby), and first what they depend on.
         func finish(_ mbx: Int, _ mby: Int) {
-            guard a > 0 else { reconstruct(mbx, mby); return }
-            for by in 2 * mby...2 * mby + 1 { for bx in 2 * mbx...2 * mbx + 2 { lumaVertical(bx, by) } }
-            for by in 2 * mby...2 * mby + 2 { for bx in 2 * mbx...2 * mbx + 1 { lumaHorizontal(bx, by) } }
-            chromaVertical(mbx, mby); chromaVertical(mbx + 1, mby)
-            chromaHorizontal(mbx, mby); chromaHorizontal(mbx, mby + 1)
+            if edges != nil {
+                for by in 2 * mby...2 * mby + 1 { for bx in 2 * mbx...2 * mbx + 2 { lumaVertical(bx, by) } }
+                for by in 2 * mby...2 * mby + 2 { for bx in 2 * mbx...2 * mbx + 1 { lumaHorizontal(bx, by) } }
+                chromaVertical(mbx, mby); chromaVertical(mbx + 1, mby)
+                chromaHorizontal(mbx, mby); chromaHorizontal(mbx, mby + 1)
+            }
             reconstruct(mbx, mby)
         }
 
         /// Filters every segment not filtered yet (vertical ones first): the picture is then the full pass's.
         func finishAll() {
             for my in 0..<mbH { for mx in 0..<mbW { reconstruct(mx, my) } }
-            guard a > 0 else { return }
+            guard edges != nil else { return }
             for by in 0..<gridH { for bx in 0..<gridW { lumaVertical(bx, by) } }
             for by in 0..<gridH { for bx in 0..<gridW { lumaHorizontal(bx, by) } }
             for my in 0..<mbH { for mx in 0..<mbW { chromaVertical(mx, my) } }
             for my in 0..<mbH { for mx in 0..<mbW { chromaHorizontal(mx, my) } }
         }
 
-        /// The vertical segment left of 8x8 block (bx, by).
+        /// The vertical segment left of 8x8 block (bx, by), once both blocks are formed.
         private func lumaVertical(_ bx: Int, _ by: Int) {
-            guard bx >= 1, bx < gridW, by < gridH, !lumaVerticalDone[by * gridW + bx] else { return }
+            guard let edges, bx >= 1, bx < gridW, by < gridH, !lumaVerticalDone[by * gridW + bx] else { return }
             lumaVerticalDone[by * gridW + bx] = true
             reconstruct((bx - 1) >> 1, by >> 1); reconstruct(bx >> 1, by >> 1)
-            let s = Int32(vertical[by * gridW + bx])
-            guard s > 0 else { return }
-            let luma = picture.luma
-            filterLumaColumnsSIMD(luma.origin + by * 8 * luma.stride + bx * 8, luma.stride, a, b, (b * s + 4) >> 3)
+            let s = edges.lumaStrength(bx, by, vertical: true)
+            if s > 0 { edges.filterLuma(bx, by, vertical: true, s) }
         }
 
-        /// The horizontal segment above 8x8 block (bx, by), after the vertical segments around it.
+        /// The horizontal segment above 8x8 block (bx, by), after the four vertical segments it touches.
         private func lumaHorizontal(_ bx: Int, _ by: Int) {
-            guard by >= 1, by < gridH, bx < gridW, !lumaHorizontalDone[by * gridW + bx] else { return }
+            guard let edges, by >= 1, by < gridH, bx < gridW, !lumaHorizontalDone[by * gridW + bx] else { return }
             lumaHorizontalDone[by * gridW + bx] = true
             lumaVertical(bx, by - 1); lumaVertical(bx, by); lumaVertical(bx + 1, by - 1); lumaVertical(bx + 1, by)
             reconstruct(bx >> 1, (by - 1) >> 1); reconstruct(bx >> 1, by >> 1)
-            let s = Int32(horizontal[by * gridW + bx])
-            guard s > 0 else { return }
-            let luma = picture.luma
-            filterLumaRowsSIMD(luma.origin + by * 8 * luma.stride + bx * 8, luma.stride, a, b, (b * s + 4) >> 3)
+            let s = edges.lumaStrength(bx, by, vertical: false)
+            if s > 0 { edges.filterLuma(bx, by, vertical: false, s) }
         }
 
-        /// The chroma segments left of macroblock (mx, my).
+        /// The chroma segments left of macroblock (mx, my), once both macroblocks are formed.
         private func chromaVertical(_ mx: Int, _ my: Int) {
-            guard mx >= 1, mx < mbW, my < mbH, !chromaVerticalDone[my * mbW + mx] else { return }
+            guard let edges, mx >= 1, mx < mbW, my < mbH, !chromaVerticalDone[my * mbW + mx] else { return }
             chromaVerticalDone[my * mbW + mx] = true
             reconstruct(mx - 1, my); reconstruct(mx, my)
-            let s = Int32(max(vertical[my * 2 * gridW + mx * 2], vertical[(my * 2 + 1) * gridW + mx * 2]))
-            guard s > 0 else { return }
-            let cs = picture.cb.stride, offset = my * 8 * cs + mx * 8, tc = ((b * s + 4) >> 3) + 1
-            filterChromaColumnsSIMD(picture.cb.origin + offset, cs, a, b, tc); filterChromaColumnsSIMD(picture.cr.origin + offset, cs, a, b, tc)
+            edges.filterChroma(mx, my, vertical: true)
         }
 
-        /// The chroma segments above macroblock (mx, my), after the vertical segments around them.
+        /// The chroma segments above macroblock (mx, my), after the four vertical segments they touch.
         private func chromaHorizontal(_ mx: Int, _ my: Int) {
-            guard my >= 1, my < mbH, mx < mbW, !chromaHorizontalDone[my * mbW + mx] else { return }
+            guard let edges, my >= 1, my < mbH, mx < mbW, !chromaHorizontalDone[my * mbW + mx] else { return }
             chromaHorizontalDone[my * mbW + mx] = true
             chromaVertical(mx, my - 1); chromaVertical(mx, my); chromaVertical(mx + 1, my - 1); chromaVertical(mx + 1, my)
             reconstruct(mx, my - 1); reconstruct(mx, my)
-            let s = Int32(max(horizontal[my * 2 * gridW + mx * 2], horizontal[my * 2 * gridW + mx * 2 + 1]))
-            guard s > 0 else { return }
-            let cs = picture.cb.stride, offset = my * 8 * cs + mx * 8, tc = ((b * s + 4) >> 3) + 1
-            filterChromaRowsSIMD(picture.cb.origin + offset, cs, a, b, tc); filterChromaRowsSIMD(picture.cr.origin + offset, cs, a, b, tc)
+            edges.filterChroma(mx, my, vertical: false)
         }
     }
 
