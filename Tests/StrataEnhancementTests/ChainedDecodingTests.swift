@@ -173,6 +173,20 @@ import Testing
         try decoders[0].decodeFrame(payload: stack.coded[0][3].payload, lower: stack.base[3], temporalId: 2, position: 3)
         try decoders[1].decodeFrame(payload: stack.coded[1][3].payload, over: decoders[0], temporalId: 2)
         #expect(decoders[2].decodedFrame() == nil)
+        // The same for a picture that upsamples the lower decoder's picture (a 2x layer over a 1x one).
+        let upsampled = try Self.stack(interLayerMotion: false, frames: 5, upsampledTop: true, codingOrder: true)
+        let d = try upsampled.parameters.map { try EnhancementDecoder(parameters: $0) }
+        for decoder in d { decoder.defersUnreferencedPictures = true }
+        for i in [0, 4, 2, 1] {
+            let t = Fixtures.temporalId(i, layers: 3)
+            try d[0].decodeFrame(payload: upsampled.coded[0][i].payload, lower: upsampled.base[i], temporalId: t, position: i)
+            try d[1].decodeFrame(payload: upsampled.coded[1][i].payload, over: d[0], temporalId: t)
+            try d[2].decodeFrame(payload: upsampled.coded[2][i].payload, over: d[1], temporalId: t)
+        }
+        #expect(d[2].deferredFrame.isActive)
+        try d[0].decodeFrame(payload: upsampled.coded[0][3].payload, lower: upsampled.base[3], temporalId: 2, position: 3)
+        try d[1].decodeFrame(payload: upsampled.coded[1][3].payload, over: d[0], temporalId: 2)
+        #expect(d[2].decodedFrame() == nil)
     }
 
     @Test func aLowerDecoderOutOfStepIsATypedError() throws {

@@ -59,7 +59,8 @@ final class DeferredFrame {
     private var context: MacroblockContext?
     private var deblocking: DeblockingFilter.OnDemand?
     private var reconstructor: ((inout MacroblockContext, MacroblockData, UnsafeMutablePointer<Int32>, Int, Int) -> Void)?
-    /// The lower decoder read, and its count of frames begun when this frame was parsed.
+    /// The lower decoder whose picture the frame reads (in place, or upsampled), and its count of frames
+    /// begun when this frame was parsed.
     private var source: EnhancementDecoder?
     private var generation = 0
     private var wide = 0
@@ -113,13 +114,14 @@ final class DeferredFrame {
         levelCount += 1
     }
 
-    /// The frame is parsed: its macroblocks are formed from now on by `reconstruct`, on demand.
-    func begin(_ context: MacroblockContext, syntax: FrameSyntaxState, offset: Int, generation: Int,
+    /// The frame is parsed: its macroblocks are formed from now on by `reconstruct`, on demand, while
+    /// `source`, the lower decoder whose picture they read, is still at this frame.
+    func begin(_ context: MacroblockContext, syntax: FrameSyntaxState, offset: Int, source: EnhancementDecoder?,
                reconstruct: @escaping (inout MacroblockContext, MacroblockData, UnsafeMutablePointer<Int32>, Int, Int) -> Void) {
         self.context = context
         reconstructor = reconstruct
-        source = context.source
-        self.generation = generation
+        self.source = source
+        generation = source?.calls ?? 0
         wide = syntax.mbWide
         deblocking = DeblockingFilter.OnDemand(context.current, syntax, qp: context.qp, offset: offset) { [unowned self] mbx, mby in
             self.form(mbx, mby)

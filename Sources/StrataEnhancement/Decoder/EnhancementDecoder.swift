@@ -329,7 +329,7 @@ public final class EnhancementDecoder {
         contextInheritance.record(contexts, temporalId: temporalId)
         if defers {
             DeblockingFilter.edgeStrengthsSIMD(syntax)
-            deferredFrame.begin(frame, syntax: syntax, offset: parameters.deblockingOffset, generation: deferral.source?.calls ?? 0) {
+            deferredFrame.begin(frame, syntax: syntax, offset: parameters.deblockingOffset, source: deferral.source) {
                 [unowned self] context, mb, levels, mbx, mby in self.reconstruct(mb, levels, mbx, mby, &context)
             }
         } else {
