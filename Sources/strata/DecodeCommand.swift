@@ -44,7 +44,7 @@ struct DecodeCommand: AsyncParsableCommand {
         for (segment, reason) in summary.fallbacks.sorted(by: { $0.key < $1.key }) {
             printError("segment \(segment): built \(summary.built[segment]) instead of \(target): \(reason)")
         }
-        reportWritten(output, "wrote \(output == "-" ? "standard output" : output): \(counted(summary.frames, "frame")), "
-                      + "\(summary.width)x\(summary.height) at \(summary.frameRate) fps, operating point \(target)")
+        reportWritten(output, "\(counted(summary.frames, "frame")), \(summary.width)x\(summary.height) at \(summary.frameRate) fps, "
+                      + "operating point \(target)")
     }
 }

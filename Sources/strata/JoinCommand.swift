@@ -39,12 +39,11 @@ struct JoinCommand: AsyncParsableCommand {
 
     func run() async throws {
         let reader = try await StreamReader(directory: stream)
-        let toStandardOutput = output == "-"
         let summary = try await StreamJoiner.join(reader: reader, layers: layers ?? reader.manifest.layers.count,
                                                   temporalId: temporal ?? reader.manifest.temporalLayers - 1,
-                                                  output: toStandardOutput ? "/dev/stdout" : output, format: format?.format)
-        reportWritten(output, "wrote \(toStandardOutput ? "standard output" : output): \(counted(summary.frames, "frame")), "
-                      + "\(summary.width)x\(summary.height), \(summary.bytes) bytes, operating point \(summary.operatingPoint)")
+                                                  output: output == "-" ? "/dev/stdout" : output, format: format?.format)
+        reportWritten(output, "\(counted(summary.frames, "frame")), \(summary.width)x\(summary.height), \(summary.bytes) bytes, "
+                      + "operating point \(summary.operatingPoint)")
     }
 }
 

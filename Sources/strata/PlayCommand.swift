@@ -55,6 +55,6 @@ struct PlayCommand: AsyncParsableCommand {
             try AtomicFile.write(Array(try encoder.encode(report)), to: json)
             say("wrote \(json)")
         }
-        if let output { reportWritten(output, "wrote \(output)") }
+        if let output { say("wrote \(output)") }
     }
 }

@@ -39,10 +39,11 @@ func counted(_ count: Int, _ noun: String) -> String {
     "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
 
-/// Reports that `output` was written: on standard output, or on standard error when `output` is
-/// standard output itself ("-", `/dev/stdout`, or any path to the same file), where the line would
-/// land in, or over, the bytes just written.
-func reportWritten(_ output: String, _ text: String) {
+/// Reports that `output` was written ("wrote OUTPUT: DETAILS", "-" named standard output): on
+/// standard output, or on standard error when `output` is standard output itself ("-", `/dev/stdout`,
+/// or any path to the same file), where the line would land in, or over, the bytes just written.
+func reportWritten(_ output: String, _ details: String? = nil) {
+    let text = "wrote \(output == "-" ? "standard output" : output)" + (details.map { ": " + $0 } ?? "")
     if isStandardOutput(output) { printError(text) } else { print(text) }
 }
 

@@ -17,9 +17,9 @@ enum DeblockingFilter {
     /// selects the SIMD strengths and edge filters; without it the scalar references run the same
     /// procedure, and both give identical bytes.
     static func apply(_ picture: Picture, _ syntax: FrameSyntaxState, qp: Int, offset: Int = 0, vectorized: Bool = true) {
-        guard thresholds(qp: qp, offset: offset).alpha > 0 else { return }
-        if vectorized { edgeStrengthsSIMD(syntax) } else { edgeStrengthsScalar(syntax) }
         guard let edges = Edges(picture, syntax, qp: qp, offset: offset, vectorized: vectorized) else { return }
+        // (Edges holds where the strengths go; they are computed only when something is filtered.)
+        if vectorized { edgeStrengthsSIMD(syntax) } else { edgeStrengthsScalar(syntax) }
         // Vertical edges, left to right, then horizontal edges, top to bottom.
         for by in 0..<edges.gridH {
             // (The picture's left edges have strength 0: whole words from the row's start.)

@@ -303,30 +303,32 @@ final class ReferenceSet {
     func insert(_ picture: Picture, instant: Int, temporalId t: Int) {
         recorded[instant] = t
         entries.append(Entry(picture: picture, instant: instant, temporalId: t))
+        let oldest = oldestKept
+        entries.removeAll { $0.instant < oldest || !mayBeReferenced(instant: $0.instant, temporalId: $0.temporalId) }
+    }
+
+    /// The earliest instant whose picture may still be kept: that of the second-latest picture of temporal id 0.
+    private var oldestKept: Int {
         let anchors = entries.filter { $0.temporalId == 0 }.map(\.instant).sorted()
-        let oldest = anchors.count >= 2 ? anchors[anchors.count - 2] : Int.min
-        entries.removeAll { $0.instant < oldest || !mayBeReferenced($0) }
+        return anchors.count >= 2 ? anchors[anchors.count - 2] : Int.min
     }
 
     /// Whether ``insert(_:instant:temporalId:)`` would keep a picture decoded at `instant` with
     /// temporal id `t`, which is still to be recorded: whether a frame still to come may reference it.
     func wouldKeep(instant: Int, temporalId t: Int) -> Bool {
         guard t > 0 else { return true }
-        let anchors = entries.filter { $0.temporalId == 0 }.map(\.instant).sorted()
-        if anchors.count >= 2 && instant < anchors[anchors.count - 2] { return false }
+        if instant < oldestKept { return false }
         recorded[instant] = t
         defer { recorded[instant] = nil }
         return mayBeReferenced(instant: instant, temporalId: t)
     }
 
-    /// Whether a frame not recorded yet may reference the picture of `e` (instant p, temporal id s).
+    /// Whether a frame not recorded yet may reference the picture at `instant` (p) of temporal id `temporalId` (s).
     /// *Forward* only a frame after p of id >= s, for which a later recorded frame q of id <= s takes
     /// its place once every instant between p and q is recorded; *backward* only a frame before p of
     /// id > s, for which the latest earlier recorded frame r of id <= s takes its place once every
     /// instant between r and p (or, without r, before p) is recorded. Frames never recorded (temporal
     /// ids dropped, say) keep a picture until the bound of the second-latest picture of id 0.
-    private func mayBeReferenced(_ e: Entry) -> Bool { mayBeReferenced(instant: e.instant, temporalId: e.temporalId) }
-
     private func mayBeReferenced(instant: Int, temporalId: Int) -> Bool {
         // Wrapping steps: an instant near Int.max (a caller's position) ends the walk, never traps.
         var q = instant &+ 1
