@@ -46,7 +46,8 @@ import Testing
         wide.extendBorders()
         narrow.extendBorders()
         let compensator = MotionCompensator()
-        let expected = MacroblockPrediction(), actual = MacroblockPrediction()
+        let memory = MacroblockPredictions(count: 2)
+        let expected = memory[0], actual = memory[1]
         var gathered = 0, differing = 0
         for _ in 0..<400 {
             let mbx = Int(random.next() % 4), mby = Int(random.next() % 3)

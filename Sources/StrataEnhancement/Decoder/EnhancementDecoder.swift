@@ -15,7 +15,8 @@ public final class EnhancementDecoder {
     private let contexts: UnsafeMutablePointer<UInt32>
     private let contextInheritance: ContextInheritance
     private let compensator = MotionCompensator()
-    private let prediction = MacroblockPrediction()
+    private let predictionMemory = MacroblockPredictions(count: 1)
+    private var prediction: MacroblockPrediction { predictionMemory[0] }
     private let reconstructor = MacroblockReconstructor()
 
     /// Creates a decoder for a layer; throws when the configuration is unsupported.

@@ -13,7 +13,9 @@ final class MacroblockEncoder {
     /// differential, split inter (a vector per 8x8 quadrant), skip with the lower layer's vector, and in
     /// frames with a backward reference (version 7) the backward block, the average of the forward and
     /// backward blocks, and the skip averaged with the backward block at the mirrored vector.
-    private let predictions = (0..<10).map { _ in MacroblockPrediction() }
+    private let predictions: [MacroblockPrediction]
+    /// The memory of ``predictions``.
+    private let predictionMemory = MacroblockPredictions(count: 10)
     private let residual: UnsafeMutablePointer<Int16>
     private let coefficients: UnsafeMutablePointer<Int32>
     private let dequantized: UnsafeMutablePointer<Int32>
@@ -69,6 +71,7 @@ final class MacroblockEncoder {
     init(geometry: LayerGeometry, references: Int, chromaWeight: Int = 1) {
         self.geometry = geometry
         self.chromaWeight = chromaWeight
+        predictions = predictionMemory.all
         searchPlanes = SearchPlaneCache(capacity: max(references, 2))
         residual = .allocate(capacity: 384); residual.initialize(repeating: 0, count: 384)
         coefficients = .allocate(capacity: 64); coefficients.initialize(repeating: 0, count: 64)

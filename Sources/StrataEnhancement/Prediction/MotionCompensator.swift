@@ -61,22 +61,24 @@ final class MotionCompensator {
     }
 }
 
-/// The three prediction blocks of one macroblock: 16x16 luma, 8x8 Cb, 8x8 Cr (rows 16 bytes apart).
-final class MacroblockPrediction {
+/// The three prediction blocks of one macroblock: 16x16 luma, 8x8 Cb, 8x8 Cr (rows 16 bytes apart),
+/// with a scratch area of its own. A view of memory a ``MacroblockPredictions`` owns: the encoder's
+/// decisions and the decoder's macroblock loop pass predictions around per macroblock, and as a plain
+/// value a prediction costs no reference counting (as a class, each use retained and released it).
+struct MacroblockPrediction {
     let luma: UnsafeMutablePointer<UInt8>
     let cb: UnsafeMutablePointer<UInt8>
     let cr: UnsafeMutablePointer<UInt8>
     static let stride = 16
+    /// Bytes of one prediction: the three blocks, then the scratch area (the lower layer's moved blocks).
+    static let size = 256 + 128 + 128 + 512
 
     private let scratch: UnsafeMutablePointer<UInt8>
 
-    init() {
-        scratch = .allocate(capacity: 512); scratch.initialize(repeating: 0, count: 512)
-        luma = .allocate(capacity: 256); cb = .allocate(capacity: 128); cr = .allocate(capacity: 128)
-        luma.initialize(repeating: 0, count: 256); cb.initialize(repeating: 0, count: 128); cr.initialize(repeating: 0, count: 128)
+    /// The prediction laid out at `memory` (``size`` bytes).
+    fileprivate init(memory: UnsafeMutablePointer<UInt8>) {
+        luma = memory; cb = memory + 256; cr = memory + 384; scratch = memory + 512
     }
-
-    deinit { luma.deallocate(); cb.deallocate(); cr.deallocate(); scratch.deallocate() }
 
     @inline(__always) func plane(_ i: Int) -> UnsafeMutablePointer<UInt8> { i == 0 ? luma : (i == 1 ? cb : cr) }
 
@@ -201,4 +203,22 @@ final class MacroblockPrediction {
     func copy(from other: MacroblockPrediction) {
         luma.update(from: other.luma, count: 256); cb.update(from: other.cb, count: 128); cr.update(from: other.cr, count: 128)
     }
+}
+
+/// Owns the memory of a fixed number of ``MacroblockPrediction``s (one allocation, freed with it).
+final class MacroblockPredictions {
+    private let memory: UnsafeMutablePointer<UInt8>
+    /// The predictions, each a view of this object's memory: valid while it lives.
+    let all: [MacroblockPrediction]
+
+    init(count: Int) {
+        let memory = UnsafeMutablePointer<UInt8>.allocate(capacity: count * MacroblockPrediction.size)
+        memory.initialize(repeating: 0, count: count * MacroblockPrediction.size)
+        self.memory = memory
+        all = (0..<count).map { MacroblockPrediction(memory: memory + $0 * MacroblockPrediction.size) }
+    }
+
+    deinit { memory.deallocate() }
+
+    subscript(_ i: Int) -> MacroblockPrediction { all[i] }
 }
