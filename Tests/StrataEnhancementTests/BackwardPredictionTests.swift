@@ -52,6 +52,28 @@ import Testing
             }
             #expect(made <= maxPool, "\(made) pictures")
         }
+        // Told which frames will never come (the ids above 1 left out), the set lets a picture of id 1
+        // go at once, as nothing still to come references it; without being told it holds it until
+        // the next pictures around it are done. A frame at a position left out is refused.
+        let omitted = ids.indices.filter { ids[$0] > 1 }
+        for told in [false, true] {
+            var made = 0
+            let set = ReferenceSet {
+                made += 1
+                return Picture(geometry: LayerGeometry(width: 16, height: 16), margin: 0)
+            }
+            set.reset(omitting: told ? omitted : [])
+            var heldAfterInsert = 0
+            for n in keptOrder {
+                let current = set.freePicture()
+                current.instant = n
+                #expect(set.wouldKeep(instant: n, temporalId: ids[n]) == (ids[n] == 0 || !told), "frame \(n)")
+                set.insert(current, instant: n, temporalId: ids[n])
+                if ids[n] == 1 && set.holds(current) { heldAfterInsert += 1 }
+            }
+            #expect(told ? heldAfterInsert == 0 && made <= 3 : heldAfterInsert > 0 && made == 4, "\(made) pictures")
+            #expect(throws: EnhancementError.self) { try set.instant(for: told ? omitted[0] : keptOrder[0], next: 0) }
+        }
         // Positions at the end of the integers are recorded and let go without overflowing.
         let set = ReferenceSet { Picture(geometry: LayerGeometry(width: 16, height: 16), margin: 0) }
         for (instant, id) in [(Int.max - 1, 3), (Int.max, 3), (0, 0)] {

@@ -155,6 +155,42 @@ import Testing
         #expect(deferredFrames > 0 && (upsampledTop || partlyFormed > 0))
     }
 
+    /// An operating point below the top temporal layer: told which frames will not come
+    /// (``EnhancementDecoder/beginSegment(omitting:)``), the lower decoders defer the pictures of the
+    /// highest id kept as they defer the top temporal layer's at full frame rate, and the top layer
+    /// decodes the same pictures.
+    @Test func framesLeftOutLetTheHighestIdKeptBeDeferred() throws {
+        let stack = try Self.stack(interLayerMotion: true, codingOrder: true)
+        let ids = (0..<stack.frames).map { Fixtures.temporalId($0, layers: 3) }
+        let kept = ids.indices.filter { ids[$0] <= 1 }, omitted = ids.indices.filter { ids[$0] > 1 }
+        let keptOrder = EnhancementCodingOrder.indices(temporalIds: kept.map { ids[$0] }).map { kept[$0] }
+        let decoders = try stack.parameters.map { try EnhancementDecoder(parameters: $0) }
+        for decoder in decoders.dropLast() { decoder.defersUnreferencedPictures = true }
+        let top = decoders.count - 1
+        var deferredFrames = 0
+        for start in [0, stack.frames] {
+            for decoder in decoders { decoder.beginSegment(omitting: omitted) }
+            for n in keptOrder {
+                let i = start + n, t = ids[n]
+                try decoders[0].decodeFrame(payload: stack.coded[0][i].payload, lower: stack.base[i], temporalId: t, position: n)
+                for k in 1..<decoders.count {
+                    try decoders[k].decodeFrame(payload: stack.coded[k][i].payload, over: decoders[k - 1], temporalId: t)
+                }
+                #expect(try #require(decoders[top].decodedFrame()).hasSameSamples(as: stack.coded[top][i].reconstruction), "frame \(i)")
+                for k in 0..<top where decoders[k].deferredFrame.isActive {
+                    #expect(t == 1)
+                    deferredFrames += 1
+                }
+            }
+        }
+        #expect(deferredFrames > 0)
+        // A frame at a position left out is refused.
+        #expect(throws: EnhancementError.self) {
+            try decoders[0].decodeFrame(payload: stack.coded[0][stack.frames + omitted[0]].payload, lower: stack.base[omitted[0]],
+                                        temporalId: ids[omitted[0]], position: omitted[0])
+        }
+    }
+
     /// A deferred picture needs the lower decoder's picture of its instant: once that decoder has begun its
     /// next frame, the picture can no longer be copied out (nil), and the layer above it can no longer read it.
     @Test func aDeferredPictureWhoseLowerDecoderMovedOnIsNotCopiedOut() throws {

@@ -168,8 +168,12 @@ public final class LayeredDecoder: Sendable {
     /// returns the top layer's pictures or throws ``EnhancementFailure`` naming the first layer that failed.
     private func decodeInterleaved(base: [Frame], layers: [EnhancementFragment], kept: [Int], temporalIds: [Int]) throws -> [Frame] {
         guard !layers.isEmpty else { return base }
+        // The frames of the temporal ids left out never come: the decoders let the pictures that
+        // only those would reference go at once (and, below the top, form them where read).
+        let keptSet = Set(kept)
+        let omitted = temporalIds.indices.filter { !keptSet.contains($0) }
         for (k, layer) in layers.enumerated() {
-            layer.decoder.beginSegment()
+            layer.decoder.beginSegment(omitting: omitted)
             // Only the top layer's pictures are copied out: those below are formed where the layer above reads them.
             layer.decoder.defersUnreferencedPictures = k < layers.count - 1
         }

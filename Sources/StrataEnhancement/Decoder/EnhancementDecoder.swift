@@ -44,9 +44,17 @@ public final class EnhancementDecoder {
     public var motionField: MotionField { syntax.motionField() }
 
     /// Starts a new segment: drops every reference, so the next frame is decoded without one.
-    public func beginSegment() {
+    public func beginSegment() { beginSegment(omitting: []) }
+
+    /// ``beginSegment()`` for a segment of which no frame will come at the positions `omitted` (the
+    /// frames of the temporal ids an operating point leaves out; dropping ids above any T removes no
+    /// reference of the frames kept). The pictures of the highest id kept are then known to be
+    /// referenced by nothing: they are let go at once, and with ``defersUnreferencedPictures`` formed
+    /// only where the layer above reads them, as the top temporal layer's are at full frame rate.
+    /// The pictures decoded are the same; a frame given at an omitted position is refused.
+    package func beginSegment(omitting omitted: [Int]) {
         deferredFrame.drop()
-        references.reset()
+        references.reset(omitting: omitted)
         contextInheritance.reset()
         framesInSegment = 0
         lastPicture = nil

@@ -268,11 +268,19 @@ final class ReferenceSet {
     /// `makePicture` creates a pool picture when every one is held.
     init(makePicture: @escaping () -> Picture) { self.makePicture = makePicture }
 
-    /// Forgets the segment's pictures (the pool stays).
-    func reset() {
+    /// Forgets the segment's pictures (the pool stays). No frame will be recorded at `omitted`
+    /// (frames of temporal ids the caller leaves out): they reference nothing and nothing waits for
+    /// them, so the pictures around them are let go as if they had been done, and a frame given at
+    /// one of them is refused.
+    func reset(omitting omitted: [Int] = []) {
         entries.removeAll(keepingCapacity: true)
         recorded.removeAll(keepingCapacity: true)
+        for instant in omitted { recorded[instant] = ReferenceSet.omitted }
     }
+
+    /// The temporal id ``recorded`` holds for an instant left out: above every id, so the walks of
+    /// ``mayBeReferenced(instant:temporalId:)`` pass it like a frame that references no picture it asks about.
+    private static let omitted = Int.max
 
     /// The forward reference of a frame at `instant` with temporal id `t`: the latest earlier picture whose id is <= t.
     func forward(of instant: Int, temporalId t: Int) -> Picture? {
