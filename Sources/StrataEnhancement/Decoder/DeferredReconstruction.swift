@@ -11,13 +11,22 @@
 /// for byte, and the rest are never formed.
 
 /// How a frame's macroblocks are reconstructed: at once, or deferred; and the lower decoder whose
-/// picture the frame reads (in place, when `readsSourceInPlace`), itself possibly deferred.
+/// picture the frame reads, with how it asks for that picture's samples when it is itself deferred.
 struct Deferral {
+    /// How a frame reads a deferred lower picture.
+    enum Demand {
+        /// The lower picture is not deferred (or there is no lower decoder): nothing to ask for.
+        case none
+        /// Read in place: each macroblock that predicts from it first has it formed.
+        case macroblocks
+        /// Upsampled a band at a time: each band first has the rows it reads formed.
+        case bands
+    }
     var defers = false
+    /// The lower decoder whose picture the frame reads, in place or upsampled (a deferred frame
+    /// records it, to know when that picture is gone).
     var source: EnhancementDecoder?
-    var readsSourceInPlace = false
-    /// The source's picture is deferred and upsampled a band at a time.
-    var upsamplesSource = false
+    var demand = Demand.none
 }
 
 /// What reconstructing a macroblock of a frame needs besides its own syntax and levels.

@@ -192,7 +192,7 @@ public final class EnhancementDecoder {
         current.lowerHeldBelow = true
         try decodePicture(payload, temporalId: temporalId, reference: reference, backward: backward, lowerReference: lowerReference,
                           into: current, interLayer: MacroblockTarget(lowerPicture),
-                          deferral: Deferral(defers: defers, source: lower, readsSourceInPlace: lower.deferredFrame.isActive))
+                          deferral: Deferral(defers: defers, source: lower, demand: lower.deferredFrame.isActive ? .macroblocks : .none))
         finish(current, reference: reference, temporalId: temporalId)
     }
 
@@ -233,8 +233,7 @@ public final class EnhancementDecoder {
         current.lowerHeldBelow = false
         try decodePicture(payload, temporalId: temporalId, reference: reference, backward: backward, lowerReference: reference?.upsampledLower,
                           into: current, interLayer: MacroblockTarget(current.upsampledLower!),
-                          deferral: Deferral(defers: defers, source: source, readsSourceInPlace: false,
-                                             upsamplesSource: source?.deferredFrame.isActive ?? false))
+                          deferral: Deferral(defers: defers, source: source, demand: source?.deferredFrame.isActive == true ? .bands : .none))
         finish(current, reference: reference, temporalId: temporalId)
     }
 
@@ -307,7 +306,7 @@ public final class EnhancementDecoder {
             qp: qp, hasReference: hasReference, reference: referencePicture, backward: backwardPicture, lowerReference: lowerReference,
             current: current, interLayer: interLayerSource, filter: header.filter,
             lowerReferenceOnDemand: reference.flatMap { $0.pendingLower != nil && lowerReference === $0.upsampledLower ? $0 : nil },
-            source: deferral.readsSourceInPlace ? deferral.source : nil, bandSource: deferral.upsamplesSource ? deferral.source : nil)
+            source: deferral.demand == .macroblocks ? deferral.source : nil, bandSource: deferral.demand == .bands ? deferral.source : nil)
         let defers = deferral.defers
         if defers { deferredFrame.prepare(macroblocks: geometry.macroblockCount) }
         for mby in 0..<geometry.macroblocksHigh {
