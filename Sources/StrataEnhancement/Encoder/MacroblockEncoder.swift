@@ -255,15 +255,15 @@ final class MacroblockEncoder {
             // id 0 are eight frames apart (at equal quality 0.6109 -> 0.6068 on bigbuckbunny, 0.7206 ->
             // 0.7190 on bikes, 0.9198 -> 0.9152 on carphone_pristine; from 32, 0.6078 / 0.7186 / 0.9171).
             let guided = syntax.useLowerMotion && syntax.lowerHasMotion[i] != 0
-            // Over a lower macroblock that is a SKIP, the rare candidates are not formed: on the 100-frame
-            // bigbuckbunny stream's 1280x720 layers such macroblocks (70% of the full decisions) chose BI,
-            // DIFFERENTIAL or split INTER in 0-1% of the cases, against 3-6% each over a coded lower vector.
-            // Leaving out their predictions, SATDs and the split's searches there: `strata encode --jobs 1`
-            // 0.92x the user time on 40 bigbuckbunny frames (five pairs) and 0.95x on bikes, and `strata
-            // bench` at equal quality 0.5529 -> 0.5538 / 0.6597 -> 0.6600 / 0.8914 -> 0.8912 (bigbuckbunny /
-            // bikes / carphone_pristine). (Leaving out BOTH there too, which won 1% of the macroblocks it
-            // was priced for: 0.5649 / 0.6733 / 0.9526. Leaving out the searches over a lower macroblock
-            // without a vector, where INTER-LAYER won 84-91%: 0.5619 / 0.6898 / 0.9083 with this change.)
+            // Over a lower macroblock that is a SKIP, BI and DIFFERENTIAL are not formed: on the 100-frame
+            // bigbuckbunny stream's 1280x720 layers such macroblocks (70% of the full decisions) chose them
+            // in 1% of the cases or fewer, against 4-5% each over a coded lower vector. `strata bench` at equal
+            // quality 0.5529 -> 0.5511 / 0.6597 -> 0.6612 / 0.8914 -> 0.8901 (bigbuckbunny / bikes /
+            // carphone_pristine), encoding about 4% faster. (Leaving out split INTER there too, another 4%:
+            // 0.5538 / 0.6600 / 0.8912, but the top layer's BD-rate against x264 +14.9% -> +15.7%. Leaving
+            // out BOTH there, which won 1% of the macroblocks it was priced for: 0.5649 / 0.6733 / 0.9526;
+            // the searches over a lower macroblock without a vector, where INTER-LAYER won 84-91%: 0.5619 /
+            // 0.6898 / 0.9083.)
             let overLowerSkip = syntax.useLowerMotion && syntax.lowerHasMotion[i] == 1
             let (mvx, mvy) = MotionSearch.search(source: src, sourceStride: source.luma.stride, reference: planes,
                                                  x: mbx * 16, y: mby * 16, predicted: (px, py),
@@ -289,7 +289,7 @@ final class MacroblockEncoder {
             // only when some quadrant's best whole-sample vector leaves the macroblock's, as otherwise
             // the four vectors end up (nearly) equal and the split costs more than it gains.
             var satdSplit = Int.max, split = MacroblockData()
-            if !overLowerSkip && syntax.splitAllowed && quadrantsDiverge(source: src, stride: ls, reference: planes, mbx: mbx, mby: mby,
+            if syntax.splitAllowed && quadrantsDiverge(source: src, stride: ls, reference: planes, mbx: mbx, mby: mby,
                                                        vector: (mvx, mvy), lambda: lambda) {
                 split.mode = .inter
                 split.split = true
