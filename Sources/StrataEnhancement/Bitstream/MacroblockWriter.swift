@@ -18,6 +18,15 @@ enum MacroblockWriter {
             state.recordSkip(x, y, mb.mvx, mb.mvy, hasReference: hasReference, fromLower: mb.skipLower, both: mb.direction == .both)
             return
         }
+        writePrediction(&w, mb, state, x, y, hasReference: hasReference)
+        writeResidual(&w, mb, levels, state, x, y)
+        state.record(x, y, mb, hasReference: hasReference)
+    }
+
+    /// The bins of a non-skipped macroblock between mb_skip_flag and its residual: how it is
+    /// predicted and its vector differences. They do not depend on the residual, and record nothing.
+    static func writePrediction<W: BinWriter>(_ w: inout W, _ mb: MacroblockData, _ state: FrameSyntaxState,
+                                              _ x: Int, _ y: Int, hasReference: Bool) {
         if hasReference {
             let interLayer = mb.mode == .interLayer
             w.bin(interLayer ? 1 : 0, ContextIndex.interLayer + state.interLayerContext(x, y))
@@ -50,8 +59,6 @@ enum MacroblockWriter {
                 }
             }
         }
-        writeResidual(&w, mb, levels, state, x, y)
-        state.record(x, y, mb, hasReference: hasReference)
     }
 
     /// Coded block pattern, transform size and residual blocks of a non-skipped macroblock.

@@ -162,7 +162,12 @@ final class MacroblockEncoder {
                 let sse = (skipDistortion ?? distortion(source, predictions[index], mbx, mby)) + textureLoss(predictions[index])
                 cost = Double(sse) + lambda * Double(estimator.cost) / 256
             } else {
-                cost = codeResidual(&candidate, qp: qp, lambda: lambda, bound: bestCost, source: source, prediction: predictions[index],
+                // The bins before the residual are part of the candidate's rate whatever the residual.
+                var estimator = RateEstimator(states: contexts)
+                estimator.bin(0, ContextIndex.skip + syntax.skipContext(mbx, mby))
+                MacroblockWriter.writePrediction(&estimator, candidate, syntax, mbx, mby, hasReference: hasReference)
+                cost = codeResidual(&candidate, qp: qp, lambda: lambda, bound: bestCost, prefixCost: lambda * Double(estimator.cost) / 256,
+                                    source: source, prediction: predictions[index],
                                     syntax: syntax, contexts: contexts, mbx: mbx, mby: mby, hasReference: hasReference)
             }
             if cost < bestCost {
@@ -436,8 +441,12 @@ final class MacroblockEncoder {
     /// whose coefficients cost more than they gain. Fills ``candidateLevels`` and the pattern fields
     /// of `mb`; returns its rate-distortion cost, or infinity as soon as that cost is certain to be
     /// at least `bound` (the best candidate's so far, which only a lower cost replaces): then the
-    /// levels and fields are left unfinished, as they will not be used.
-    private func codeResidual(_ mb: inout MacroblockData, qp: Int, lambda: Double, bound: Double, source: Picture, prediction p: MacroblockPrediction,
+    /// levels and fields are left unfinished, as they will not be used. `prefixCost` is lambda times
+    /// the rate of the macroblock's bins before its residual, a part of its cost (a lower bound of it
+    /// with the distortion done so far; compared as the cost is formed, distortion plus rate, so
+    /// that rounding cannot make the bound exceed the cost).
+    private func codeResidual(_ mb: inout MacroblockData, qp: Int, lambda: Double, bound: Double, prefixCost: Double,
+                              source: Picture, prediction p: MacroblockPrediction,
                               syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>, mbx: Int, mby: Int,
                               hasReference: Bool) -> Double {
         let srcLuma = source.luma.origin + mby * 16 * source.luma.stride + mbx * 16, ls = source.luma.stride
@@ -448,9 +457,10 @@ final class MacroblockEncoder {
         var pattern4 = 0, pattern8 = 0, distortion4 = 0, distortion8 = 0
         let scan4 = Quantization.zigzag4Scan, scan8 = Quantization.zigzag8Scan
         for q in 0..<4 {
-            // The distortion of the quadrants done is part of either transform size's cost, and every
-            // other part is not negative: once it reaches `bound`, this candidate cannot win.
-            if q > 0 && Double(min(distortion4, distortion8)) >= bound { return .infinity }
+            // The distortion of the quadrants done and the prefix's rate are part of either transform
+            // size's cost, and every other part is not negative: once they reach `bound`, this
+            // candidate cannot win.
+            if q > 0 && Double(min(distortion4, distortion8)) + prefixCost >= bound { return .infinity }
             let qx = (q & 1) * 8, qy = (q >> 1) * 8
             let src = srcLuma + qy * ls + qx, pred = p.luma + qy * 16 + qx
             let zeroDistortion = BlockMetrics.sseSIMD(src, ls, pred, 16, 8, 8) + textureLoss(q, pred, 16)
@@ -500,7 +510,7 @@ final class MacroblockEncoder {
         }
         // Chroma: each component coded or not as a whole, its error weighed by ``chromaWeight`` (its
         // levels and coding decided with lambda / weight, the same trade).
-        if Double(min(distortion4, distortion8)) >= bound { return .infinity }
+        if Double(min(distortion4, distortion8)) + prefixCost >= bound { return .infinity }
         let chromaLambda = lambda / Double(chromaWeight)
         candidateLevels.update(repeating: 0, count: CoefficientLayout.count)
         var chromaDistortion = 0, cbpChroma = 0
@@ -537,8 +547,8 @@ final class MacroblockEncoder {
             return Double(distortion + chromaDistortion) + lambda * Double(estimator.cost) / 256
         }
         // A size whose distortion alone reaches `bound` is not priced (the syntax's rate is the costly part).
-        let cost4 = Double(distortion4 + chromaDistortion) >= bound ? .infinity : price(pattern4, false, distortion4)
-        let cost8 = Double(distortion8 + chromaDistortion) >= bound ? .infinity : price(pattern8, true, distortion8)
+        let cost4 = Double(distortion4 + chromaDistortion) + prefixCost >= bound ? .infinity : price(pattern4, false, distortion4)
+        let cost8 = Double(distortion8 + chromaDistortion) + prefixCost >= bound ? .infinity : price(pattern8, true, distortion8)
         if cost8 < cost4 {
             mb.cbpLuma = pattern8
             mb.transform8x8 = pattern8 != 0
