@@ -546,7 +546,7 @@ final class MacroblockEncoder {
             MacroblockWriter.write(&estimator, trial, candidateLevels, syntax, mbx, mby, hasReference: hasReference)
             return Double(distortion + chromaDistortion) + lambda * Double(estimator.cost) / 256
         }
-        // A size whose distortion alone reaches `bound` is not priced (the syntax's rate is the costly part).
+        // A size whose distortion and prefix already reach `bound` is not priced (the syntax writer is the costly part).
         let cost4 = Double(distortion4 + chromaDistortion) + prefixCost >= bound ? .infinity : price(pattern4, false, distortion4)
         let cost8 = Double(distortion8 + chromaDistortion) + prefixCost >= bound ? .infinity : price(pattern8, true, distortion8)
         if cost8 < cost4 {
