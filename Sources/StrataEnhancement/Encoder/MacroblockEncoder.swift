@@ -166,9 +166,9 @@ final class MacroblockEncoder {
                 var estimator = RateEstimator(states: contexts)
                 estimator.bin(0, ContextIndex.skip + syntax.skipContext(mbx, mby))
                 MacroblockWriter.writePrediction(&estimator, candidate, syntax, mbx, mby, hasReference: hasReference)
-                cost = codeResidual(&candidate, qp: qp, lambda: lambda, bound: bestCost, prefixCost: lambda * Double(estimator.cost) / 256,
+                cost = codeResidual(&candidate, qp: qp, lambda: lambda, bound: bestCost, prefixRate: estimator.cost,
                                     source: source, prediction: predictions[index],
-                                    syntax: syntax, contexts: contexts, mbx: mbx, mby: mby, hasReference: hasReference)
+                                    syntax: syntax, contexts: contexts, mbx: mbx, mby: mby)
             }
             if cost < bestCost {
                 bestCost = cost
@@ -441,15 +441,16 @@ final class MacroblockEncoder {
     /// whose coefficients cost more than they gain. Fills ``candidateLevels`` and the pattern fields
     /// of `mb`; returns its rate-distortion cost, or infinity as soon as that cost is certain to be
     /// at least `bound` (the best candidate's so far, which only a lower cost replaces): then the
-    /// levels and fields are left unfinished, as they will not be used. `prefixCost` is lambda times
-    /// the rate of the macroblock's bins before its residual, a part of its cost (a lower bound of it
-    /// with the distortion done so far; compared as the cost is formed, distortion plus rate, so
-    /// that rounding cannot make the bound exceed the cost).
-    private func codeResidual(_ mb: inout MacroblockData, qp: Int, lambda: Double, bound: Double, prefixCost: Double,
+    /// levels and fields are left unfinished, as they will not be used. `prefixRate` is the rate (1/256
+    /// bit) of the macroblock's bins before its residual (mb_skip_flag and ``MacroblockWriter/writePrediction``),
+    /// which every transform size's price starts from; with the distortion done so far it bounds the
+    /// cost from below (compared as the cost is formed, distortion plus rate, so that rounding cannot
+    /// make the bound exceed the cost).
+    private func codeResidual(_ mb: inout MacroblockData, qp: Int, lambda: Double, bound: Double, prefixRate: Int,
                               source: Picture, prediction p: MacroblockPrediction,
-                              syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>, mbx: Int, mby: Int,
-                              hasReference: Bool) -> Double {
+                              syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>, mbx: Int, mby: Int) -> Double {
         let srcLuma = source.luma.origin + mby * 16 * source.luma.stride + mbx * 16, ls = source.luma.stride
+        let prefixCost = lambda * Double(prefixRate) / 256
         Reconstruction.residualSIMD(srcLuma, ls, p.luma, 16, residual, 16, 16, 16)
         let categoryBase = mb.mode == .interLayer ? 3 : 0
         let base4 = MacroblockWriter.residualContext(categoryBase), base8 = MacroblockWriter.residualContext(categoryBase + 1)
@@ -536,14 +537,16 @@ final class MacroblockEncoder {
             }
         }
         mb.cbpChroma = cbpChroma
-        // Price both transform sizes with the exact macroblock syntax.
+        // Price both transform sizes with the exact macroblock syntax: the prefix's bins (the same for
+        // both), then the coded block pattern, transform size and residual blocks.
         func price(_ pattern: Int, _ use8x8: Bool, _ distortion: Int) -> Double {
             var trial = mb
             trial.cbpLuma = pattern
             trial.transform8x8 = use8x8 && pattern != 0
             candidateLevels.update(from: use8x8 ? levels8 : levels4, count: 256)
             var estimator = RateEstimator(states: contexts)
-            MacroblockWriter.write(&estimator, trial, candidateLevels, syntax, mbx, mby, hasReference: hasReference)
+            estimator.cost = prefixRate
+            MacroblockWriter.writeResidual(&estimator, trial, candidateLevels, syntax, mbx, mby)
             return Double(distortion + chromaDistortion) + lambda * Double(estimator.cost) / 256
         }
         // A size whose distortion and prefix already reach `bound` is not priced (the syntax writer is the costly part).

@@ -336,7 +336,8 @@ final class ReferenceSet {
     /// its place once every instant between p and q is recorded; *backward* only a frame before p of
     /// id > s, for which the latest earlier recorded frame r of id <= s takes its place once every
     /// instant between r and p (or, without r, before p) is recorded. Frames never recorded (temporal
-    /// ids dropped, say) keep a picture until the bound of the second-latest picture of id 0.
+    /// ids dropped, say, unless ``reset(omitting:)`` named them) keep a picture until the bound of the
+    /// second-latest picture of id 0.
     private func mayBeReferenced(instant: Int, temporalId: Int) -> Bool {
         // Wrapping steps: an instant near Int.max (a caller's position) ends the walk, never traps.
         var q = instant &+ 1
