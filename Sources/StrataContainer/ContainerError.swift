@@ -16,9 +16,11 @@ public enum ContainerError: Error, Sendable, Equatable, CustomStringConvertible 
     case unsupported(path: String, offset: Int, box: String, detail: String)
     /// The fragment's `tfhd` names another track than the init segment it was read with.
     case trackMismatch(path: String, expected: UInt32, found: UInt32)
-    /// Sample `sample` (0-based within its fragment) does not match the CRC-32 stored for it:
-    /// the fragment was damaged after it was written.
-    case integrity(path: String, sample: Int)
+    /// The fragment's samples do not match the CRC-32 stored for them: the fragment was damaged
+    /// after it was written. `sample` (0-based within the fragment) names the damaged sample where
+    /// the fragment checks each sample on its own (fragment format 1); nil where one check covers
+    /// them all (format 2, what Strata writes).
+    case integrity(path: String, sample: Int?)
     /// The length-prefixed NAL units of sample `sample` do not add up to the sample's size.
     case malformedSample(path: String, sample: Int, offset: Int, detail: String)
     /// manifest.json is not valid JSON or breaks a rule of Specs/manifest.md.
@@ -43,8 +45,10 @@ public enum ContainerError: Error, Sendable, Equatable, CustomStringConvertible 
             return "\(path): unsupported '\(box)' box at byte \(offset): \(detail)"
         case let .trackMismatch(path, expected, found):
             return "\(path): fragment is for track \(found), expected track \(expected)"
-        case let .integrity(path, sample):
+        case let .integrity(path, sample?):
             return "\(path): sample \(sample) fails its CRC-32 check (damaged fragment)"
+        case let .integrity(path, nil):
+            return "\(path): the samples fail their CRC-32 check (damaged fragment)"
         case let .malformedSample(path, sample, offset, detail):
             return "\(path): sample \(sample), byte \(offset) of the sample: \(detail)"
         case let .malformedManifest(path, detail):

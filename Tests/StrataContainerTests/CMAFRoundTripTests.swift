@@ -51,15 +51,102 @@ struct CMAFRoundTripTests {
     @Test func temporalIdsAreReadableFromTheSampleGroupAlone() throws {
         let track = Fixtures.strataTrack()
         let samples = Fixtures.samples(8, temporalLayers: 3)
-        let bytes = CMAFWriter.mediaSegment(track, sequenceNumber: 0, baseMediaDecodeTime: 0, samples: samples)
-        // Find the sbgp box and read its runs without touching mdat.
-        let sbgp = try #require(find("sbgp", in: bytes))
-        var r = ByteReader(bytes, from: sbgp + 8, to: bytes.count, path: "", box: "sbgp")
-        _ = try r.versionAndFlags()
-        #expect(try r.fourCC() == "tscl")
-        let runs = try r.u32()
-        #expect(runs == 8)  // 0 2 1 2 0 2 1 2: every sample its own run
         #expect(samples.map(\.temporalId) == [0, 2, 1, 2, 0, 2, 1, 2])
+        let bytes = CMAFWriter.mediaSegment(track, sequenceNumber: 0, baseMediaDecodeTime: 0, samples: samples)
+        // The csgp box, whole: flags 0x80 (fragment-local indices) with 4-bit fields; one pattern of
+        // length 4 over 8 samples; the sgpd entries of ids 0, 2, 1, 2 (1, 3, 2, 3) with the local bit.
+        let csgp = try #require(find("csgp", in: bytes))
+        #expect(Array(bytes[csgp..<csgp + 23]) == [0, 0, 0, 23] + Array("csgp".utf8) + [0, 0, 0, 0x80] + Array("tscl".utf8)
+                + [0, 0, 0, 1, 0x48, 0x9B, 0xAB])
+    }
+
+    @Test func aFragmentCostsFourBytesPerSampleBesideItsPayload() throws {
+        let track = Fixtures.avcTrack()
+        for layers in 1...4 {
+            let samples = Fixtures.samples(240, temporalLayers: layers)
+            let bytes = CMAFWriter.mediaSegment(track, sequenceNumber: 1, baseMediaDecodeTime: 0, samples: samples)
+            let overhead = bytes.count - samples.reduce(0) { $0 + $1.data.count }
+            // styp 28, mfhd 16, traf and moof headers 16, tfhd 24, tfdt 20, trun 24, sgpd 24 + 20 per id,
+            // csgp 22 + pattern, scrc 16, mdat header 8: about 200 + 20 per id, and 4 per sample.
+            #expect(overhead <= 240 * 4 + 220 + 20 * layers, "\(layers) temporal layers: \(overhead) bytes")
+            #expect(try CMAFReader.parseMediaSegment(bytes, track: track, path: "f").samples == samples)
+        }
+    }
+
+    @Test func durationsAndFlagsThatDifferArePerSample() throws {
+        let track = Fixtures.avcTrack()
+        var samples = Fixtures.samples(20, temporalLayers: 3)
+        samples[7].duration = 1024
+        samples[12].isSync = true
+        let bytes = CMAFWriter.mediaSegment(track, sequenceNumber: 1, baseMediaDecodeTime: 0, samples: samples)
+        #expect(try CMAFReader.parseMediaSegment(bytes, track: track, path: "f").samples == samples)
+        // A fragment that is all non-sync samples of one duration needs no per-sample flags either.
+        let plain = Fixtures.samples(20, temporalLayers: 3).map { MediaSample(data: $0.data, duration: 512, isSync: false, temporalId: $0.temporalId) }
+        let plainBytes = CMAFWriter.mediaSegment(track, sequenceNumber: 1, baseMediaDecodeTime: 0, samples: plain)
+        #expect(try CMAFReader.parseMediaSegment(plainBytes, track: track, path: "f").samples == plain)
+        // Durations and flags per sample in the trun, in place of the tfhd's two defaults.
+        #expect(bytes.count - plainBytes.count == 20 * 8 - 8)
+    }
+
+    @Test func irregularTemporalIdsRoundTripThroughCompactPatterns() throws {
+        let track = Fixtures.strataTrack()
+        var rng = SplitMix64(seed: 5)
+        for trial in 0..<20 {
+            // A hierarchy that changes partway, runs, and random ids.
+            var samples = Fixtures.samples(Int.random(in: 1...300, using: &rng), temporalLayers: 1 + trial % 4, seed: UInt64(trial))
+            for i in samples.indices where Int.random(in: 0..<10, using: &rng) == 0 { samples[i].temporalId = Int.random(in: 0...6, using: &rng) }
+            let bytes = CMAFWriter.mediaSegment(track, sequenceNumber: 1, baseMediaDecodeTime: 0, samples: samples)
+            #expect(try CMAFReader.parseMediaSegment(bytes, track: track, path: "f").samples.map(\.temporalId) == samples.map(\.temporalId))
+        }
+        // A repeating hierarchy is one pattern, whatever the fragment's length.
+        #expect(CompactSampleGroups.patterns([1, 4, 3, 4, 2, 4, 3, 4, 1, 4, 3]) == [.init(indices: [1, 4, 3, 4, 2, 4, 3, 4], sampleCount: 11)])
+        #expect(CompactSampleGroups.patterns([1, 1, 1, 2, 2]) == [.init(indices: [1], sampleCount: 3), .init(indices: [2], sampleCount: 2)])
+    }
+
+    @Test func fragmentsOfFormatOneStillRead() throws {
+        // Format 1 wrote every sample's duration, size and flags, an sbgp run per change of temporal
+        // id and a CRC-32 per sample (scrc version 0), which also names the damaged sample.
+        let track = Fixtures.avcTrack()
+        let samples = Fixtures.samples(12, temporalLayers: 3)
+        var bytes = Self.formatOneFragment(track, samples)
+        #expect(try CMAFReader.parseMediaSegment(bytes, track: track, path: "old").samples == samples)
+        bytes[bytes.count - samples.reduce(0) { $0 + $1.data.count } + samples[0].data.count] ^= 1
+        #expect(throws: ContainerError.integrity(path: "old", sample: 1)) {
+            try CMAFReader.parseMediaSegment(bytes, track: track, path: "old")
+        }
+    }
+
+    static func formatOneFragment(_ track: TrackDescription, _ samples: [MediaSample]) -> [UInt8] {
+        var w = ByteWriter()
+        var dataOffsetField = 0
+        w.box("moof") { w in
+            w.fullBox("mfhd", version: 0, flags: 0) { w in w.u32(1) }
+            w.box("traf") { w in
+                w.fullBox("tfhd", version: 0, flags: 0x020000) { w in w.u32(track.trackID) }
+                w.fullBox("trun", version: 0, flags: 0x000701) { w in
+                    w.u32(UInt32(samples.count))
+                    dataOffsetField = w.count
+                    w.u32(0)
+                    for s in samples { w.u32(s.duration); w.u32(UInt32(s.data.count)); w.u32(s.isSync ? 0x0200_0000 : 0x0101_0000) }
+                }
+                let ids = Array(Set(samples.map(\.temporalId))).sorted()
+                w.fullBox("sgpd", version: 1, flags: 0) { w in
+                    w.fourCC("tscl"); w.u32(20); w.u32(UInt32(ids.count))
+                    for id in ids { w.u8(UInt8(id)); w.zeros(19) }
+                }
+                w.fullBox("sbgp", version: 0, flags: 0) { w in
+                    w.fourCC("tscl"); w.u32(UInt32(samples.count))
+                    for s in samples { w.u32(1); w.u32(0x10000 + UInt32(ids.firstIndex(of: s.temporalId)! + 1)) }
+                }
+                w.fullBox("scrc", version: 0, flags: 0) { w in
+                    w.u32(UInt32(samples.count))
+                    for s in samples { w.u32(CRC32.checksum(s.data)) }
+                }
+            }
+        }
+        w.patchU32(at: dataOffsetField, UInt32(w.count + 8))
+        w.box("mdat") { w in for s in samples { w.append(s.data) } }
+        return w.bytes
     }
 
     @Test func nalUnitsRoundTripThroughLengthPrefixedSamples() throws {
@@ -81,7 +168,7 @@ struct CMAFRoundTripTests {
         #expect(parsed == ParsedFragment(sequenceNumber: 3, baseMediaDecodeTime: 9, samples: []))
     }
 
-    @Test func flippedPayloadByteIsReportedAsIntegrityFailureOfThatSample() throws {
+    @Test func flippedPayloadByteIsReportedAsIntegrityFailure() throws {
         let track = Fixtures.avcTrack()
         let samples = Fixtures.samples(30)
         var bytes = CMAFWriter.mediaSegment(track, sequenceNumber: 1, baseMediaDecodeTime: 0, samples: samples)
@@ -89,7 +176,7 @@ struct CMAFRoundTripTests {
         let mdatBody = bytes.count - samples.reduce(0) { $0 + $1.data.count }
         let offset = mdatBody + samples[0..<17].reduce(0) { $0 + $1.data.count } + samples[17].data.count / 2
         bytes[offset] ^= 0x10
-        #expect(throws: ContainerError.integrity(path: "L0/1.m4s", sample: 17)) {
+        #expect(throws: ContainerError.integrity(path: "L0/1.m4s", sample: nil)) {
             try CMAFReader.parseMediaSegment(bytes, track: track, path: "L0/1.m4s")
         }
     }

@@ -24,9 +24,18 @@ public enum CRC32 {
 
     /// The CRC-32 of `bytes[range]`; the whole array when `range` is nil.
     public static func checksum(_ bytes: [UInt8], range: Range<Int>? = nil) -> UInt32 {
-        let r = range ?? 0..<bytes.count
+        update(0xFFFF_FFFF, bytes, range ?? 0..<bytes.count) ^ 0xFFFF_FFFF
+    }
+
+    /// The CRC-32 of the arrays one after another (a fragment's samples, as its `mdat` holds them).
+    static func checksum(concatenating parts: [[UInt8]]) -> UInt32 {
+        parts.reduce(0xFFFF_FFFF) { update($0, $1, 0..<$1.count) } ^ 0xFFFF_FFFF
+    }
+
+    /// The register after `bytes[r]`, from `register` (before the final XOR).
+    private static func update(_ register: UInt32, _ bytes: [UInt8], _ r: Range<Int>) -> UInt32 {
         precondition(r.lowerBound >= 0 && r.upperBound <= bytes.count, "range outside the array")
-        var crc: UInt32 = 0xFFFF_FFFF
+        var crc = register
         tables.withUnsafeBufferPointer { t in
             bytes.withUnsafeBytes { raw in
                 var i = r.lowerBound
@@ -45,7 +54,7 @@ public enum CRC32 {
                 }
             }
         }
-        return crc ^ 0xFFFF_FFFF
+        return crc
     }
 
     /// Byte-at-a-time CRC-32: the definition ``checksum(_:range:)`` must match on every input.

@@ -10,7 +10,7 @@ enum BoxType {
     static let avc3: FourCC = "avc3", stsv: FourCC = "stsv", stsC: FourCC = "stsC"
     static let moof: FourCC = "moof", mfhd: FourCC = "mfhd", traf: FourCC = "traf", tfhd: FourCC = "tfhd"
     static let tfdt: FourCC = "tfdt", trun: FourCC = "trun", sgpd: FourCC = "sgpd", sbgp: FourCC = "sbgp"
-    static let tscl: FourCC = "tscl", scrc: FourCC = "scrc", mdat: FourCC = "mdat", vide: FourCC = "vide"
+    static let csgp: FourCC = "csgp", tscl: FourCC = "tscl", scrc: FourCC = "scrc", mdat: FourCC = "mdat", vide: FourCC = "vide"
     static let iso6: FourCC = "iso6", cmfc: FourCC = "cmfc", msdh: FourCC = "msdh", cmfs: FourCC = "cmfs"
     static let root: FourCC = "file"
 }

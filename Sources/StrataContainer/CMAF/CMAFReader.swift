@@ -122,9 +122,10 @@ public enum CMAFReader {
                                 dependsOnTrackIDs: depends, language: language)
     }
 
-    /// Parses a media segment of `track`, checking every sample against its stored CRC-32.
+    /// Parses a media segment of `track`, checking its samples against their stored CRC-32.
     ///
-    /// Throws ``ContainerError/integrity(path:sample:)`` naming the first damaged sample, and
+    /// Throws ``ContainerError/integrity(path:sample:)`` when they fail it (naming the first damaged
+    /// sample in a fragment of format 1, which checks each sample on its own), and
     /// ``ContainerError/missingBox(path:box:parent:)`` when the `scrc` box is absent (a fragment
     /// without checks cannot be trusted). Pass `requireIntegrity: false` only to read other
     /// muxers' fragments, which carry no `scrc`; a present `scrc` is always verified.
@@ -210,7 +211,7 @@ public enum CMAFReader {
 
         try applyTemporalGroups(&samples, trafChildren, bytes, path: path)
         if requireIntegrity || trafChildren.contains(where: { $0.type == BoxType.scrc }) {
-            try verifyChecksums(samples, trafChildren, bytes, path: path)
+            try verifyChecksums(samples, data: Int(dataStart)..<cursor, trafChildren, bytes, path: path)
         }
         return ParsedFragment(sequenceNumber: sequenceNumber, baseMediaDecodeTime: baseMediaDecodeTime, samples: samples)
     }
@@ -238,6 +239,20 @@ public enum CMAFReader {
                 ids.append(Int(try r.u8()))
                 let entryLength = version == 0 ? 20 : length
                 try r.skip(entryLength - (r.position - entryStart))
+            }
+        }
+        if let csgp = traf.first(where: { $0.type == BoxType.csgp }) {
+            var r = ByteReader(bytes, body: csgp, path: path)
+            let (_, flags) = try r.versionAndFlags()
+            if let entries = try CompactSampleGroups.read(&r, flags: flags, groupingType: BoxType.tscl, sampleCount: samples.count,
+                                                          start: csgp.start) {
+                for (s, entry) in entries.enumerated() where entry != 0 {
+                    guard entry <= ids.count else {
+                        throw .malformedBox(path: path, offset: csgp.start, box: "csgp", detail: "group index \(entry) has no 'sgpd' entry")
+                    }
+                    samples[s].temporalId = ids[entry - 1]
+                }
+                return
             }
         }
         guard let sbgp = traf.first(where: { box in
@@ -273,17 +288,26 @@ public enum CMAFReader {
         }
     }
 
-    private static func verifyChecksums(_ samples: [MediaSample], _ traf: [Box], _ bytes: [UInt8], path: String) throws(ContainerError) {
+    /// Checks the samples against `scrc`: version 1 holds one CRC-32 of all the samples (as `mdat`
+    /// holds them, `data` being their bytes there), version 0 (fragment format 1) one per sample.
+    private static func verifyChecksums(_ samples: [MediaSample], data: Range<Int>, _ traf: [Box], _ bytes: [UInt8],
+                                        path: String) throws(ContainerError) {
         let scrc = try BoxParser.required(BoxType.scrc, in: traf, parent: BoxType.traf, path: path)
         var r = ByteReader(bytes, body: scrc, path: path)
         let (version, _) = try r.versionAndFlags()
-        guard version == 0 else { throw .unsupported(path: path, offset: scrc.start, box: "scrc", detail: "version \(version)") }
-        let count = Int(try r.u32())
-        guard count == samples.count else {
-            throw .malformedBox(path: path, offset: scrc.start, box: "scrc", detail: "\(count) checks for \(samples.count) samples")
-        }
-        for (i, sample) in samples.enumerated() where try r.u32() != CRC32.checksum(sample.data) {
-            throw .integrity(path: path, sample: i)
+        switch version {
+        case 1:
+            guard try r.u32() == CRC32.checksum(bytes, range: data) else { throw .integrity(path: path, sample: nil) }
+        case 0:
+            let count = Int(try r.u32())
+            guard count == samples.count else {
+                throw .malformedBox(path: path, offset: scrc.start, box: "scrc", detail: "\(count) checks for \(samples.count) samples")
+            }
+            for (i, sample) in samples.enumerated() where try r.u32() != CRC32.checksum(sample.data) {
+                throw .integrity(path: path, sample: i)
+            }
+        default:
+            throw .unsupported(path: path, offset: scrc.start, box: "scrc", detail: "version \(version)")
         }
     }
 }

@@ -4,7 +4,7 @@
 /// byte-identical run to run. The layout is specified in Specs/fragment-format.md.
 public enum CMAFWriter {
     /// The Specs/fragment-format.md version these functions write.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// `ftyp` + `moov` for `track`: a movie with one video track, no samples, and `mvex`/`trex`
     /// announcing that the samples come in fragments.
@@ -87,41 +87,46 @@ public enum CMAFWriter {
 
     /// `styp` + `moof` + `mdat` holding `samples` in decode order.
     ///
-    /// The `traf` carries `tfhd` (default-base-is-moof), `tfdt` (64-bit), a `trun` with per-sample
-    /// duration, size and flags, a `tscl` sample group (`sgpd` + `sbgp`) giving each sample's
-    /// temporal id, and an `scrc` box with each sample's CRC-32 so damage is detected on reading.
+    /// The `traf` carries `tfhd` (default-base-is-moof, and the default duration and flags the
+    /// samples share), `tfdt` (64-bit), a `trun` with each sample's size (and its duration or flags
+    /// only where they differ from the defaults), a `tscl` sample group (`sgpd` + a compact `csgp`)
+    /// giving each sample's temporal id, and an `scrc` box with the CRC-32 of the samples so damage
+    /// is detected on reading. Per sample this costs the 4 bytes of its size, for any temporal
+    /// hierarchy whose pattern repeats (Specs/fragment-format.md, "Media segment").
     public static func mediaSegment(_ track: TrackDescription, sequenceNumber: UInt32, baseMediaDecodeTime: UInt64,
                                     samples: [MediaSample]) -> [UInt8] {
         let payload = samples.reduce(0) { $0 + $1.data.count }
-        var w = ByteWriter(capacity: payload + 256 + samples.count * 24)
+        var w = ByteWriter(capacity: payload + 320 + samples.count * 4)
         w.box(BoxType.styp) { w in
             w.fourCC(BoxType.msdh)
             w.u32(0)
             for brand in [BoxType.msdh, BoxType.cmfs, BoxType.cmfc] { w.fourCC(brand) }
         }
+        let layout = RunLayout(samples)
         let moofStart = w.count
         var dataOffsetField = -1
         w.box(BoxType.moof) { w in
             w.fullBox(BoxType.mfhd, version: 0, flags: 0) { w in w.u32(sequenceNumber) }
             w.box(BoxType.traf) { w in
-                w.fullBox(BoxType.tfhd, version: 0, flags: TfhdFlags.defaultBaseIsMoof) { w in w.u32(track.trackID) }
+                w.fullBox(BoxType.tfhd, version: 0, flags: layout.tfhdFlags) { w in
+                    w.u32(track.trackID)
+                    if let d = layout.defaultDuration { w.u32(d) }
+                    if let f = layout.defaultFlags { w.u32(f) }
+                }
                 w.fullBox(BoxType.tfdt, version: 1, flags: 0) { w in w.u64(baseMediaDecodeTime) }
-                w.fullBox(BoxType.trun, version: 0,
-                          flags: TrunFlags.dataOffset | TrunFlags.duration | TrunFlags.size | TrunFlags.flags) { w in
+                w.fullBox(BoxType.trun, version: 0, flags: layout.trunFlags) { w in
                     w.u32(UInt32(truncatingIfNeeded: samples.count))
                     dataOffsetField = w.count
                     w.u32(0)
+                    if let first = layout.firstSampleFlags { w.u32(first) }
                     for s in samples {
-                        w.u32(s.duration)
+                        if layout.trunFlags & TrunFlags.duration != 0 { w.u32(s.duration) }
                         w.u32(UInt32(truncatingIfNeeded: s.data.count))
-                        w.u32(s.isSync ? SampleFlags.sync : SampleFlags.nonSync)
+                        if layout.trunFlags & TrunFlags.flags != 0 { w.u32(RunLayout.flags(s)) }
                     }
                 }
                 writeTemporalGroups(&w, samples)
-                w.fullBox(BoxType.scrc, version: 0, flags: 0) { w in
-                    w.u32(UInt32(truncatingIfNeeded: samples.count))
-                    for s in samples { w.u32(CRC32.checksum(s.data)) }
-                }
+                w.fullBox(BoxType.scrc, version: 1, flags: 0) { w in w.u32(CRC32.checksum(concatenating: samples.map(\.data))) }
             }
         }
         let moofSize = w.count - moofStart
@@ -130,7 +135,41 @@ public enum CMAFWriter {
         return w.bytes
     }
 
-    /// One `tscl` entry per distinct temporal id, and runs of samples mapped to them.
+    /// Which of a fragment's sample fields the `tfhd` gives once and which the `trun` gives per sample.
+    private struct RunLayout {
+        var tfhdFlags = TfhdFlags.defaultBaseIsMoof
+        var trunFlags = TrunFlags.dataOffset | TrunFlags.size
+        var defaultDuration: UInt32?
+        var defaultFlags: UInt32?
+        var firstSampleFlags: UInt32?
+
+        static func flags(_ s: MediaSample) -> UInt32 { s.isSync ? SampleFlags.sync : SampleFlags.nonSync }
+
+        init(_ samples: [MediaSample]) {
+            guard let first = samples.first else { return }
+            if samples.allSatisfy({ $0.duration == first.duration }) {
+                tfhdFlags |= TfhdFlags.defaultDuration
+                defaultDuration = first.duration
+            } else {
+                trunFlags |= TrunFlags.duration
+            }
+            // Every sample after the first shares one value (a fragment opens at its one sync sample).
+            let rest = samples.dropFirst().map(RunLayout.flags)
+            if rest.allSatisfy({ $0 == rest.first }) {
+                tfhdFlags |= TfhdFlags.defaultFlags
+                defaultFlags = rest.first ?? RunLayout.flags(first)
+                if RunLayout.flags(first) != defaultFlags {
+                    trunFlags |= TrunFlags.firstSampleFlags
+                    firstSampleFlags = RunLayout.flags(first)
+                }
+            } else {
+                trunFlags |= TrunFlags.flags
+            }
+        }
+    }
+
+    /// One `tscl` entry per distinct temporal id (`sgpd`), and each sample mapped to its entry by a
+    /// `csgp` (``CompactSampleGroups``).
     private static func writeTemporalGroups(_ w: inout ByteWriter, _ samples: [MediaSample]) {
         guard !samples.isEmpty else { return }
         let ids = Array(Set(samples.map { max(0, min(255, $0.temporalId)) })).sorted()
@@ -145,20 +184,8 @@ public enum CMAFWriter {
                 w.zeros(19)
             }
         }
-        var runs: [(count: UInt32, index: UInt32)] = []
-        for s in samples {
-            let index = SampleFlags.fragmentLocalGroupBase + UInt32(ids.firstIndex(of: max(0, min(255, s.temporalId)))! + 1)
-            if let last = runs.last, last.index == index {
-                runs[runs.count - 1].count += 1
-            } else {
-                runs.append((1, index))
-            }
-        }
-        w.fullBox(BoxType.sbgp, version: 0, flags: 0) { w in
-            w.fourCC(BoxType.tscl)
-            w.u32(UInt32(runs.count))
-            for run in runs { w.u32(run.count); w.u32(run.index) }
-        }
+        let entries = samples.map { ids.firstIndex(of: max(0, min(255, $0.temporalId)))! + 1 }
+        CompactSampleGroups.write(&w, groupingType: BoxType.tscl, fragmentLocalEntries: entries)
     }
 
     private static func writeMvhd(_ w: inout ByteWriter, timescale: UInt32, nextTrackID: UInt32) {
