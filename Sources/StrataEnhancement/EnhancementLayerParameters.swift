@@ -17,13 +17,13 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     /// Number of temporal layers of the base's hierarchy (1...4); frames follow its reference rule.
     public var temporalLayers: Int
 
-    /// Bitstream version of the layer (configuration record and frame syntax): 1...8 (version 2 adds
+    /// Bitstream version of the layer (configuration record and frame syntax): 1...9 (version 2 adds
     /// split macroblocks, version 3 the deblocking offset and inter-layer motion, version 4 context
     /// states inherited within each temporal id, version 5 SKIP macroblocks with the lower layer's
     /// vector, version 6 residual contexts chosen by the lower layer's levels and sign hiding, version 7
     /// prediction from a later picture in coding order, ``EnhancementCodingOrder``, version 8
-    /// inter-layer motion over a lower layer of half the size). Encoders write ``bitstreamVersion``
-    /// unless told otherwise; decoders read all eight.
+    /// inter-layer motion over a lower layer of half the size, version 9 a payload three bytes shorter).
+    /// Encoders write ``bitstreamVersion`` unless told otherwise; decoders read all nine.
     public var version: UInt8
     /// Shifts the QP that selects the deblocking filter's thresholds, -51...51 (from version 3; 0 in
     /// versions 1 and 2): negative values filter less, positive more.
@@ -62,9 +62,9 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     }
 
     /// The newest bitstream version, which this build writes by default.
-    public static let bitstreamVersion: UInt8 = 8
+    public static let bitstreamVersion: UInt8 = 9
     /// The bitstream versions this build reads and writes.
-    public static let supportedVersions: ClosedRange<UInt8> = 1...8
+    public static let supportedVersions: ClosedRange<UInt8> = 1...9
     /// The deblocking offset encoders use by default from version 3 on. Measured with `strata bench` on
     /// real clips, filtering 3 QP steps less than the QP's thresholds gave the same VMAF for fewer bits
     /// (Specs/enhancement-bitstream.md, "Encoder notes").

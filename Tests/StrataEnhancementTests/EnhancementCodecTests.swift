@@ -179,6 +179,23 @@ import Testing
         }
     }
 
+    @Test func payloadsWithBytesLeftOverAreRefused() throws {
+        // Version 9: the macroblocks must end exactly three bytes past the payload's end.
+        let source = Fixtures.clip(width: 64, height: 48, frames: 1)
+        let lower = source.map { Fixtures.lowerLayer($0) }
+        let (payloads, _) = try Fixtures.encode(source, lower: lower, qp: 24, temporalLayers: 1)
+        let parameters = EnhancementLayerParameters(width: 64, height: 48, referenceWidth: 32, referenceHeight: 24, qp: 24, temporalLayers: 1)
+        // Zero bytes leave every bin as it was, so the decoder stops where it did: three bytes past the
+        // payload's own end, short of the longer payload's (4 x 3 macroblocks).
+        for extra in 1...5 {
+            #expect(throws: EnhancementError.invalidSyntax(element: "payload_end", macroblock: 11, offset: payloads[0].count + 3)) {
+                try EnhancementDecoder(parameters: parameters).decode(payload: payloads[0] + [UInt8](repeating: 0, count: extra),
+                                                                      lower: lower[0], temporalId: 0)
+            }
+        }
+        #expect(try EnhancementDecoder(parameters: parameters).decode(payload: payloads[0], lower: lower[0], temporalId: 0).width == 64)
+    }
+
     @Test func corruptedPayloadsNeverTrap() throws {
         let source = Fixtures.clip(width: 64, height: 48, frames: 2)
         let lower = source.map { Fixtures.lowerLayer($0) }
@@ -213,12 +230,12 @@ import Testing
         for cut in 0..<record.count {
             #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: Array(record[0..<cut])) }
         }
-        var badVersion = record; badVersion[2] = 9
+        var badVersion = record; badVersion[2] = 10
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: badVersion) }
         var badQP = record; badQP[12] = 60
         #expect(throws: EnhancementError.self) { try EnhancementLayerParameters(serialized: badQP) }
         // Byte 13: the signed deblocking offset from version 3 on, reserved (0) before.
-        #expect(p.version == 8 && p.deblockingOffset == EnhancementLayerParameters.defaultDeblockingOffset)
+        #expect(p.version == 9 && p.deblockingOffset == EnhancementLayerParameters.defaultDeblockingOffset)
         #expect(record[13] == UInt8(bitPattern: Int8(EnhancementLayerParameters.defaultDeblockingOffset)))
         var offset = record; offset[13] = UInt8(bitPattern: -51)
         #expect(try EnhancementLayerParameters(serialized: offset).deblockingOffset == -51)

@@ -94,7 +94,7 @@ import Testing
             let payload = hidingStates.withUnsafeMutableBufferPointer { states in
                 var writer = ArithmeticBinWriter(encoder: RangeEncoder(capacity: 256), states: states.baseAddress!)
                 MacroblockWriter.writeBlock(&writer, block, scan, n, base, refinement, lower, hidesSigns: true)
-                writer.encoder.finish()
+                writer.encoder.finish(short: false)
                 return writer.encoder.bytes
             }
             var decoded = [Int32](repeating: 0, count: n)

@@ -292,8 +292,9 @@ public final class EnhancementDecoder {
         syntax.hasBackward = backward != nil
         backward?.prepareAsReference()
         let backwardPicture = backward ?? current
-        var reader = ArithmeticBinReader(decoder: RangeDecoder(data: bytes.baseAddress!, count: bytes.count, start: header.byteCount),
-                                         states: contexts)
+        let padding = parameters.version >= 9 ? 3 : 0
+        var reader = ArithmeticBinReader(decoder: RangeDecoder(data: bytes.baseAddress!, count: bytes.count, start: header.byteCount,
+                                                               padding: padding), states: contexts)
         var mb = MacroblockData()
         let hasReference = reference != nil
         let currentTarget = MacroblockTarget(current)
@@ -332,6 +333,11 @@ public final class EnhancementDecoder {
                     reconstruct(mb, levels, mbx, mby, &frame)
                 }
             }
+        }
+        // Version 9: the macroblocks end exactly where the payload and its padding do (bytes left over
+        // are an error; too few were caught as a truncated payload).
+        if padding > 0 && !reader.decoder.endsWhole {
+            throw .invalidSyntax(element: "payload_end", macroblock: geometry.macroblockCount - 1, offset: reader.decoder.position)
         }
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }
         contextInheritance.record(contexts, temporalId: temporalId)

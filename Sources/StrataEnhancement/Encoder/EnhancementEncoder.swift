@@ -140,7 +140,7 @@ public final class EnhancementEncoder {
         rangeEncoder = RangeEncoder(capacity: 0)
         macroblockEncoder.encodePicture(&writer, qp: qp, source: source, interLayer: interLayer, filter: filter, reference: reference,
                                         backward: backward, current: current, syntax: syntax, contexts: contexts)
-        writer.encoder.finish()
+        writer.encoder.finish(short: parameters.version >= 9)
         let header = FrameHeader(hasReference: reference != nil, hasBackward: backward != nil, qpDelta: qp - parameters.qp, filter: filter)
         let payload = header.serialized() + writer.encoder.bytes
         rangeEncoder = writer.encoder

@@ -1,8 +1,9 @@
 /// Binary arithmetic (range) encoder with adaptive contexts and equiprobable bypass bins.
 ///
 /// 32-bit range, carry propagated through a cached byte and a run of 0xFF bytes. The first byte the
-/// classic scheme emits is always zero and is not written; the flush writes the four bytes of `low`,
-/// so a decoder reads exactly the payload and any truncation is detected.
+/// classic scheme emits is always zero and is not written. The flush (``finish(short:)``) ends the
+/// payload three bytes before the decoder's last read (version 9), or where it ends (versions 1-8),
+/// so a decoder can tell a whole payload from a truncated or extended one.
 struct RangeEncoder {
     private var low: UInt64 = 0
     private var range: UInt32 = 0xFFFF_FFFF
@@ -66,16 +67,29 @@ struct RangeEncoder {
     }
 
     /// Ends the payload; afterwards ``bytes`` holds it.
-    mutating func finish() {
-        for _ in 0..<5 { shiftLow() }
+    ///
+    /// With `short` (version 9), `low` moves up to the first multiple of 2^24 in the final interval
+    /// (one lies below `low + range`, as `range >= 2^24`) and only the bytes above those 24 zero bits
+    /// are written: the decoder reads the three zeros past the payload's end. Otherwise the four
+    /// bytes of `low` are written.
+    mutating func finish(short: Bool) {
+        if short {
+            low = (low + 0xFF_FFFF) & ~0xFF_FFFF
+            for _ in 0..<2 { shiftLow() }
+        } else {
+            for _ in 0..<5 { shiftLow() }
+        }
     }
 }
 
-/// Reads what ``RangeEncoder`` wrote. Reading past the end yields zero bytes and is recorded in
-/// ``overrun``; callers check it at macroblock boundaries and report a truncated payload.
+/// Reads what ``RangeEncoder`` wrote. Reading past the end yields zero bytes; beyond the `padding`
+/// bytes a payload of its version ends with (``RangeEncoder/finish(short:)``) it is recorded in
+/// ``overrun``, which callers check at macroblock boundaries to report a truncated payload.
 struct RangeDecoder {
     private let data: UnsafePointer<UInt8>
     private let count: Int
+    /// Zero bytes the decoder reads past the end of a whole payload: 3 from version 9 on, 0 before.
+    let padding: Int
     /// Next byte to read.
     private(set) var position: Int
     private var range: UInt32 = 0xFFFF_FFFF
@@ -83,12 +97,18 @@ struct RangeDecoder {
     /// True once the decoder needed a byte beyond the payload.
     private(set) var overrun = false
 
-    init(data: UnsafePointer<UInt8>, count: Int, start: Int) {
+    init(data: UnsafePointer<UInt8>, count: Int, start: Int, padding: Int = 0) {
         self.data = data
         self.count = count
+        self.padding = padding
         position = start
         for _ in 0..<4 { code = code << 8 | UInt32(nextByte()) }
     }
+
+    /// True when the decoder has read exactly the payload and its padding, and, after a short flush,
+    /// `code` is below 2^24 (the encoder's final value lies less than 2^24 above its `low`): where a
+    /// whole frame's macroblocks end. A payload that was cut or extended almost never meets both.
+    var endsWhole: Bool { position == count + padding && (padding == 0 || code < 1 << 24) }
 
     @inline(__always) private mutating func nextByte() -> UInt8 {
         if position < count {
@@ -96,7 +116,8 @@ struct RangeDecoder {
             position += 1
             return b
         }
-        overrun = true
+        if position >= count + padding { overrun = true }
+        position += 1
         return 0
     }
 
