@@ -37,6 +37,12 @@ import Testing
             #expect(upper.psnrY > lower.psnrY)
         }
         #expect(abs(report.layered.totalKbps - ops.last!.kbps) < 1e-9)
+        // The container: five init segments and one fragment per layer, each with its boxes and 4 bytes per
+        // sample, over 8 frames at 25 fps (the 0.32 s of stream).
+        let container = try #require(report.layered.containerKbps)
+        let sampleBytes = 5 * 8 * 4
+        #expect(container * 0.32 * 1000 / 8 > Double(5 * 600 + 5 * 250 + sampleBytes))
+        #expect(container * 0.32 * 1000 / 8 < Double(5 * 800 + 5 * 400 + sampleBytes))
         #expect(ops.allSatisfy { $0.decodeFps > 0 && $0.vmaf == nil })
 
         for ladder in [report.simulcast, report.simulcastOpenH264] {

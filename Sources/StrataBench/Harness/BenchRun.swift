@@ -215,6 +215,7 @@ final class BenchRun {
         notify(.layeredEncode, "layered encode took \(fixed(encodeSeconds)) s", advance: 1)
         report.layered.encodeSeconds = encodeSeconds
         report.layered.totalKbps = LayeredSide.kbps(manifest, layers: manifest.layers.count)
+        report.layered.containerKbps = try await LayeredSide.containerKbps(directory: streamDirectory)
         report.encodeTime.layeredSeconds = encodeSeconds
         try ReportFiles.writeJSON(report, directory: directory)
 

@@ -36,6 +36,27 @@ enum LayeredSide {
         return Double(bytes) * 8 / max(manifest.durationSeconds, 1e-9) / 1000
     }
 
+    /// Kbit/s of the stream in `directory` that is not coded pictures: every layer's init segment and
+    /// each fragment's bytes around its samples (``LayeredSummary/containerKbps``).
+    static func containerKbps(directory: String) async throws(BenchError) -> Double {
+        do {
+            let reader = try await StreamReader(source: DirectorySource(path: directory))
+            let manifest = reader.manifest
+            var payload = 0
+            for (layer, entry) in manifest.layers.enumerated() {
+                for segment in manifest.segments {
+                    let bytes = try await reader.fragment(layer: layer, segment: segment.index)
+                    let fragment = try CMAFReader.parseMediaSegment(bytes, track: reader.tracks[layer], path: entry.fragments[segment.index])
+                    payload += fragment.samples.reduce(0) { $0 + $1.data.count }
+                }
+            }
+            let stored = manifest.layers.reduce(0) { $0 + $1.bytes }
+            return Double(stored - payload) * 8 / max(manifest.durationSeconds, 1e-9) / 1000
+        } catch {
+            throw .layeredStreamFailed(step: "measure the container", reason: "\(error)")
+        }
+    }
+
     /// Rebuilds operating point `layers` (all temporal layers) of the stream in `directory` and
     /// measures it. The decode rate counts the layered decoder alone, fragments already in memory.
     static func measure(directory: String, layers: Int, meter: QualityMeter) async throws -> Point {

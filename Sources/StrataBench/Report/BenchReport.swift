@@ -104,11 +104,23 @@ public struct LayeredSummary: Sendable, Codable {
     public var encodeSeconds: Double
     /// Every operating point at the full frame rate, base first.
     public var operatingPoints: [OperatingPointResult]
+    /// Of ``totalKbps``, what is not coded pictures: the init segments and, in each fragment, the boxes
+    /// around its samples (`styp`, `moof`, the `mdat` header). The ladders are counted as elementary
+    /// streams, without any. Nil in reports written before it was measured.
+    public var containerKbps: Double?
+
+    public init(totalKbps: Double, encodeSeconds: Double, operatingPoints: [OperatingPointResult], containerKbps: Double? = nil) {
+        self.totalKbps = totalKbps
+        self.encodeSeconds = encodeSeconds
+        self.operatingPoints = operatingPoints
+        self.containerKbps = containerKbps
+    }
 
     enum CodingKeys: String, CodingKey {
         case totalKbps = "total_kbps"
         case encodeSeconds = "encode_seconds"
         case operatingPoints = "operating_points"
+        case containerKbps = "container_kbps"
     }
 }
 

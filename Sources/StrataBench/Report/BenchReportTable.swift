@@ -29,8 +29,10 @@ public enum BenchReportTable {
             return "L0-L\(op.layers - 1) \(f(cb, 1))/\(f(cr, 1))" + rung
         }
         if !colour.isEmpty { lines.append("chroma PSNR Cb/Cr dB: " + colour.joined(separator: ", ")) }
-        lines.append("stored: layered \(f(report.layered.totalKbps, 0)) kbps, x264 \(report.simulcast.preset) ladder \(f(report.simulcast.totalKbps, 0)) kbps, "
-                     + "OpenH264 ladder \(f(report.simulcastOpenH264.totalKbps, 0)) kbps")
+        let container = report.layered.containerKbps.map { " (\(f($0, 1)) of them init segments and fragment boxes)" } ?? ""
+        lines.append("stored: layered \(f(report.layered.totalKbps, 0)) kbps\(container), x264 \(report.simulcast.preset) ladder "
+                     + "\(f(report.simulcast.totalKbps, 0)) kbps, OpenH264 ladder \(f(report.simulcastOpenH264.totalKbps, 0)) kbps "
+                     + "(the ladders' elementary streams)")
         lines.append("storage_ratio \(f(report.storageRatio, 3)) (x264, target <= 0.55), \(f(report.storageRatioOpenH264, 3)) (OpenH264, target <= 0.45)"
                      + (report.fairComparison ? "" : "; fewer than 3 rungs counted against x264"))
         lines.append("storage_ratio_at_equal_quality \(f(report.storageRatioAtEqualQuality, 3)) (x264), "
