@@ -856,3 +856,30 @@ import Testing
         #expect(throws: EnhancementError.self) { try version7.validate() }
     }
 }
+
+extension ConformanceVectorTests {
+    /// Version 9 changes only where a payload ends: the same encoder decisions give payloads three bytes
+    /// shorter than version 8's, which decode to the same pictures (the encoder's), and each version's
+    /// payloads are refused by the other's decoder.
+    @Test func version9PayloadsEndThreeBytesSoonerWithTheSamePictures() throws {
+        let source = Fixtures.clip(width: 96, height: 64, frames: 6)
+        let lower = source.map { Fixtures.lowerLayer($0) }
+        let v8 = try Fixtures.encode(source, lower: lower, qp: 26, temporalLayers: 2, version: 8)
+        let v9 = try Fixtures.encode(source, lower: lower, qp: 26, temporalLayers: 2, version: 9)
+        #expect(zip(v8.payloads, v9.payloads).allSatisfy { $0.count - $1.count == 3 })
+        #expect(v8.frames.map { MD5.hex($0.packedI420()) } == v9.frames.map { MD5.hex($0.packedI420()) })
+        for version: UInt8 in [8, 9] {
+            let parameters = EnhancementLayerParameters(width: 96, height: 64, referenceWidth: 48, referenceHeight: 32, qp: 26,
+                                                        temporalLayers: 2, version: version)
+            let (own, other) = version == 9 ? (v9.payloads, v8.payloads) : (v8.payloads, v9.payloads)
+            let decoder = try EnhancementDecoder(parameters: parameters)
+            for i in own.indices {
+                let frame = try decoder.decode(payload: own[i], lower: lower[i], temporalId: Fixtures.temporalId(i, layers: 2))
+                #expect(frame.packedI420() == v9.frames[i].packedI420(), "version \(version), frame \(i)")
+            }
+            #expect(throws: EnhancementError.self) {
+                try EnhancementDecoder(parameters: parameters).decode(payload: other[0], lower: lower[0], temporalId: 0)
+            }
+        }
+    }
+}
