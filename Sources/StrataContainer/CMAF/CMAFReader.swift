@@ -216,7 +216,8 @@ public enum CMAFReader {
         return ParsedFragment(sequenceNumber: sequenceNumber, baseMediaDecodeTime: baseMediaDecodeTime, samples: samples)
     }
 
-    /// Reads the `tscl` sample group: `sgpd` gives temporal ids, `sbgp` maps runs of samples to them.
+    /// Reads the `tscl` sample group: `sgpd` gives temporal ids, a `csgp` (fragment format 2) or an
+    /// `sbgp` (format 1) maps the samples to them.
     private static func applyTemporalGroups(_ samples: inout [MediaSample], _ traf: [Box], _ bytes: [UInt8], path: String) throws(ContainerError) {
         var ids: [Int] = []
         for sgpd in traf where sgpd.type == BoxType.sgpd {
@@ -241,7 +242,7 @@ public enum CMAFReader {
                 try r.skip(entryLength - (r.position - entryStart))
             }
         }
-        if let csgp = traf.first(where: { $0.type == BoxType.csgp }) {
+        for csgp in traf where csgp.type == BoxType.csgp {
             var r = ByteReader(bytes, body: csgp, path: path)
             let (_, flags) = try r.versionAndFlags()
             if let entries = try CompactSampleGroups.read(&r, flags: flags, groupingType: BoxType.tscl, sampleCount: samples.count,

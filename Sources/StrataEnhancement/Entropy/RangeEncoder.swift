@@ -94,7 +94,7 @@ struct RangeDecoder {
     private(set) var position: Int
     private var range: UInt32 = 0xFFFF_FFFF
     private var code: UInt32 = 0
-    /// True once the decoder needed a byte beyond the payload.
+    /// True once the decoder needed a byte beyond the payload and its padding.
     private(set) var overrun = false
 
     init(data: UnsafePointer<UInt8>, count: Int, start: Int, padding: Int = 0) {
