@@ -142,15 +142,15 @@ import Testing
         #expect(throws: EnhancementError.invalidPosition(0)) {
             try decoder.decode(payload: coded.payloads[0], lower: lower[0], temporalId: 0, position: 0)
         }
-        // Version 6 has no backward flag: the same header byte is rejected. (Version 9 payloads end three
-        // bytes before the decoder's last read; with those three zeros written out, older decoders read them.)
+        // Version 6 has no backward flag: the same header byte of a version 7 payload is rejected.
+        let version7 = try Self.encodeInCodingOrder(source, lower: lower, qp: 26, version: 7)
         var version6 = decoder.parameters
         version6.version = 6
         let old = try EnhancementDecoder(parameters: version6)
-        _ = try old.decode(payload: coded.payloads[0] + [0, 0, 0], lower: lower[0], temporalId: 0, position: 0)
-        _ = try old.decode(payload: coded.payloads[2] + [0, 0, 0], lower: lower[2], temporalId: 1, position: 2)
+        _ = try old.decode(payload: version7.payloads[0], lower: lower[0], temporalId: 0, position: 0)
+        _ = try old.decode(payload: version7.payloads[2], lower: lower[2], temporalId: 1, position: 2)
         #expect(throws: EnhancementError.invalidSyntax(element: "reserved_flags", macroblock: -1, offset: 0)) {
-            try old.decode(payload: coded.payloads[1], lower: lower[1], temporalId: 2, position: 1)
+            try old.decode(payload: version7.payloads[1], lower: lower[1], temporalId: 2, position: 1)
         }
     }
 

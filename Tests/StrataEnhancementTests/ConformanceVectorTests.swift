@@ -858,15 +858,16 @@ import Testing
 }
 
 extension ConformanceVectorTests {
-    /// Version 9 changes only where a payload ends: the same encoder decisions give payloads three bytes
-    /// shorter than version 8's, which decode to the same pictures (the encoder's), and each version's
-    /// payloads are refused by the other's decoder.
-    @Test func version9PayloadsEndThreeBytesSoonerWithTheSamePictures() throws {
+    /// Version 9 changes only the bytes around the macroblocks: the same encoder decisions give payloads
+    /// four bytes shorter than version 8's (the QP difference in the flags byte, the flush's three bytes),
+    /// which decode to the same pictures (the encoder's), and each version's payloads are refused by the
+    /// other's decoder.
+    @Test func version9PayloadsAreFourBytesShorterWithTheSamePictures() throws {
         let source = Fixtures.clip(width: 96, height: 64, frames: 6)
         let lower = source.map { Fixtures.lowerLayer($0) }
         let v8 = try Fixtures.encode(source, lower: lower, qp: 26, temporalLayers: 2, version: 8)
         let v9 = try Fixtures.encode(source, lower: lower, qp: 26, temporalLayers: 2, version: 9)
-        #expect(zip(v8.payloads, v9.payloads).allSatisfy { $0.count - $1.count == 3 })
+        #expect(zip(v8.payloads, v9.payloads).allSatisfy { $0.count - $1.count == 4 })
         #expect(v8.frames.map { MD5.hex($0.packedI420()) } == v9.frames.map { MD5.hex($0.packedI420()) })
         for version: UInt8 in [8, 9] {
             let parameters = EnhancementLayerParameters(width: 96, height: 64, referenceWidth: 48, referenceHeight: 32, qp: 26,

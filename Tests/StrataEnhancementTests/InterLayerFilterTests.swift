@@ -10,7 +10,7 @@ import Testing
 
     @Test func theHeaderCarriesTheFilterFromVersion8() throws {
         let filter = InterLayerFilter(coefficients: [1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12])
-        let header = FrameHeader(hasReference: true, qpDelta: -3, filter: filter)
+        let header = FrameHeader(hasReference: true, qpDelta: -3, filter: filter, version: 8)
         let bytes = header.serialized()
         #expect(bytes.count == 14 && header.byteCount == 14 && bytes[0] == 5)
         let parsed = try bytes.withUnsafeBufferPointer { try FrameHeader(payload: $0, layerQP: 30, version: 8) }
@@ -21,6 +21,32 @@ import Testing
         }
         #expect(throws: EnhancementError.truncatedPayload(offset: 9)) {
             try Array(bytes.prefix(9)).withUnsafeBufferPointer { try FrameHeader(payload: $0, layerQP: 30, version: 8) }
+        }
+    }
+
+    @Test func version9CodesTheQPDifferenceInTheFlagsByte() throws {
+        let filter = InterLayerFilter(coefficients: [1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12])
+        for delta in -30...21 {
+            for f in [nil, filter] {
+                let header = FrameHeader(hasReference: true, hasBackward: delta & 1 == 0, qpDelta: delta, filter: f, version: 9)
+                let bytes = header.serialized()
+                // One byte for -15...15 (qp_code = delta + 15 above the three flags), else qp_code 31 and a byte.
+                let short = (-15...15).contains(delta)
+                #expect(bytes.count == (short ? 1 : 2) + (f == nil ? 0 : 12) && header.byteCount == bytes.count)
+                #expect(bytes[0] >> 3 == (short ? UInt8(delta + 15) : 31))
+                #expect(try bytes.withUnsafeBufferPointer { try FrameHeader(payload: $0, layerQP: 30, version: 9) } == header)
+                #expect(throws: EnhancementError.truncatedPayload(offset: bytes.count - 1)) {
+                    try Array(bytes.dropLast()).withUnsafeBufferPointer { try FrameHeader(payload: $0, layerQP: 30, version: 9) }
+                }
+                // The same frame in version 8's layout: always two bytes before the filter.
+                var old = header
+                old.version = 8
+                #expect(old.serialized().count == 2 + (f == nil ? 0 : 12))
+            }
+        }
+        // A QP outside 0...51 is refused where its difference is read.
+        #expect(throws: EnhancementError.invalidSyntax(element: "qp_delta", macroblock: -1, offset: 0)) {
+            try [UInt8(1 | 0 << 3)].withUnsafeBufferPointer { try FrameHeader(payload: $0, layerQP: 10, version: 9) }
         }
     }
 

@@ -141,7 +141,8 @@ public final class EnhancementEncoder {
         macroblockEncoder.encodePicture(&writer, qp: qp, source: source, interLayer: interLayer, filter: filter, reference: reference,
                                         backward: backward, current: current, syntax: syntax, contexts: contexts)
         writer.encoder.finish(short: parameters.version >= 9)
-        let header = FrameHeader(hasReference: reference != nil, hasBackward: backward != nil, qpDelta: qp - parameters.qp, filter: filter)
+        let header = FrameHeader(hasReference: reference != nil, hasBackward: backward != nil, qpDelta: qp - parameters.qp, filter: filter,
+                                 version: parameters.version)
         let payload = header.serialized() + writer.encoder.bytes
         rangeEncoder = writer.encoder
         current.contexts.states.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: contexts, count: ContextIndex.count) }
