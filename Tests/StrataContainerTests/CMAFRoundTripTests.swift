@@ -103,6 +103,30 @@ struct CMAFRoundTripTests {
         #expect(CompactSampleGroups.patterns([1, 1, 1, 2, 2]) == [.init(indices: [1], sampleCount: 3), .init(indices: [2], sampleCount: 2)])
     }
 
+    @Test func temporalIdsDescribedInTheInitSegmentLeaveTheFragmentsTheMapAlone() throws {
+        var track = Fixtures.strataTrack()
+        track.temporalLayerIds = [0, 1, 2, 3]
+        let initBytes = CMAFWriter.initSegment(track)
+        #expect(try CMAFReader.parseInitSegment(initBytes, path: "i") == track)
+        #expect(find("sgpd", in: initBytes) != nil)
+        let samples = Fixtures.samples(60, temporalLayers: 4)
+        let bytes = CMAFWriter.mediaSegment(track, sequenceNumber: 1, baseMediaDecodeTime: 0, samples: samples)
+        #expect(find("sgpd", in: bytes) == nil)
+        #expect(try CMAFReader.parseMediaSegment(bytes, track: track, path: "f").samples == samples)
+        // The fragment of a track whose init segment does not describe them carries its own: 24 bytes and
+        // 20 per id more.
+        let own = CMAFWriter.mediaSegment(Fixtures.strataTrack(), sequenceNumber: 1, baseMediaDecodeTime: 0, samples: samples)
+        #expect(own.count - bytes.count == 24 + 20 * 4)
+        // Read with a track that lacks them, the indices refer to nothing.
+        #expect(throws: ContainerError.self) { try CMAFReader.parseMediaSegment(bytes, track: Fixtures.strataTrack(), path: "f") }
+        // A sample whose id the init segment does not list gets the fragment's own description.
+        var odd = samples
+        odd[5].temporalId = 6
+        let oddBytes = CMAFWriter.mediaSegment(track, sequenceNumber: 1, baseMediaDecodeTime: 0, samples: odd)
+        #expect(find("sgpd", in: oddBytes) != nil)
+        #expect(try CMAFReader.parseMediaSegment(oddBytes, track: track, path: "f").samples == odd)
+    }
+
     @Test func fragmentsOfFormatOneStillRead() throws {
         // Format 1 wrote every sample's duration, size and flags, an sbgp run per change of temporal
         // id and a CRC-32 per sample (scrc version 0), which also names the damaged sample.

@@ -50,7 +50,8 @@ final class StreamWriter {
             let size = plan.size(ofLayer: layer, sourceWidth: source.width, sourceHeight: source.height)
             let track = TrackDescription(trackID: UInt32(layer + 1), timescale: timescale, width: size.width, height: size.height,
                                          codec: .strata(configuration: configuration, layerIndex: layer),
-                                         dependsOnTrackIDs: (0..<layer).map { UInt32($0 + 1) })
+                                         dependsOnTrackIDs: (0..<layer).map { UInt32($0 + 1) },
+                                         temporalLayerIds: Array(0..<plan.temporalLayers))
             tracks[layer] = track
             try write(CMAFWriter.initSegment(track), to: "L\(layer)/init.mp4", layer: layer, isInit: true)
         }
@@ -89,7 +90,7 @@ final class StreamWriter {
                     baseParameterSets = (sps, pps)
                     let size = plan.size(ofLayer: 0, sourceWidth: source.width, sourceHeight: source.height)
                     let track = TrackDescription(trackID: 1, timescale: timescale, width: size.width, height: size.height,
-                                                 codec: .avc(sps: sps, pps: pps))
+                                                 codec: .avc(sps: sps, pps: pps), temporalLayerIds: Array(0..<plan.temporalLayers))
                     tracks[0] = track
                     try write(CMAFWriter.initSegment(track), to: "L0/init.mp4", layer: 0, isInit: true)
                 }

@@ -44,16 +44,17 @@ enum CompactSampleGroups {
         value < 1 << 4 ? 0 : value < 1 << 8 ? 1 : value < 1 << 16 ? 2 : 3
     }
 
-    /// Writes a `csgp` of `groupingType` mapping sample k to entry `entries[k]` of the fragment's `sgpd`.
-    static func write(_ w: inout ByteWriter, groupingType: FourCC, fragmentLocalEntries entries: [Int]) {
+    /// Writes a `csgp` of `groupingType` mapping sample k to entry `entries[k]` (1-based) of the
+    /// fragment's `sgpd` when `fragmentLocal`, else of the init segment's.
+    static func write(_ w: inout ByteWriter, groupingType: FourCC, entries: [Int], fragmentLocal: Bool) {
         let patterns = patterns(entries)
         var patternCode = sizeCode(UInt64(patterns.map(\.indices.count).max() ?? 0))
         var countCode = sizeCode(UInt64(patterns.map(\.sampleCount).max() ?? 0))
         // 4-bit pattern lengths and sample counts come only in pairs (one byte per pattern).
         if patternCode == 0 || countCode == 0 { (patternCode, countCode) = (max(patternCode, countCode), max(patternCode, countCode)) }
-        // The index field also holds the fragment-local flag in its most significant bit.
-        let indexCode = sizeCode(UInt64(entries.max() ?? 0) << 1)
-        let flags = fragmentLocalFlag | patternCode << 4 | countCode << 2 | indexCode
+        // A fragment-local index field also holds the flag in its most significant bit.
+        let indexCode = sizeCode(UInt64(entries.max() ?? 0) << (fragmentLocal ? 1 : 0))
+        let flags = (fragmentLocal ? fragmentLocalFlag : 0) | patternCode << 4 | countCode << 2 | indexCode
         w.fullBox(BoxType.csgp, version: 0, flags: flags) { w in
             w.fourCC(groupingType)
             w.u32(UInt32(patterns.count))
@@ -62,15 +63,16 @@ enum CompactSampleGroups {
                 bits.append(UInt64(p.indices.count), 4 << patternCode)
                 bits.append(UInt64(p.sampleCount), 4 << countCode)
             }
-            let localBit = UInt64(1) << ((4 << indexCode) - 1)
+            let localBit = fragmentLocal ? UInt64(1) << ((4 << indexCode) - 1) : 0
             for p in patterns { for index in p.indices { bits.append(UInt64(index) | localBit, 4 << indexCode) } }
             w.append(bits.finish())
         }
     }
 
-    /// Reads a `csgp` box (`r` positioned after its version and flags): each sample's 1-based entry
-    /// of the fragment's `sgpd`, 0 for a sample in no group; `nil` when the box groups by another type.
-    static func read(_ r: inout ByteReader, flags: UInt32, groupingType: FourCC, sampleCount: Int, start: Int) throws(ContainerError) -> [Int]? {
+    /// Reads a `csgp` box (`r` positioned after its version and flags): each sample's group description
+    /// index as `sbgp` gives it (0 for no group, 1...0xFFFF an entry of the init segment's `sgpd`,
+    /// 0x10000 plus the 1-based entry of the fragment's own); `nil` when the box groups by another type.
+    static func read(_ r: inout ByteReader, flags: UInt32, groupingType: FourCC, sampleCount: Int, start: Int) throws(ContainerError) -> [UInt32]? {
         guard try r.fourCC() == groupingType else { return nil }
         if flags & parameterFlag != 0 { try r.skip(4) }
         let patternCount = Int(try r.u32())
@@ -91,17 +93,19 @@ enum CompactSampleGroups {
             shapes.append((length, count))
         }
         guard totalLength * indexBits <= bits.remaining else { throw .truncated(path: r.path, offset: start, box: "csgp") }
-        let localBit = UInt64(1) << (indexBits - 1)
-        var entries: [Int] = []
+        let localBit = flags & fragmentLocalFlag != 0 ? UInt64(1) << (indexBits - 1) : 0
+        var entries: [UInt32] = []
         entries.reserveCapacity(sampleCount)
         for shape in shapes {
-            var pattern: [Int] = []
+            var pattern: [UInt32] = []
             for _ in 0..<shape.length {
                 let index = bits.read(indexBits)
-                guard index == 0 || flags & fragmentLocalFlag != 0 && index & localBit != 0 else {
-                    throw .unsupported(path: r.path, offset: start, box: "csgp", detail: "group index \(index) refers to the init segment")
+                let local = index & localBit != 0
+                let entry = index & ~localBit
+                guard entry <= 0xFFFF else {
+                    throw .malformedBox(path: r.path, offset: start, box: "csgp", detail: "group index \(entry) above 65535")
                 }
-                pattern.append(Int(index & ~localBit))
+                pattern.append(local ? SampleFlags.fragmentLocalGroupBase + UInt32(entry) : UInt32(entry))
             }
             for k in 0..<shape.count { entries.append(pattern[k % shape.length]) }
         }

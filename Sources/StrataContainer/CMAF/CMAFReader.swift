@@ -64,8 +64,12 @@ public enum CMAFReader {
         let minf = try BoxParser.required(BoxType.minf, in: mdiaChildren, parent: BoxType.mdia, path: path)
         let stbl = try BoxParser.required(BoxType.stbl, in: try BoxParser.children(of: minf, in: bytes, path: path),
                                           parent: BoxType.minf, path: path)
-        let stsd = try BoxParser.required(BoxType.stsd, in: try BoxParser.children(of: stbl, in: bytes, path: path),
-                                          parent: BoxType.stbl, path: path)
+        let stblChildren = try BoxParser.children(of: stbl, in: bytes, path: path)
+        let stsd = try BoxParser.required(BoxType.stsd, in: stblChildren, parent: BoxType.stbl, path: path)
+        var temporalLayerIds: [Int] = []
+        for sgpd in stblChildren where sgpd.type == BoxType.sgpd {
+            if let ids = try temporalLayerEntries(sgpd, bytes, path: path) { temporalLayerIds += ids }
+        }
         r = ByteReader(bytes, body: stsd, path: path)
         _ = try r.versionAndFlags()
         let entryCount = try r.u32()
@@ -119,7 +123,7 @@ public enum CMAFReader {
                                  value: UInt64(max(w, h)), limit: UInt64(ContainerLimits.maxDimension))
         }
         return TrackDescription(trackID: trackID, timescale: timescale, width: w, height: h, codec: codec,
-                                dependsOnTrackIDs: depends, language: language)
+                                dependsOnTrackIDs: depends, language: language, temporalLayerIds: temporalLayerIds)
     }
 
     /// Parses a media segment of `track`, checking its samples against their stored CRC-32.
@@ -209,50 +213,40 @@ public enum CMAFReader {
             cursor += size
         }
 
-        try applyTemporalGroups(&samples, trafChildren, bytes, path: path)
+        try applyTemporalGroups(&samples, trafChildren, bytes, track: track, path: path)
         if requireIntegrity || trafChildren.contains(where: { $0.type == BoxType.scrc }) {
             try verifyChecksums(samples, data: Int(dataStart)..<cursor, trafChildren, bytes, path: path)
         }
         return ParsedFragment(sequenceNumber: sequenceNumber, baseMediaDecodeTime: baseMediaDecodeTime, samples: samples)
     }
 
-    /// Reads the `tscl` sample group: `sgpd` gives temporal ids, a `csgp` (fragment format 2) or an
-    /// `sbgp` (format 1) maps the samples to them.
-    private static func applyTemporalGroups(_ samples: inout [MediaSample], _ traf: [Box], _ bytes: [UInt8], path: String) throws(ContainerError) {
+    /// Reads the `tscl` sample group: the ids of the fragment's `sgpd`, or of the init segment's
+    /// (`track.temporalLayerIds`), and a `csgp` (fragment format 2) or an `sbgp` (format 1) mapping
+    /// the samples to them.
+    private static func applyTemporalGroups(_ samples: inout [MediaSample], _ traf: [Box], _ bytes: [UInt8], track: TrackDescription,
+                                            path: String) throws(ContainerError) {
         var ids: [Int] = []
         for sgpd in traf where sgpd.type == BoxType.sgpd {
-            var r = ByteReader(bytes, body: sgpd, path: path)
-            let (version, _) = try r.versionAndFlags()
-            guard try r.fourCC() == BoxType.tscl else { continue }
-            var defaultLength: UInt32 = 0
-            if version == 1 { defaultLength = try r.u32() }
-            if version >= 2 { try r.skip(4) }
-            let count = Int(try r.u32())
-            guard count <= ContainerLimits.maxEntries else {
-                throw .limitExceeded(path: path, offset: sgpd.start, box: "sgpd", field: "entry count",
-                                     value: UInt64(count), limit: UInt64(ContainerLimits.maxEntries))
+            if let entries = try temporalLayerEntries(sgpd, bytes, path: path) { ids += entries }
+        }
+        /// The temporal id of group description index `index` (numbered as `sbgp` numbers them).
+        func temporalId(_ index: UInt32, _ box: Box) throws(ContainerError) -> Int {
+            if index == 0 { return 0 }
+            let local = index >= SampleFlags.fragmentLocalGroupBase
+            let entry = Int(local ? index - SampleFlags.fragmentLocalGroupBase : index)
+            let table = local ? ids : track.temporalLayerIds
+            guard entry >= 1 && entry <= table.count else {
+                throw .malformedBox(path: path, offset: box.start, box: box.type.description,
+                                    detail: "group index \(index) has no entry in the \(local ? "fragment's" : "init segment's") 'sgpd'")
             }
-            for _ in 0..<count {
-                var length = Int(defaultLength)
-                if version == 1 && defaultLength == 0 { length = Int(try r.u32()) }
-                guard length >= 1 || version == 0 else { throw r.malformed("empty tscl entry") }
-                let entryStart = r.position
-                ids.append(Int(try r.u8()))
-                let entryLength = version == 0 ? 20 : length
-                try r.skip(entryLength - (r.position - entryStart))
-            }
+            return table[entry - 1]
         }
         for csgp in traf where csgp.type == BoxType.csgp {
             var r = ByteReader(bytes, body: csgp, path: path)
             let (_, flags) = try r.versionAndFlags()
-            if let entries = try CompactSampleGroups.read(&r, flags: flags, groupingType: BoxType.tscl, sampleCount: samples.count,
+            if let indices = try CompactSampleGroups.read(&r, flags: flags, groupingType: BoxType.tscl, sampleCount: samples.count,
                                                           start: csgp.start) {
-                for (s, entry) in entries.enumerated() where entry != 0 {
-                    guard entry <= ids.count else {
-                        throw .malformedBox(path: path, offset: csgp.start, box: "csgp", detail: "group index \(entry) has no 'sgpd' entry")
-                    }
-                    samples[s].temporalId = ids[entry - 1]
-                }
+                for (s, index) in indices.enumerated() { samples[s].temporalId = try temporalId(index, csgp) }
                 return
             }
         }
@@ -274,19 +268,36 @@ public enum CMAFReader {
             guard count <= samples.count - sample else {
                 throw .malformedBox(path: path, offset: sbgp.start, box: "sbgp", detail: "runs cover more than the \(samples.count) samples")
             }
-            var temporalId = 0
-            if index > SampleFlags.fragmentLocalGroupBase {
-                let local = Int(index - SampleFlags.fragmentLocalGroupBase) - 1
-                guard local < ids.count else {
-                    throw .malformedBox(path: path, offset: sbgp.start, box: "sbgp", detail: "group index \(index) has no 'sgpd' entry")
-                }
-                temporalId = ids[local]
-            } else if index != 0 {
-                throw .unsupported(path: path, offset: sbgp.start, box: "sbgp", detail: "group index \(index) refers to the init segment")
-            }
-            for s in sample..<sample + count { samples[s].temporalId = temporalId }
+            let id = try temporalId(index, sbgp)
+            for s in sample..<sample + count { samples[s].temporalId = id }
             sample += count
         }
+    }
+
+    /// The temporal ids of an `sgpd` of `tscl` TemporalLayerEntries, in entry order; nil for another grouping.
+    private static func temporalLayerEntries(_ sgpd: Box, _ bytes: [UInt8], path: String) throws(ContainerError) -> [Int]? {
+        var r = ByteReader(bytes, body: sgpd, path: path)
+        let (version, _) = try r.versionAndFlags()
+        guard try r.fourCC() == BoxType.tscl else { return nil }
+        var defaultLength: UInt32 = 0
+        if version == 1 { defaultLength = try r.u32() }
+        if version >= 2 { try r.skip(4) }
+        let count = Int(try r.u32())
+        guard count <= ContainerLimits.maxEntries else {
+            throw .limitExceeded(path: path, offset: sgpd.start, box: "sgpd", field: "entry count",
+                                 value: UInt64(count), limit: UInt64(ContainerLimits.maxEntries))
+        }
+        var ids: [Int] = []
+        for _ in 0..<count {
+            var length = Int(defaultLength)
+            if version == 1 && defaultLength == 0 { length = Int(try r.u32()) }
+            guard length >= 1 || version == 0 else { throw r.malformed("empty tscl entry") }
+            let entryStart = r.position
+            ids.append(Int(try r.u8()))
+            let entryLength = version == 0 ? 20 : length
+            try r.skip(entryLength - (r.position - entryStart))
+        }
+        return ids
     }
 
     /// Checks the samples against `scrc`: version 1 holds one CRC-32 of all the samples (as `mdat`

@@ -79,6 +79,7 @@ public enum CMAFWriter {
                         w.fullBox(BoxType.stsc, version: 0, flags: 0) { w in w.u32(0) }
                         w.fullBox(BoxType.stsz, version: 0, flags: 0) { w in w.u32(0); w.u32(0) }
                         w.fullBox(BoxType.stco, version: 0, flags: 0) { w in w.u32(0) }
+                        if !track.temporalLayerIds.isEmpty { writeTemporalLayerEntries(&w, track.temporalLayerIds) }
                     }
                 }
             }
@@ -89,9 +90,9 @@ public enum CMAFWriter {
     ///
     /// The `traf` carries `tfhd` (default-base-is-moof, and the default duration and flags the
     /// samples share), `tfdt` (64-bit), a `trun` with each sample's size (and its duration or flags
-    /// only where they differ from the defaults), a `tscl` sample group (`sgpd` + a compact `csgp`)
-    /// giving each sample's temporal id, and an `scrc` box with the CRC-32 of the samples so damage
-    /// is detected on reading. Per sample this costs the 4 bytes of its size, for any temporal
+    /// only where they differ from the defaults), a `tscl` sample group (a compact `csgp`, with an
+    /// `sgpd` of the ids unless the init segment describes them) giving each sample's temporal id,
+    /// and an `scrc` box with the CRC-32 of the samples so damage is detected on reading. Per sample this costs the 4 bytes of its size, for any temporal
     /// hierarchy whose pattern repeats (Specs/fragment-format.md, "Media segment").
     public static func mediaSegment(_ track: TrackDescription, sequenceNumber: UInt32, baseMediaDecodeTime: UInt64,
                                     samples: [MediaSample]) -> [UInt8] {
@@ -125,7 +126,7 @@ public enum CMAFWriter {
                         if layout.trunFlags & TrunFlags.flags != 0 { w.u32(RunLayout.flags(s)) }
                     }
                 }
-                writeTemporalGroups(&w, samples)
+                writeTemporalGroups(&w, samples, track)
                 w.fullBox(BoxType.scrc, version: 1, flags: 0) { w in w.u32(CRC32.checksum(concatenating: samples.map(\.data))) }
             }
         }
@@ -168,24 +169,34 @@ public enum CMAFWriter {
         }
     }
 
-    /// One `tscl` entry per distinct temporal id (`sgpd`), and each sample mapped to its entry by a
-    /// `csgp` (``CompactSampleGroups``).
-    private static func writeTemporalGroups(_ w: inout ByteWriter, _ samples: [MediaSample]) {
+    /// Each sample mapped to its temporal id's `tscl` entry by a `csgp` (``CompactSampleGroups``): an
+    /// entry of the init segment's (`track.temporalLayerIds`) where it describes every id the samples
+    /// carry, else of an `sgpd` the fragment writes, one entry per distinct id.
+    private static func writeTemporalGroups(_ w: inout ByteWriter, _ samples: [MediaSample], _ track: TrackDescription) {
         guard !samples.isEmpty else { return }
-        let ids = Array(Set(samples.map { max(0, min(255, $0.temporalId)) })).sorted()
+        let sampleIds = samples.map { max(0, min(255, $0.temporalId)) }
+        if !track.temporalLayerIds.isEmpty && Set(sampleIds).isSubset(of: track.temporalLayerIds) {
+            let entries = sampleIds.map { track.temporalLayerIds.firstIndex(of: $0)! + 1 }
+            CompactSampleGroups.write(&w, groupingType: BoxType.tscl, entries: entries, fragmentLocal: false)
+            return
+        }
+        let ids = Array(Set(sampleIds)).sorted()
+        writeTemporalLayerEntries(&w, ids)
+        CompactSampleGroups.write(&w, groupingType: BoxType.tscl, entries: sampleIds.map { ids.firstIndex(of: $0)! + 1 }, fragmentLocal: true)
+    }
+
+    /// An `sgpd` of one `tscl` TemporalLayerEntry (ISO/IEC 14496-15) per id: `temporalLayerId`, then
+    /// profile, level and rate fields that Strata leaves zero.
+    private static func writeTemporalLayerEntries(_ w: inout ByteWriter, _ ids: [Int]) {
         w.fullBox(BoxType.sgpd, version: 1, flags: 0) { w in
             w.fourCC(BoxType.tscl)
             w.u32(20)
             w.u32(UInt32(ids.count))
             for id in ids {
-                // TemporalLayerEntry (ISO/IEC 14496-15): temporalLayerId, then profile, level and
-                // rate fields that Strata leaves zero.
-                w.u8(UInt8(id))
+                w.u8(UInt8(clamping: max(0, id)))
                 w.zeros(19)
             }
         }
-        let entries = samples.map { ids.firstIndex(of: max(0, min(255, $0.temporalId)))! + 1 }
-        CompactSampleGroups.write(&w, groupingType: BoxType.tscl, fragmentLocalEntries: entries)
     }
 
     private static func writeMvhd(_ w: inout ByteWriter, timescale: UInt32, nextTrackID: UInt32) {

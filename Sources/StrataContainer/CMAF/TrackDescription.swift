@@ -65,10 +65,15 @@ public struct TrackDescription: Sendable, Hashable {
     public var dependsOnTrackIDs: [UInt32]
     /// ISO 639-2/T language code of the `mdhd` box; `und` for video without speech.
     public var language: String
+    /// The temporal ids the track's samples carry, described once in the init segment (a `tscl`
+    /// sample group description in `stbl`), which every fragment's samples then refer to; empty when
+    /// each fragment describes the ids it holds itself.
+    public var temporalLayerIds: [Int]
 
-    /// Describes a track; `language` must be three lowercase letters (others are written as `und`).
+    /// Describes a track; `language` must be three lowercase letters (others are written as `und`),
+    /// `temporalLayerIds` ascending ids within 0...255.
     public init(trackID: UInt32, timescale: UInt32, width: Int, height: Int, codec: TrackCodec,
-                dependsOnTrackIDs: [UInt32] = [], language: String = "und") {
+                dependsOnTrackIDs: [UInt32] = [], language: String = "und", temporalLayerIds: [Int] = []) {
         self.trackID = trackID
         self.timescale = timescale
         self.width = width
@@ -76,5 +81,6 @@ public struct TrackDescription: Sendable, Hashable {
         self.codec = codec
         self.dependsOnTrackIDs = dependsOnTrackIDs
         self.language = language
+        self.temporalLayerIds = temporalLayerIds
     }
 }
