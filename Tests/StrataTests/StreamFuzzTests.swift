@@ -265,7 +265,7 @@ struct StreamFuzzTests {
             guard decoded.opened else { continue }
             opened += 1
             // A mutated fragment: whatever decodes in full is what the clean stream decodes to,
-            // because damage must be detected (CRC-32 per sample), not decoded into garbage.
+            // because damage must be detected (the fragment's CRC-32), not decoded into garbage.
             guard let segment, let points = decoded.segments.first else { continue }
             for (point, result) in points {
                 switch result {
