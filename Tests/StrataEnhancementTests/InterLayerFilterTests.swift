@@ -84,6 +84,12 @@ import Testing
         var sets = (0..<20).map { _ in (0..<12).map { _ in Int8(truncatingIfNeeded: random.next() % 41) - 20 } }
         sets += (0..<20).map { _ in (0..<12).map { _ in Int8(truncatingIfNeeded: random.next()) } }
         sets += [[Int8](repeating: -128, count: 12), [Int8](repeating: 127, count: 12), (0..<12).map { $0 & 1 == 0 ? -128 : 127 }]
+        // Magnitudes summing to 64 or less (the kernel's 16-bit path), up to the bound: one coefficient
+        // of 64, twelve of 5 or 6, and sets of a fitted filter's size.
+        sets += [[64] + [Int8](repeating: 0, count: 11), [0, 0, 0, 0, 0, 0, 0, -64, 0, 0, 0, 0],
+                 (0..<12).map { $0 < 4 ? ($0 & 1 == 0 ? 6 : -6) : ($0 & 1 == 0 ? -5 : 5) },
+                 (0..<12).map { $0 < 4 ? -6 : -5 }, [6, 6, 6, 6, 5, 5, 5, 5, 5, 5, 5, 5]]
+        sets += (0..<20).map { _ in (0..<12).map { _ in Int8(truncatingIfNeeded: random.next() % 11) - 5 } }
         for coefficients in sets {
             let filter = InterLayerFilter(coefficients: coefficients)
             for samples in [noise, extremes] {

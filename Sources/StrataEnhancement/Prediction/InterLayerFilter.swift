@@ -10,6 +10,9 @@ struct InterLayerFilter: Equatable, Sendable {
     let coefficients: [Int8]
     /// The coefficients in one vector (lanes 12-15 zero), read by the kernel without the array's checks.
     private let weights: SIMD16<Int8>
+    /// Whether the magnitudes of the coefficients sum to at most 64, so that the kernel's sum of all
+    /// twelve products fits 16-bit lanes (9 of the 11 filters fitted on 40 bigbuckbunny frames: sums of 32-57).
+    private let sumFits16Bits: Bool
 
     init(coefficients: [Int8]) {
         precondition(coefficients.count == 12)
@@ -17,6 +20,7 @@ struct InterLayerFilter: Equatable, Sendable {
         var w = SIMD16<Int8>()
         for k in 0..<12 { w[k] = coefficients[k] }
         weights = w
+        sumFits16Bits = coefficients.reduce(0) { $0 + abs(Int($1)) } <= 64
     }
 
     static func == (a: InterLayerFilter, b: InterLayerFilter) -> Bool { a.coefficients == b.coefficients }
@@ -42,9 +46,9 @@ struct InterLayerFilter: Equatable, Sendable {
         }
     }
 
-    /// SIMD twin of ``filter(_:_:x0:y0:width:height:size:into:_:)`` for 16x16 blocks: blocks whose 5x5
-    /// support lies inside the valid samples are filtered sixteen samples at a time, the others (at the
-    /// picture's edges) by the scalar reference.
+    /// SIMD twin of ``filter(_:_:x0:y0:width:height:size:into:_:)`` for 16x16 blocks, sixteen samples at
+    /// a time: a block whose 5x5 support reaches past the valid samples (at the picture's edges) is
+    /// filtered from a copy of the samples it reads, clamped as the reference clamps them.
     ///
     /// The sum is formed as `64 s + sum_k c_k d_k` with `d_k = a_k + b_k - 2 s` (the centre's weight is
     /// 64 less twice the others', so this is the same sum), each product in 16-bit lanes, exactly: with
@@ -52,11 +56,23 @@ struct InterLayerFilter: Equatable, Sendable {
     /// and six `c (d & 31)` to at most 6 x 128 x 31, so three 16-bit sums (taps 0-11; 0-5; 6-11) hold
     /// them, widened to 32 bits only at the end. (A product of 32-bit lanes is several instructions per
     /// four lanes without SSE4.1.) Each of the five column offsets is read through a pointer of its own
-    /// (``Opaque``), so the overlapping loads stay plain loads.
+    /// (``Opaque``), so the overlapping loads stay plain loads. Where the coefficients' magnitudes sum
+    /// to at most 64, `|sum_k c_k d_k| <= 64 x 510` and the sum plus the rounding fits 16 bits: each
+    /// product is then taken once and the result is `s + ((sum + 32) >> 6)`, the same integer.
     func filter16SIMD(_ src: UnsafePointer<UInt8>, _ stride: Int, x0: Int, y0: Int, width: Int, height: Int,
                       into dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int) {
         guard x0 >= 2, y0 >= 2, x0 + 18 <= width, y0 + 18 <= height else {
-            filter(src, stride, x0: x0, y0: y0, width: width, height: height, size: 16, into: dst, dstStride)
+            // A block at the picture's edges: the 20x20 samples the kernel reads, clamped into the picture as
+            // the scalar reference reads them, are gathered first (the reference's per-sample clamping was a
+            // third of the kernel's instructions), then filtered as an inner block.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20 * 20) { block in
+                let gathered = block.baseAddress!
+                for r in 0..<20 {
+                    let row = src + min(max(y0 - 2 + r, 0), height - 1) * stride
+                    for c in 0..<20 { gathered[r * 20 + c] = row[min(max(x0 - 2 + c, 0), width - 1)] }
+                }
+                filter16SIMD(gathered, 20, x0: 2, y0: 2, width: 20, height: 20, into: dst, dstStride)
+            }
             return
         }
         let w = weights
@@ -72,8 +88,34 @@ struct InterLayerFilter: Equatable, Sendable {
             default: return columns.4
             }
         }
-        let lowBits = SIMD8<Int16>(repeating: 31)
         var row = 0, out = UnsafeMutableRawPointer(dst)
+        if sumFits16Bits {
+            for _ in 0..<16 {
+                @inline(__always) func load(_ dx: Int, _ dy: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
+                    let v = column(dx).loadUnaligned(fromByteOffset: row &+ dy &* stride, as: SIMD16<UInt8>.self)
+                    return (SIMD8<Int16>(lanes: v.lowHalf), SIMD8<Int16>(lanes: v.highHalf))
+                }
+                let (centreLow, centreHigh) = load(0, 0)
+                let twiceLow = centreLow &<< 1, twiceHigh = centreHigh &<< 1
+                var sum = (SIMD8<Int16>(), SIMD8<Int16>())
+                @inline(__always) func tap(_ k: Int, _ dx: Int, _ dy: Int) {
+                    let weight = SIMD8<Int16>(repeating: Int16(w[k]))
+                    let (aLow, aHigh) = load(dx, dy), (bLow, bHigh) = load(-dx, -dy)
+                    sum.0 &+= (aLow &+ bLow &- twiceLow) &* weight
+                    sum.1 &+= (aHigh &+ bHigh &- twiceHigh) &* weight
+                }
+                tap(0, -2, -2); tap(1, -1, -2); tap(2, 0, -2); tap(3, 1, -2); tap(4, 2, -2)
+                tap(5, -2, -1); tap(6, -1, -1); tap(7, 0, -1); tap(8, 1, -1); tap(9, 2, -1)
+                tap(10, -2, 0); tap(11, -1, 0)
+                let low = centreLow &+ ((sum.0 &+ 32) &>> 6), high = centreHigh &+ ((sum.1 &+ 32) &>> 6)
+                out.storeBytes(of: SIMD16<UInt8>(lowHalf: SIMD8<UInt8>(lanes: low.clampedToByte()),
+                                                 highHalf: SIMD8<UInt8>(lanes: high.clampedToByte())), as: SIMD16<UInt8>.self)
+                row &+= stride
+                out += dstStride
+            }
+            return
+        }
+        let lowBits = SIMD8<Int16>(repeating: 31)
         for _ in 0..<16 {
             @inline(__always) func load(_ dx: Int, _ dy: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
                 let v = column(dx).loadUnaligned(fromByteOffset: row &+ dy &* stride, as: SIMD16<UInt8>.self)
