@@ -89,25 +89,30 @@ struct InterLayerFilter: Equatable, Sendable {
             }
         }
         var row = 0, out = UnsafeMutableRawPointer(dst)
+        /// The sixteen samples at (dx, dy) from the current row's, in 16-bit lanes (low and high eight).
+        @inline(__always) func load(_ dx: Int, _ dy: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
+            let v = column(dx).loadUnaligned(fromByteOffset: row &+ dy &* stride, as: SIMD16<UInt8>.self)
+            return (SIMD8<Int16>(lanes: v.lowHalf), SIMD8<Int16>(lanes: v.highHalf))
+        }
+        /// Tap k's weight and `d = a + b - 2 s` of its pair of samples at +-(dx, dy) around the centres `s`.
+        @inline(__always) func difference(_ k: Int, _ dx: Int, _ dy: Int, _ centre: (SIMD8<Int16>, SIMD8<Int16>))
+            -> (weight: SIMD8<Int16>, low: SIMD8<Int16>, high: SIMD8<Int16>) {
+            let (aLow, aHigh) = load(dx, dy), (bLow, bHigh) = load(-dx, -dy)
+            return (SIMD8<Int16>(repeating: Int16(w[k])), aLow &+ bLow &- (centre.0 &<< 1), aHigh &+ bHigh &- (centre.1 &<< 1))
+        }
         if sumFits16Bits {
             for _ in 0..<16 {
-                @inline(__always) func load(_ dx: Int, _ dy: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
-                    let v = column(dx).loadUnaligned(fromByteOffset: row &+ dy &* stride, as: SIMD16<UInt8>.self)
-                    return (SIMD8<Int16>(lanes: v.lowHalf), SIMD8<Int16>(lanes: v.highHalf))
-                }
-                let (centreLow, centreHigh) = load(0, 0)
-                let twiceLow = centreLow &<< 1, twiceHigh = centreHigh &<< 1
+                let centre = load(0, 0)
                 var sum = (SIMD8<Int16>(), SIMD8<Int16>())
                 @inline(__always) func tap(_ k: Int, _ dx: Int, _ dy: Int) {
-                    let weight = SIMD8<Int16>(repeating: Int16(w[k]))
-                    let (aLow, aHigh) = load(dx, dy), (bLow, bHigh) = load(-dx, -dy)
-                    sum.0 &+= (aLow &+ bLow &- twiceLow) &* weight
-                    sum.1 &+= (aHigh &+ bHigh &- twiceHigh) &* weight
+                    let d = difference(k, dx, dy, centre)
+                    sum.0 &+= d.low &* d.weight
+                    sum.1 &+= d.high &* d.weight
                 }
                 tap(0, -2, -2); tap(1, -1, -2); tap(2, 0, -2); tap(3, 1, -2); tap(4, 2, -2)
                 tap(5, -2, -1); tap(6, -1, -1); tap(7, 0, -1); tap(8, 1, -1); tap(9, 2, -1)
                 tap(10, -2, 0); tap(11, -1, 0)
-                let low = centreLow &+ ((sum.0 &+ 32) &>> 6), high = centreHigh &+ ((sum.1 &+ 32) &>> 6)
+                let low = centre.0 &+ ((sum.0 &+ 32) &>> 6), high = centre.1 &+ ((sum.1 &+ 32) &>> 6)
                 out.storeBytes(of: SIMD16<UInt8>(lowHalf: SIMD8<UInt8>(lanes: low.clampedToByte()),
                                                  highHalf: SIMD8<UInt8>(lanes: high.clampedToByte())), as: SIMD16<UInt8>.self)
                 row &+= stride
@@ -117,26 +122,19 @@ struct InterLayerFilter: Equatable, Sendable {
         }
         let lowBits = SIMD8<Int16>(repeating: 31)
         for _ in 0..<16 {
-            @inline(__always) func load(_ dx: Int, _ dy: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
-                let v = column(dx).loadUnaligned(fromByteOffset: row &+ dy &* stride, as: SIMD16<UInt8>.self)
-                return (SIMD8<Int16>(lanes: v.lowHalf), SIMD8<Int16>(lanes: v.highHalf))
-            }
-            let (centreLow, centreHigh) = load(0, 0)
-            let twiceLow = centreLow &<< 1, twiceHigh = centreHigh &<< 1
+            let centre = load(0, 0)
             // Sums of c (d >> 5) of all taps, and of c (d & 31) of taps 0-5 and 6-11; low and high eight samples.
             var coarse = (SIMD8<Int16>(), SIMD8<Int16>()), fine = (SIMD8<Int16>(), SIMD8<Int16>(), SIMD8<Int16>(), SIMD8<Int16>())
             @inline(__always) func tap(_ k: Int, _ dx: Int, _ dy: Int) {
-                let weight = SIMD8<Int16>(repeating: Int16(w[k]))
-                let (aLow, aHigh) = load(dx, dy), (bLow, bHigh) = load(-dx, -dy)
-                let dLow = aLow &+ bLow &- twiceLow, dHigh = aHigh &+ bHigh &- twiceHigh
-                coarse.0 &+= (dLow &>> 5) &* weight
-                coarse.1 &+= (dHigh &>> 5) &* weight
+                let d = difference(k, dx, dy, centre)
+                coarse.0 &+= (d.low &>> 5) &* d.weight
+                coarse.1 &+= (d.high &>> 5) &* d.weight
                 if k < 6 {
-                    fine.0 &+= (dLow & lowBits) &* weight
-                    fine.1 &+= (dHigh & lowBits) &* weight
+                    fine.0 &+= (d.low & lowBits) &* d.weight
+                    fine.1 &+= (d.high & lowBits) &* d.weight
                 } else {
-                    fine.2 &+= (dLow & lowBits) &* weight
-                    fine.3 &+= (dHigh & lowBits) &* weight
+                    fine.2 &+= (d.low & lowBits) &* d.weight
+                    fine.3 &+= (d.high & lowBits) &* d.weight
                 }
             }
             tap(0, -2, -2); tap(1, -1, -2); tap(2, 0, -2); tap(3, 1, -2); tap(4, 2, -2)
@@ -148,8 +146,8 @@ struct InterLayerFilter: Equatable, Sendable {
                     &+ SIMD8<Int32>(lanes: fine0) &+ SIMD8<Int32>(lanes: fine1) &+ 32
                 return SIMD8<UInt8>(lanes: (sum &>> 6).clampedToByte())
             }
-            let bytes = SIMD16<UInt8>(lowHalf: total(centreLow, coarse.0, fine.0, fine.2),
-                                      highHalf: total(centreHigh, coarse.1, fine.1, fine.3))
+            let bytes = SIMD16<UInt8>(lowHalf: total(centre.0, coarse.0, fine.0, fine.2),
+                                      highHalf: total(centre.1, coarse.1, fine.1, fine.3))
             out.storeBytes(of: bytes, as: SIMD16<UInt8>.self)
             row &+= stride
             out += dstStride
