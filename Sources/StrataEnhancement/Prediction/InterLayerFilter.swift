@@ -88,69 +88,68 @@ struct InterLayerFilter: Equatable, Sendable {
             default: return columns.4
             }
         }
-        var row = 0, out = UnsafeMutableRawPointer(dst)
-        /// The sixteen samples at (dx, dy) from the current row's, in 16-bit lanes (low and high eight).
-        @inline(__always) func load(_ dx: Int, _ dy: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
+        // Nothing the nested functions below use is a variable they capture: a captured variable is
+        // checked for exclusive access at run time on every use (about 70 checks per block).
+        /// The sixteen samples at (dx, dy) from those at byte offset `row`, in 16-bit lanes (low and high eight).
+        @inline(__always) func load(_ dx: Int, _ dy: Int, _ row: Int) -> (SIMD8<Int16>, SIMD8<Int16>) {
             let v = column(dx).loadUnaligned(fromByteOffset: row &+ dy &* stride, as: SIMD16<UInt8>.self)
             return (SIMD8<Int16>(lanes: v.lowHalf), SIMD8<Int16>(lanes: v.highHalf))
         }
         /// Tap k's weight and `d = a + b - 2 s` of its pair of samples at +-(dx, dy) around the centres `s`.
-        @inline(__always) func difference(_ k: Int, _ dx: Int, _ dy: Int, _ centre: (SIMD8<Int16>, SIMD8<Int16>))
+        @inline(__always) func difference(_ k: Int, _ dx: Int, _ dy: Int, _ row: Int, _ centre: (SIMD8<Int16>, SIMD8<Int16>))
             -> (weight: SIMD8<Int16>, low: SIMD8<Int16>, high: SIMD8<Int16>) {
-            let (aLow, aHigh) = load(dx, dy), (bLow, bHigh) = load(-dx, -dy)
+            let (aLow, aHigh) = load(dx, dy, row), (bLow, bHigh) = load(-dx, -dy, row)
             return (SIMD8<Int16>(repeating: Int16(w[k])), aLow &+ bLow &- (centre.0 &<< 1), aHigh &+ bHigh &- (centre.1 &<< 1))
         }
         if sumFits16Bits {
-            for _ in 0..<16 {
-                let centre = load(0, 0)
+            for r in 0..<16 {
+                let row = r &* stride, centre = load(0, 0, row)
                 var sum = (SIMD8<Int16>(), SIMD8<Int16>())
-                @inline(__always) func tap(_ k: Int, _ dx: Int, _ dy: Int) {
-                    let d = difference(k, dx, dy, centre)
+                @inline(__always) func tap(_ k: Int, _ dx: Int, _ dy: Int, _ sum: inout (SIMD8<Int16>, SIMD8<Int16>)) {
+                    let d = difference(k, dx, dy, row, centre)
                     sum.0 &+= d.low &* d.weight
                     sum.1 &+= d.high &* d.weight
                 }
-                tap(0, -2, -2); tap(1, -1, -2); tap(2, 0, -2); tap(3, 1, -2); tap(4, 2, -2)
-                tap(5, -2, -1); tap(6, -1, -1); tap(7, 0, -1); tap(8, 1, -1); tap(9, 2, -1)
-                tap(10, -2, 0); tap(11, -1, 0)
+                tap(0, -2, -2, &sum); tap(1, -1, -2, &sum); tap(2, 0, -2, &sum); tap(3, 1, -2, &sum); tap(4, 2, -2, &sum)
+                tap(5, -2, -1, &sum); tap(6, -1, -1, &sum); tap(7, 0, -1, &sum); tap(8, 1, -1, &sum); tap(9, 2, -1, &sum)
+                tap(10, -2, 0, &sum); tap(11, -1, 0, &sum)
                 let low = centre.0 &+ ((sum.0 &+ 32) &>> 6), high = centre.1 &+ ((sum.1 &+ 32) &>> 6)
-                out.storeBytes(of: SIMD16<UInt8>(lowHalf: SIMD8<UInt8>(lanes: low.clampedToByte()),
-                                                 highHalf: SIMD8<UInt8>(lanes: high.clampedToByte())), as: SIMD16<UInt8>.self)
-                row &+= stride
-                out += dstStride
+                UnsafeMutableRawPointer(dst + r &* dstStride).storeBytes(
+                    of: SIMD16<UInt8>(lowHalf: SIMD8<UInt8>(lanes: low.clampedToByte()), highHalf: SIMD8<UInt8>(lanes: high.clampedToByte())),
+                    as: SIMD16<UInt8>.self)
             }
             return
         }
         let lowBits = SIMD8<Int16>(repeating: 31)
-        for _ in 0..<16 {
-            let centre = load(0, 0)
-            // Sums of c (d >> 5) of all taps, and of c (d & 31) of taps 0-5 and 6-11; low and high eight samples.
-            var coarse = (SIMD8<Int16>(), SIMD8<Int16>()), fine = (SIMD8<Int16>(), SIMD8<Int16>(), SIMD8<Int16>(), SIMD8<Int16>())
-            @inline(__always) func tap(_ k: Int, _ dx: Int, _ dy: Int) {
-                let d = difference(k, dx, dy, centre)
-                coarse.0 &+= (d.low &>> 5) &* d.weight
-                coarse.1 &+= (d.high &>> 5) &* d.weight
+        /// Sums of c (d >> 5) of all taps, and of c (d & 31) of taps 0-5 and 6-11; low and high eight samples.
+        typealias Sums = (coarse: (SIMD8<Int16>, SIMD8<Int16>), fine: (SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>))
+        for r in 0..<16 {
+            let row = r &* stride, centre = load(0, 0, row)
+            var sums: Sums = ((SIMD8<Int16>(), SIMD8<Int16>()), (SIMD8<Int16>(), SIMD8<Int16>(), SIMD8<Int16>(), SIMD8<Int16>()))
+            @inline(__always) func tap(_ k: Int, _ dx: Int, _ dy: Int, _ sums: inout Sums) {
+                let d = difference(k, dx, dy, row, centre)
+                sums.coarse.0 &+= (d.low &>> 5) &* d.weight
+                sums.coarse.1 &+= (d.high &>> 5) &* d.weight
                 if k < 6 {
-                    fine.0 &+= (d.low & lowBits) &* d.weight
-                    fine.1 &+= (d.high & lowBits) &* d.weight
+                    sums.fine.0 &+= (d.low & lowBits) &* d.weight
+                    sums.fine.1 &+= (d.high & lowBits) &* d.weight
                 } else {
-                    fine.2 &+= (d.low & lowBits) &* d.weight
-                    fine.3 &+= (d.high & lowBits) &* d.weight
+                    sums.fine.2 &+= (d.low & lowBits) &* d.weight
+                    sums.fine.3 &+= (d.high & lowBits) &* d.weight
                 }
             }
-            tap(0, -2, -2); tap(1, -1, -2); tap(2, 0, -2); tap(3, 1, -2); tap(4, 2, -2)
-            tap(5, -2, -1); tap(6, -1, -1); tap(7, 0, -1); tap(8, 1, -1); tap(9, 2, -1)
-            tap(10, -2, 0); tap(11, -1, 0)
+            tap(0, -2, -2, &sums); tap(1, -1, -2, &sums); tap(2, 0, -2, &sums); tap(3, 1, -2, &sums); tap(4, 2, -2, &sums)
+            tap(5, -2, -1, &sums); tap(6, -1, -1, &sums); tap(7, 0, -1, &sums); tap(8, 1, -1, &sums); tap(9, 2, -1, &sums)
+            tap(10, -2, 0, &sums); tap(11, -1, 0, &sums)
             @inline(__always) func total(_ centre: SIMD8<Int16>, _ coarse: SIMD8<Int16>, _ fine0: SIMD8<Int16>,
                                          _ fine1: SIMD8<Int16>) -> SIMD8<UInt8> {
                 let sum = (SIMD8<Int32>(lanes: centre) &<< 6) &+ (SIMD8<Int32>(lanes: coarse) &<< 5)
                     &+ SIMD8<Int32>(lanes: fine0) &+ SIMD8<Int32>(lanes: fine1) &+ 32
                 return SIMD8<UInt8>(lanes: (sum &>> 6).clampedToByte())
             }
-            let bytes = SIMD16<UInt8>(lowHalf: total(centre.0, coarse.0, fine.0, fine.2),
-                                      highHalf: total(centre.1, coarse.1, fine.1, fine.3))
-            out.storeBytes(of: bytes, as: SIMD16<UInt8>.self)
-            row &+= stride
-            out += dstStride
+            let bytes = SIMD16<UInt8>(lowHalf: total(centre.0, sums.coarse.0, sums.fine.0, sums.fine.2),
+                                      highHalf: total(centre.1, sums.coarse.1, sums.fine.1, sums.fine.3))
+            UnsafeMutableRawPointer(dst + r &* dstStride).storeBytes(of: bytes, as: SIMD16<UInt8>.self)
         }
     }
 
