@@ -22,7 +22,8 @@ public struct EnhancementLayerParameters: Sendable, Hashable, Codable {
     /// states inherited within each temporal id, version 5 SKIP macroblocks with the lower layer's
     /// vector, version 6 residual contexts chosen by the lower layer's levels and sign hiding, version 7
     /// prediction from a later picture in coding order, ``EnhancementCodingOrder``, version 8
-    /// inter-layer motion over a lower layer of half the size, version 9 a payload three bytes shorter).
+    /// inter-layer motion over a lower layer of half the size, version 9 a payload four bytes shorter:
+    /// the QP difference in the flags byte and a shorter flush).
     /// Encoders write ``bitstreamVersion`` unless told otherwise; decoders read all nine.
     public var version: UInt8
     /// Shifts the QP that selects the deblocking filter's thresholds, -51...51 (from version 3; 0 in

@@ -50,8 +50,7 @@ enum LayeredSide {
                     payload += fragment.samples.reduce(0) { $0 + $1.data.count }
                 }
             }
-            let stored = manifest.layers.reduce(0) { $0 + $1.bytes }
-            return Double(stored - payload) * 8 / max(manifest.durationSeconds, 1e-9) / 1000
+            return kbps(manifest, layers: manifest.layers.count) - Double(payload) * 8 / max(manifest.durationSeconds, 1e-9) / 1000
         } catch {
             throw .layeredStreamFailed(step: "measure the container", reason: "\(error)")
         }

@@ -17,6 +17,8 @@ struct FrameHeader: Equatable {
     /// says that a signed byte follows with the difference.
     static let shortQPDeltas = -15...15
     static let qpEscape: UInt8 = 31
+    /// `qp_code` less `qp_delta`.
+    private static let qpCodeOffset = -shortQPDeltas.lowerBound
 
     /// Bytes before the filter's coefficients.
     private var fixedSize: Int { version >= 9 && FrameHeader.shortQPDeltas.contains(qpDelta) ? 1 : 2 }
@@ -30,7 +32,7 @@ struct FrameHeader: Equatable {
         if version < 9 {
             head = [flags, UInt8(bitPattern: Int8(clamping: qpDelta))]
         } else if fixedSize == 1 {
-            head = [flags | UInt8(qpDelta + 15) << 3]
+            head = [flags | UInt8(qpDelta + FrameHeader.qpCodeOffset) << 3]
         } else {
             head = [flags | FrameHeader.qpEscape << 3, UInt8(bitPattern: Int8(clamping: qpDelta))]
         }
@@ -47,14 +49,15 @@ struct FrameHeader: Equatable {
         hasReference = flags & 1 == 1
         hasBackward = flags & 2 == 2
         guard hasReference || !hasBackward else { throw .invalidSyntax(element: "has_backward", macroblock: -1, offset: 0) }
-        let code = payload[0] >> 3
-        if version >= 9 && code != FrameHeader.qpEscape {
-            qpDelta = Int(code) - 15
+        // Version 9 codes the QP difference in the flags byte unless it escapes to the next byte.
+        let code = payload[0] >> 3, inFlagsByte = version >= 9 && code != FrameHeader.qpEscape
+        let qpEnd = inFlagsByte ? 1 : 2
+        if inFlagsByte {
+            qpDelta = Int(code) - FrameHeader.qpCodeOffset
         } else {
             guard payload.count >= 2 else { throw .truncatedPayload(offset: payload.count) }
             qpDelta = Int(Int8(bitPattern: payload[1]))
         }
-        let qpEnd = version >= 9 && code != FrameHeader.qpEscape ? 1 : 2
         guard (0...51).contains(layerQP + qpDelta) else { throw .invalidSyntax(element: "qp_delta", macroblock: -1, offset: qpEnd - 1) }
         if flags & 4 != 0 {
             let end = qpEnd + InterLayerFilter.offsets.count

@@ -292,7 +292,7 @@ public final class EnhancementDecoder {
         syntax.hasBackward = backward != nil
         backward?.prepareAsReference()
         let backwardPicture = backward ?? current
-        let padding = parameters.version >= 9 ? 3 : 0
+        let padding = parameters.version >= 9 ? RangeDecoder.shortFlushPadding : 0
         var reader = ArithmeticBinReader(decoder: RangeDecoder(data: bytes.baseAddress!, count: bytes.count, start: header.byteCount,
                                                                padding: padding), states: contexts)
         var mb = MacroblockData()

@@ -88,8 +88,11 @@ struct RangeEncoder {
 struct RangeDecoder {
     private let data: UnsafePointer<UInt8>
     private let count: Int
-    /// Zero bytes the decoder reads past the end of a whole payload: 3 from version 9 on, 0 before.
+    /// Zero bytes the decoder reads past the end of a whole payload: ``shortFlushPadding`` after a
+    /// short flush (version 9 on), 0 before.
     let padding: Int
+    /// The zero bytes past the end that a short flush (``RangeEncoder/finish(short:)``) leaves the decoder to read.
+    static let shortFlushPadding = 3
     /// Next byte to read.
     private(set) var position: Int
     private var range: UInt32 = 0xFFFF_FFFF
