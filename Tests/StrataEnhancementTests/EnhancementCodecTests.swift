@@ -286,3 +286,42 @@ import Testing
     }
 }
 
+
+/// The encoder prices 4x4 luma transforms only in pictures of up to 396 macroblocks
+/// (``MacroblockEncoder/largestPictureForLuma4x4``); larger ones code every luma residual with 8x8
+/// transforms, which the decoder reads like any other.
+@Suite struct LumaTransformChoiceTests {
+    /// The per-macroblock level kinds (1: 4x4 luma transforms, 2: 8x8) of a coded 1x layer over a
+    /// coarse copy of the clip, and whether the decoder reproduced every frame.
+    static func levelKinds(width: Int, height: Int) throws -> (kinds: [UInt8], decodedAlike: Bool) {
+        let source = Fixtures.clip(width: width, height: height, frames: 3, noise: 3)
+        let lower = source.map { frame in
+            let scaler = try! Scaler(from: width / 2, height / 2, to: width, height)
+            return scaler.scale(Fixtures.lowerLayer(frame, step: 24))
+        }
+        let parameters = EnhancementLayerParameters(width: width, height: height, referenceWidth: width, referenceHeight: height,
+                                                    qp: 18, temporalLayers: 1)
+        let encoder = try EnhancementEncoder(parameters: parameters), decoder = try EnhancementDecoder(parameters: parameters)
+        var kinds: [UInt8] = [], alike = true
+        for i in source.indices {
+            let coded = try encoder.encode(source: source[i], lower: lower[i], temporalId: 0)
+            kinds += coded.motion.levelKind
+            let decoded = try decoder.decode(payload: coded.payload, lower: lower[i], temporalId: 0)
+            alike = alike && decoded.hasSameSamples(as: coded.reconstruction)
+        }
+        return (kinds, alike)
+    }
+
+    @Test func largerPicturesCodeLumaWith8x8TransformsOnly() throws {
+        #expect(MacroblockEncoder.pricesLuma4x4(macroblocks: 396))
+        #expect(!MacroblockEncoder.pricesLuma4x4(macroblocks: 397))
+        // 352x288 (396 macroblocks) chooses 4x4 transforms somewhere; 368x288 (414) never, and codes 8x8 ones.
+        let small = try Self.levelKinds(width: 352, height: 288)
+        #expect(small.kinds.contains(1), "no 4x4 luma residual at 352x288")
+        #expect(small.decodedAlike)
+        let large = try Self.levelKinds(width: 368, height: 288)
+        #expect(!large.kinds.contains(1), "\(large.kinds.filter { $0 == 1 }.count) macroblocks with 4x4 luma at 368x288")
+        #expect(large.kinds.filter { $0 == 2 }.count > 50)
+        #expect(large.decodedAlike)
+    }
+}

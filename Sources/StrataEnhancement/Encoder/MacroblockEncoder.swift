@@ -66,11 +66,29 @@ final class MacroblockEncoder {
     static let motionLambdaScale = 2.0
     /// The frame's inter-layer filter (version 8), applied to the INTER-LAYER candidate.
     private var interLayerFilter: InterLayerFilter?
+    /// Whether a coded macroblock's luma is also priced with 4x4 transforms (``pricesLuma4x4(macroblocks:)``).
+    private let pricesLuma4x4: Bool
+
+    /// The largest picture, in macroblocks, whose luma residual the encoder prices with both transform
+    /// sizes (352x288); larger pictures code every luma residual with 8x8 transforms. At 640x272 and
+    /// 1280x720 the 4x4 blocks that pricing both chose saved nothing: with 8x8 alone `strata bench`
+    /// gave storage_ratio 0.5406 -> 0.5373 (bigbuckbunny) and 0.6213 -> 0.6180 (bikes), at equal
+    /// quality 0.5453 -> 0.5445 and 0.6316 -> 0.6272, BD-rate of the top point +12.8% -> +13.5% and
+    /// +53.8% -> +53.4% (pricing 4x4 again where the frame's QP is 24 or less: +14.3%, within what
+    /// such changes move it), and the encoder ran 9% fewer instructions (the benchmark's four layers
+    /// 1.08-1.12x as fast). At 176x144 they do pay (carphone_pristine with 8x8 alone: 0.7739 ->
+    /// 0.7836 at equal quality), and so small a picture costs little to price twice. The decoder
+    /// reads either size anywhere.
+    static let largestPictureForLuma4x4 = 396
+
+    /// Whether a layer of `macroblocks` prices its luma residual with 4x4 transforms too.
+    static func pricesLuma4x4(macroblocks: Int) -> Bool { macroblocks <= largestPictureForLuma4x4 }
 
     /// `references` is how many distinct reference pictures can be alive at once.
     init(geometry: LayerGeometry, references: Int, chromaWeight: Int = 1) {
         self.geometry = geometry
         self.chromaWeight = chromaWeight
+        pricesLuma4x4 = MacroblockEncoder.pricesLuma4x4(macroblocks: geometry.macroblockCount)
         predictions = predictionMemory.all
         searchPlanes = SearchPlaneCache(capacity: max(references, 2))
         residual = .allocate(capacity: 384); residual.initialize(repeating: 0, count: 384)
@@ -457,27 +475,38 @@ final class MacroblockEncoder {
         let refinement4 = MacroblockWriter.refinementContext(categoryBase), refinement8 = MacroblockWriter.refinementContext(categoryBase + 1)
         var pattern4 = 0, pattern8 = 0, distortion4 = 0, distortion8 = 0
         let scan4 = Quantization.zigzag4Scan, scan8 = Quantization.zigzag8Scan
+        // The smaller distortion of the transform sizes priced.
+        @inline(__always) func leastDistortion() -> Int { pricesLuma4x4 ? min(distortion4, distortion8) : distortion8 }
         for q in 0..<4 {
             // The distortion of the quadrants done and the prefix's rate are part of either transform
             // size's cost, and every other part is not negative: once they reach `bound`, this
             // candidate cannot win.
-            if q > 0 && Double(min(distortion4, distortion8)) + prefixCost >= bound { return .infinity }
+            if q > 0 && Double(leastDistortion()) + prefixCost >= bound { return .infinity }
             let qx = (q & 1) * 8, qy = (q >> 1) * 8
             let src = srcLuma + qy * ls + qx, pred = p.luma + qy * 16 + qx
             let zeroDistortion = BlockMetrics.sseSIMD(src, ls, pred, 16, 8, 8) + textureLoss(q, pred, 16)
-            // 4x4 transforms.
-            let (rate4, any4, magnitude) = codeQuad4x4(residual: residual + qy * 16 + qx, residualStride: 16, prediction: pred,
-                                                       levels: levels4 + q * 64, qp: qp, context: base4, refinement: refinement4,
-                                                       lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: false),
-                                                       hidesSigns: syntax.hidesSigns,
-                                                       scan: scan4, contexts: contexts, lambda: lambda)
-            if let coded4 = codedDistortion(any: any4, rate: rate4, source: src, stride: ls, zeroDistortion: zeroDistortion,
-                                            lambda: lambda, lumaQuadrant: q) {
-                pattern4 |= 1 << q
-                distortion4 += coded4
+            let magnitude: Int
+            if pricesLuma4x4 {
+                // 4x4 transforms.
+                let (rate4, any4, sum) = codeQuad4x4(residual: residual + qy * 16 + qx, residualStride: 16, prediction: pred,
+                                                     levels: levels4 + q * 64, qp: qp, context: base4, refinement: refinement4,
+                                                     lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: false),
+                                                     hidesSigns: syntax.hidesSigns,
+                                                     scan: scan4, contexts: contexts, lambda: lambda)
+                magnitude = sum
+                if let coded4 = codedDistortion(any: any4, rate: rate4, source: src, stride: ls, zeroDistortion: zeroDistortion,
+                                                lambda: lambda, lumaQuadrant: q) {
+                    pattern4 |= 1 << q
+                    distortion4 += coded4
+                } else {
+                    distortion4 += zeroDistortion
+                    (levels4 + q * 64).update(repeating: 0, count: 64)
+                }
             } else {
-                distortion4 += zeroDistortion
-                (levels4 + q * 64).update(repeating: 0, count: 64)
+                // (What the 4x4 pass sums for the 8x8 transform's test below.)
+                var sum = 0
+                for k in 0..<4 { sum += BlockMetrics.sumOfMagnitudes4x4SIMD(residual + (qy + (k >> 1) * 4) * 16 + qx + (k & 1) * 4, 16) }
+                magnitude = sum
             }
             // 8x8 transform, unless the quadrant certainly quantizes to zero with it.
             let lv8 = levels8 + q * 64
@@ -511,7 +540,7 @@ final class MacroblockEncoder {
         }
         // Chroma: each component coded or not as a whole, its error weighed by ``chromaWeight`` (its
         // levels and coding decided with lambda / weight, the same trade).
-        if Double(min(distortion4, distortion8)) + prefixCost >= bound { return .infinity }
+        if Double(leastDistortion()) + prefixCost >= bound { return .infinity }
         let chromaLambda = lambda / Double(chromaWeight)
         candidateLevels.update(repeating: 0, count: CoefficientLayout.count)
         var chromaDistortion = 0, cbpChroma = 0
@@ -550,7 +579,8 @@ final class MacroblockEncoder {
             return Double(distortion + chromaDistortion) + lambda * Double(estimator.cost) / 256
         }
         // A size whose distortion and prefix already reach `bound` is not priced (the syntax writer is the costly part).
-        let cost4 = Double(distortion4 + chromaDistortion) + prefixCost >= bound ? .infinity : price(pattern4, false, distortion4)
+        let cost4 = !pricesLuma4x4 || Double(distortion4 + chromaDistortion) + prefixCost >= bound
+            ? .infinity : price(pattern4, false, distortion4)
         let cost8 = Double(distortion8 + chromaDistortion) + prefixCost >= bound ? .infinity : price(pattern8, true, distortion8)
         if cost8 < cost4 {
             mb.cbpLuma = pattern8
