@@ -1,4 +1,5 @@
 @_exported import enum StrataBase.X264Preset
+@_exported import enum StrataBase.X264Tune
 import Strata
 
 /// What `strata bench` runs.
@@ -11,6 +12,9 @@ public struct BenchOptions: Sendable {
     public var plan: LayerPlan?
     /// x264's preset for the x264 ladder (medium is the reference).
     public var x264Preset: X264Preset
+    /// x264's tuning for the x264 ladder; nil (the reference) tunes nothing. `psnr` turns off the
+    /// adaptive quantization and psychovisual optimizations that cost x264 VMAF.
+    public var x264Tune: X264Tune?
     /// Also run the plans of ``sweepPlans`` and report which gives the lowest storage ratio.
     public var sweep: Bool
     /// Plans tried by the sweep; empty means ``BenchHarness/defaultSweepPlans``.
@@ -30,13 +34,14 @@ public struct BenchOptions: Sendable {
 
     /// Creates options with the defaults of the command line.
     public init(input: String, outputDirectory: String, plan: LayerPlan? = nil, x264Preset: X264Preset = .medium,
-                sweep: Bool = false, sweepPlans: [LayerPlan] = [], metric: MetricPreference = .automatic,
+                x264Tune: X264Tune? = nil, sweep: Bool = false, sweepPlans: [LayerPlan] = [], metric: MetricPreference = .automatic,
                 ffmpegPath: String? = nil, maxFrames: Int? = nil, segmentSeconds: Double = 2, bdRate: Bool = true,
                 concurrency: Int? = nil) {
         self.input = input
         self.outputDirectory = outputDirectory
         self.plan = plan
         self.x264Preset = x264Preset
+        self.x264Tune = x264Tune
         self.sweep = sweep
         self.sweepPlans = sweepPlans
         self.metric = metric

@@ -27,6 +27,24 @@ struct X264EncoderTests {
         #expect(TestClips.psnrY(decoded, frames) > 33)
     }
 
+    @Test("a tuning reaches x264: tune psnr turns off its adaptive quantization and psychovisual optimizations")
+    func tuneReachesTheEncoder() throws {
+        let frames = TestClips.qcif(frames: 6)
+        func settings(_ tune: X264Tune?) throws -> String {
+            let encoder = try X264Encoder(width: 176, height: 144, frameRate: FrameRate(25), preset: .medium, tune: tune,
+                                          rateControl: .crf(23), threads: 1)
+            var stream: [UInt8] = []
+            for f in frames { stream += try encoder.encode(f) }
+            stream += try encoder.flush()
+            // x264 writes its settings as text in an SEI message of the first access unit.
+            return String(decoding: stream.map { (32...126).contains($0) ? $0 : 32 }, as: UTF8.self)
+        }
+        let plain = try settings(nil), psnr = try settings(.psnr)
+        // (Adaptive quantization at strength 0 with tune psnr.)
+        #expect(plain.contains(" aq=1:1.00 ") && plain.contains(" psy=1 "))
+        #expect(psnr.contains(" aq=1:0.00 ") && psnr.contains(" psy=0 "))
+    }
+
     @Test("ultrafast (no B-frames) decodes with OpenH264 too")
     func openH264DecodesUltrafast() throws {
         let frames = TestClips.qcif(frames: 8)

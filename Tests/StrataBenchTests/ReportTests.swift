@@ -60,6 +60,18 @@ import Testing
         #expect(root["bd_rate"] is NSNull)
     }
 
+    /// A ladder encoded with an x264 tuning says so (`tune`); without one the key is absent.
+    @Test func ladderNamesItsTuning() throws {
+        var report = Self.sampleReport()
+        report.simulcast.tune = "psnr"
+        let root = try #require(try JSONSerialization.jsonObject(with: try ReportFiles.json(report)) as? [String: Any])
+        #expect((root["simulcast"] as? [String: Any])?["tune"] as? String == "psnr")
+        #expect(Self.keys(root["simulcast_openh264"]).contains("tune") == false)
+        #expect(report.simulcast.settings == "medium, tune psnr" && report.simulcastOpenH264.settings == "medium")
+        #expect(LadderEncoder.x264(.medium, tune: .psnr).label == "x264 medium, tune psnr")
+        #expect(LadderEncoder.x264(.medium).label == "x264 medium")
+    }
+
     @Test func reportRoundTripsThroughJSON() throws {
         let data = try ReportFiles.json(Self.sampleReport())
         let back = try JSONDecoder().decode(BenchReport.self, from: data)

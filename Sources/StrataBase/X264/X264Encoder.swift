@@ -23,6 +23,30 @@ public enum X264Preset: String, CaseIterable, Sendable, Codable {
     case veryslow
 }
 
+/// x264's tunings: adjustments of a preset for a kind of content or a measure of quality.
+///
+/// x264's defaults (no tuning) include its adaptive quantization and psychovisual optimizations,
+/// which favour how a picture looks over PSNR and VMAF: on three real clips (see Docs) `psnr`
+/// needed 5-18% fewer bits than no tuning at equal VMAF.
+public enum X264Tune: String, CaseIterable, Sendable, Codable {
+    /// Live-action film: a little less deblocking, more psychovisual strength.
+    case film
+    /// Cartoons: more deblocking and reference frames.
+    case animation
+    /// Keeps film grain.
+    case grain
+    /// Slide shows and still images.
+    case stillimage
+    /// For PSNR: no adaptive quantization, no psychovisual optimizations.
+    case psnr
+    /// For SSIM: adaptive quantization by variance and complexity, no psychovisual optimizations.
+    case ssim
+    /// Streams that decode faster (no CABAC, no weighted prediction, no deblocking).
+    case fastdecode
+    /// No frame delay (no lookahead, no B-frames).
+    case zerolatency
+}
+
 /// How x264 spends bits.
 public enum X264RateControl: Sendable, Hashable, Codable {
     /// Constant rate factor (0...51, lower is better quality): constant perceived quality.
@@ -49,9 +73,10 @@ public final class X264Encoder {
     private let encoder: OpaquePointer
     private var picture = x264_picture_t()
 
-    /// Opens an encoder; `threads` 0 lets x264 choose, `keyframeInterval` nil keeps x264's default (250).
-    public init(width: Int, height: Int, frameRate: FrameRate, preset: X264Preset, rateControl: X264RateControl,
-                threads: Int = 0, keyframeInterval: Int? = nil) throws(BaseLayerError) {
+    /// Opens an encoder; `tune` nil keeps the preset as it is, `threads` 0 lets x264 choose,
+    /// `keyframeInterval` nil keeps x264's default (250).
+    public init(width: Int, height: Int, frameRate: FrameRate, preset: X264Preset, tune: X264Tune? = nil,
+                rateControl: X264RateControl, threads: Int = 0, keyframeInterval: Int? = nil) throws(BaseLayerError) {
         guard width >= 16, height >= 16, width % 2 == 0, height % 2 == 0, width <= 8192, height <= 8192 else {
             throw .invalidConfiguration(detail: "x264 size \(width)x\(height) must be even and 16...8192")
         }
@@ -60,7 +85,7 @@ public final class X264Encoder {
         self.width = width
         self.height = height
         var param = x264_param_t()
-        try BaseLayerError.check(Int(x264_param_default_preset(&param, preset.rawValue, nil))) {
+        try BaseLayerError.check(Int(x264_param_default_preset(&param, preset.rawValue, tune?.rawValue))) {
             .initializationFailed(codec: .x264, status: $0)
         }
         param.i_log_level = X264_LOG_NONE

@@ -121,7 +121,7 @@ final class BenchRun {
         return result
     }
 
-    private func sampleKey(_ encoder: LadderEncoder, _ width: Int, _ height: Int) -> String { "\(encoder.name) \(encoder.presetName) \(width)x\(height)" }
+    private func sampleKey(_ encoder: LadderEncoder, _ width: Int, _ height: Int) -> String { "\(encoder.label) \(width)x\(height)" }
 
     /// The rung of `encoder` at `width x height` whose quality matches `target`.
     func matchRung(_ encoder: LadderEncoder, width: Int, height: Int, target: Double, stage: BenchStage) throws -> MatchedRung {
@@ -167,7 +167,7 @@ final class BenchRun {
             }
         }
         let atTarget = results.filter(\.counted).map(\.kbpsAtTarget)
-        return LadderSummary(encoder: encoder.name, preset: encoder.presetName,
+        return LadderSummary(encoder: encoder.name, preset: encoder.presetName, tune: encoder.tuneName,
                              encodeSeconds: results.reduce(0) { $0 + $1.encodeSeconds }, rungs: results,
                              totalKbps: results.filter(\.counted).reduce(0) { $0 + $1.kbps }, samples: samples,
                              searchEncodes: ladderEncodes[encoder.name] ?? 0, searchSeconds: seconds,
@@ -177,7 +177,7 @@ final class BenchRun {
     // MARK: One plan
 
     private func emptyLadder(_ encoder: LadderEncoder) -> LadderSummary {
-        LadderSummary(encoder: encoder.name, preset: encoder.presetName, encodeSeconds: 0, rungs: [], totalKbps: 0,
+        LadderSummary(encoder: encoder.name, preset: encoder.presetName, tune: encoder.tuneName, encodeSeconds: 0, rungs: [], totalKbps: 0,
                       samples: [], searchEncodes: 0, searchSeconds: 0)
     }
 
@@ -188,7 +188,7 @@ final class BenchRun {
             throw BenchError.invalidOptions("\(error)")
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let x264 = LadderEncoder.x264(options.x264Preset), openH264 = LadderEncoder.openH264(temporalLayers: plan.temporalLayers)
+        let x264 = LadderEncoder.x264(options.x264Preset, tune: options.x264Tune), openH264 = LadderEncoder.openH264(temporalLayers: plan.temporalLayers)
         var report = BenchReport(
             clip: clip, width: format.width, height: format.height, frames: source.count, fps: format.frameRate.framesPerSecond,
             metric: metric, metricNote: metricNote, status: "partial", plan: plan,
@@ -286,7 +286,7 @@ final class BenchRun {
         guard let top = main.layered.operatingPoints.last, let topLayer = plan.enhancementLayers.last else {
             throw BenchError.invalidOptions("the BD-rate sweep needs at least one enhancement layer")
         }
-        let x264 = LadderEncoder.x264(options.x264Preset)
+        let x264 = LadderEncoder.x264(options.x264Preset, tune: options.x264Tune)
         total += 2 * BenchRun.bdOffsets.count
         var layeredPoints: [RatePoint] = [], qps: [Int] = [], anchorPoints: [RatePoint] = []
         for offset in BenchRun.bdOffsets {
@@ -318,7 +318,7 @@ final class BenchRun {
             anchorPoints.append(RatePoint(kbps: rung.kbps, quality: rung.score.value(metric)))
             notify(.bdRate, "x264 at the same quality: \(fixed(rung.kbps, 0)) kbps", advance: 1)
         }
-        return BDRateSummary(anchor: "x264 \(options.x264Preset.rawValue)", width: top.width, height: top.height, interpolation: "pchip",
+        return BDRateSummary(anchor: LadderEncoder.x264(options.x264Preset, tune: options.x264Tune).label, width: top.width, height: top.height, interpolation: "pchip",
                              percent: BjontegaardDelta.rate(anchor: anchorPoints, test: layeredPoints),
                              overlap: BjontegaardDelta.overlap(anchor: anchorPoints, test: layeredPoints),
                              layeredPoints: layeredPoints, layeredTopQPs: qps, anchorPoints: anchorPoints)

@@ -4,8 +4,8 @@ import StrataBase
 
 /// The single-layer encoders simulcast ladders are built from.
 public enum LadderEncoder: Sendable, Hashable {
-    /// libx264 at a preset, rate-controlled by CRF (searched in steps of 0.25).
-    case x264(X264Preset)
+    /// libx264 at a preset, with a tuning or none, rate-controlled by CRF (searched in steps of 0.25).
+    case x264(X264Preset, tune: X264Tune? = nil)
     /// OpenH264 with the layered base's settings (CABAC, four reference frames, high complexity,
     /// the same temporal hierarchy) at a constant QP (integer steps): a single layer of the encoder
     /// the base is made with.
@@ -22,10 +22,19 @@ public enum LadderEncoder: Sendable, Hashable {
     /// Speed setting named in the report.
     var presetName: String {
         switch self {
-        case .x264(let preset): return preset.rawValue
+        case .x264(let preset, _): return preset.rawValue
         case .openH264(let t): return "constant-qp, \(t) temporal layer\(t == 1 ? "" : "s")"
         }
     }
+
+    /// x264's tuning named in the report; nil for none (and for OpenH264).
+    var tuneName: String? {
+        if case .x264(_, let tune?) = self { return tune.rawValue }
+        return nil
+    }
+
+    /// The encoder and its settings in words, e.g. `x264 medium` or `x264 medium, tune psnr`.
+    var label: String { "\(name) \(presetName)" + (tuneName.map { ", tune \($0)" } ?? "") }
 
     /// `crf` or `qp`.
     var parameterName: String {
@@ -52,11 +61,11 @@ public enum LadderEncoder: Sendable, Hashable {
         guard let first = frames.first else { throw .invalidOptions("no frames to encode") }
         let w = first.width, h = first.height
         switch self {
-        case .x264(let preset):
+        case .x264(let preset, let tune):
             var stream: [UInt8] = []
             let start = Date()
             do {
-                let encoder = try X264Encoder(width: w, height: h, frameRate: format.frameRate, preset: preset,
+                let encoder = try X264Encoder(width: w, height: h, frameRate: format.frameRate, preset: preset, tune: tune,
                                               rateControl: .crf(parameter), threads: 0, keyframeInterval: keyframeInterval)
                 for frame in frames { stream += try encoder.encode(frame) }
                 stream += try encoder.flush()

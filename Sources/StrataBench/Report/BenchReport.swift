@@ -201,6 +201,8 @@ public struct LadderSummary: Sendable, Codable {
     public var encoder: String
     /// The encoder's speed setting (x264 preset; OpenH264's complexity mode).
     public var preset: String
+    /// x264's tuning (`psnr`, `film`, ...); absent when none was asked for.
+    public var tune: String? = nil
     /// Sum of the matched rungs' encode times, seconds (the cost of encoding the ladder once).
     public var encodeSeconds: Double
     /// One rung per operating point, same order.
@@ -216,8 +218,11 @@ public struct LadderSummary: Sendable, Codable {
     /// Sum of the counted rungs' ``RungResult/kbpsAtTarget``; nil when one of them has none.
     public var totalKbpsAtTarget: Double? = nil
 
+    /// The preset and the tuning in words: `medium`, or `medium, tune psnr`.
+    public var settings: String { preset + (tune.map { ", tune \($0)" } ?? "") }
+
     enum CodingKeys: String, CodingKey {
-        case encoder, preset, rungs, samples
+        case encoder, preset, tune, rungs, samples
         case totalKbpsAtTarget = "total_kbps_at_target"
         case encodeSeconds = "encode_seconds"
         case totalKbps = "total_kbps"

@@ -30,7 +30,7 @@ public enum BenchReportTable {
         }
         if !colour.isEmpty { lines.append("chroma PSNR Cb/Cr dB: " + colour.joined(separator: ", ")) }
         let container = report.layered.containerKbps.map { " (\(f($0, 1)) of them init segments and fragment boxes)" } ?? ""
-        lines.append("stored: layered \(f(report.layered.totalKbps, 0)) kbps\(container), x264 \(report.simulcast.preset) ladder "
+        lines.append("stored: layered \(f(report.layered.totalKbps, 0)) kbps\(container), x264 \(report.simulcast.settings) ladder "
                      + "\(f(report.simulcast.totalKbps, 0)) kbps, OpenH264 ladder \(f(report.simulcastOpenH264.totalKbps, 0)) kbps "
                      + "(the ladders' elementary streams)")
         lines.append("storage_ratio \(f(report.storageRatio, 3)) (x264, target <= 0.55), \(f(report.storageRatioOpenH264, 3)) (OpenH264, target <= 0.45)"

@@ -34,7 +34,7 @@ enum RateQualityPlot {
         samples(report.simulcast, color: x264)
         samples(report.simulcastOpenH264, color: openh264)
         if let bd = report.bdRate {
-            series.append(Series(label: "x264 \(report.simulcast.preset) at \(bd.width)x\(bd.height) (BD anchor)", color: x264, marker: .diamond,
+            series.append(Series(label: "x264 \(report.simulcast.settings) at \(bd.width)x\(bd.height) (BD anchor)", color: x264, marker: .diamond,
                                  points: bd.anchorPoints.sorted { $0.kbps < $1.kbps }.map { ($0.kbps, $0.quality) }, width: 1.2, dash: "6,3"))
             series.append(Series(label: "Strata top layer, QP sweep", color: strata, marker: .diamond,
                                  points: bd.layeredPoints.sorted { $0.kbps < $1.kbps }.map { ($0.kbps, $0.quality) }, width: 1.2, dash: "6,3"))
@@ -44,7 +44,7 @@ enum RateQualityPlot {
             series.append(Series(label: label, color: color, marker: marker, points: pts, width: 2, dash: nil,
                                  pointLabels: l.rungs.map { "\($0.height)p" }))
         }
-        ladder(report.simulcast, label: "x264 \(report.simulcast.preset) simulcast ladder (\(fmt(report.simulcast.totalKbps)) kbps stored)",
+        ladder(report.simulcast, label: "x264 \(report.simulcast.settings) simulcast ladder (\(fmt(report.simulcast.totalKbps)) kbps stored)",
                color: x264, marker: .square)
         ladder(report.simulcastOpenH264, label: "OpenH264 simulcast ladder (\(fmt(report.simulcastOpenH264.totalKbps)) kbps stored)",
                color: openh264, marker: .triangle)
