@@ -338,6 +338,11 @@ final class BenchRun {
 
     private func executeSteps() async throws -> BenchReport {
         if let note = metricNote, options.metric == .automatic { notify(.note, note) }
+        if metric == .vmaf && options.x264Tune == nil {
+            // Said once: the reference is x264 as it ships, which is not x264 at its best in VMAF.
+            notify(.note, "x264 ladder untuned: its adaptive quantization and psychovisual optimizations cost it VMAF "
+                   + "(4-18% of its rate on the clips in Docs/experiments.md); --tune psnr matches against x264 at its best VMAF")
+        }
         notify(.reading, "\(clip): \(format.width)x\(format.height), \(source.count) frames at \(format.frameRate) fps", advance: 1)
         let plan = options.plan ?? .standard(sourceWidth: format.width, sourceHeight: format.height)
         var main = try await benchmarkPlan(plan, directory: options.outputDirectory)
