@@ -287,41 +287,84 @@ import Testing
 }
 
 
-/// The encoder prices 4x4 luma transforms only in pictures of up to 396 macroblocks
-/// (``MacroblockEncoder/largestPictureForLuma4x4``); larger ones code every luma residual with 8x8
-/// transforms, which the decoder reads like any other.
+/// The encoder prices 4x4 luma transforms in every frame of pictures of up to 396 macroblocks
+/// (``MacroblockEncoder/largestPictureForLuma4x4``); in larger ones, in the frames of temporal id 0,
+/// and in the frames between them only while the latest frame of temporal id 0 chose them for at
+/// least half of its macroblocks with coded luma. The decoder reads either size anywhere.
 @Suite struct LumaTransformChoiceTests {
-    /// The per-macroblock level kinds (1: 4x4 luma transforms, 2: 8x8) of a coded 1x layer over a
-    /// coarse copy of the clip, and whether the decoder reproduced every frame.
-    static func levelKinds(width: Int, height: Int) throws -> (kinds: [UInt8], decodedAlike: Bool) {
-        let source = Fixtures.clip(width: width, height: height, frames: 3, noise: 3)
-        let lower = source.map { frame in
-            let scaler = try! Scaler(from: width / 2, height / 2, to: width, height)
-            return scaler.scale(Fixtures.lowerLayer(frame, step: 24))
+    /// Per macroblock of a coded frame: 0 without luma residual, 4 with 4x4 luma transforms, 8 with 8x8
+    /// (from the level kinds and signs the frame hands the layer above; a macroblock whose residual is
+    /// chroma alone has kind 1 and no luma sign).
+    static func lumaTransforms(_ field: MotionField) -> [Int] {
+        (0..<field.levelKind.count).map { m in
+            let signs = field.levelSigns[(m * CoefficientLayout.count)..<(m * CoefficientLayout.count + 256)]
+            guard field.levelKind[m] != 0, signs.contains(where: { $0 != 0 }) else { return 0 }
+            return field.levelKind[m] == 1 ? 4 : 8
         }
-        let parameters = EnhancementLayerParameters(width: width, height: height, referenceWidth: width, referenceHeight: height,
-                                                    qp: 18, temporalLayers: 1)
-        let encoder = try EnhancementEncoder(parameters: parameters), decoder = try EnhancementDecoder(parameters: parameters)
-        var kinds: [UInt8] = [], alike = true
-        for i in source.indices {
-            let coded = try encoder.encode(source: source[i], lower: lower[i], temporalId: 0)
-            kinds += coded.motion.levelKind
-            let decoded = try decoder.decode(payload: coded.payload, lower: lower[i], temporalId: 0)
-            alike = alike && decoded.hasSameSamples(as: coded.reconstruction)
-        }
-        return (kinds, alike)
     }
 
-    @Test func largerPicturesCodeLumaWith8x8TransformsOnly() throws {
-        #expect(MacroblockEncoder.pricesLuma4x4(macroblocks: 396))
-        #expect(!MacroblockEncoder.pricesLuma4x4(macroblocks: 397))
-        // 352x288 (396 macroblocks) chooses 4x4 transforms somewhere; 368x288 (414) never, and codes 8x8 ones.
-        let small = try Self.levelKinds(width: 352, height: 288)
-        #expect(small.kinds.contains(1), "no 4x4 luma residual at 352x288")
+    /// A 1x layer with three temporal layers over a coarse copy of `source`, coded in presentation
+    /// order (temporal ids 0, 2, 1, 2, 0, ...): each frame's luma transforms, and whether the decoder
+    /// reproduced every frame.
+    static func code(_ source: [Frame]) throws -> (transforms: [[Int]], decodedAlike: Bool) {
+        let width = source[0].width, height = source[0].height
+        let scaler = try Scaler(from: width / 2, height / 2, to: width, height)
+        let lower = source.map { scaler.scale(Fixtures.lowerLayer($0, step: 24)) }
+        let parameters = EnhancementLayerParameters(width: width, height: height, referenceWidth: width, referenceHeight: height,
+                                                    qp: 18, temporalLayers: 3)
+        let encoder = try EnhancementEncoder(parameters: parameters), decoder = try EnhancementDecoder(parameters: parameters)
+        var transforms: [[Int]] = [], alike = true
+        for i in source.indices {
+            let t = Fixtures.temporalId(i, layers: 3)
+            let coded = try encoder.encode(source: source[i], lower: lower[i], temporalId: t)
+            transforms.append(Self.lumaTransforms(coded.motion))
+            let decoded = try decoder.decode(payload: coded.payload, lower: lower[i], temporalId: t)
+            alike = alike && decoded.hasSameSamples(as: coded.reconstruction)
+        }
+        return (transforms, alike)
+    }
+
+    /// The share of the luma-coded macroblocks with 4x4 transforms.
+    static func share(_ transforms: [Int]) -> Double {
+        let coded = transforms.filter { $0 != 0 }
+        return coded.isEmpty ? 0 : Double(coded.filter { $0 == 4 }.count) / Double(coded.count)
+    }
+
+    /// Sharp-edged graphics: small squares and bars one to three samples wide, moving.
+    static func graphics(width: Int, height: Int, frames: Int) -> [Frame] {
+        (0..<frames).map { n in
+            Fixtures.frame(width: width, height: height) { x, y in
+                let u = x + 2 * n, v = y + n
+                return (u / 3 + v / 5) % 4 == 0 || (u % 11 < 2 && v % 7 < 4) ? 235 : 16
+            }
+        }
+    }
+
+    @Test func rule() {
+        #expect(MacroblockEncoder.pricesLuma4x4(macroblocks: 396, temporalId: 2, recentShare: 0))
+        #expect(!MacroblockEncoder.pricesLuma4x4(macroblocks: 397, temporalId: 2, recentShare: 0.49))
+        #expect(MacroblockEncoder.pricesLuma4x4(macroblocks: 397, temporalId: 0, recentShare: 0))
+        #expect(MacroblockEncoder.pricesLuma4x4(macroblocks: 397, temporalId: 1, recentShare: 0.5))
+    }
+
+    @Test func largerPicturesPrice4x4InTheFramesBetweenOnlyWhereTheyPaid() throws {
+        // Natural-looking content at 368x288 (414 macroblocks): the frame of temporal id 0 chooses 8x8
+        // transforms for most macroblocks, so the frames after it code no 4x4 luma.
+        let natural = try Self.code(Fixtures.clip(width: 368, height: 288, frames: 3, noise: 3))
+        #expect(natural.decodedAlike)
+        #expect(Self.share(natural.transforms[0]) < MacroblockEncoder.luma4x4ShareToKeep, "share \(Self.share(natural.transforms[0]))")
+        for i in 1..<3 {
+            #expect(!natural.transforms[i].contains(4), "frame \(i): \(natural.transforms[i].filter { $0 == 4 }.count) with 4x4 luma")
+            #expect(natural.transforms[i].contains(8))
+        }
+        // Graphics: 4x4 transforms win most of the frame of temporal id 0, and the frames after it use them too.
+        let graphics = try Self.code(Self.graphics(width: 368, height: 288, frames: 3))
+        #expect(graphics.decodedAlike)
+        #expect(Self.share(graphics.transforms[0]) >= MacroblockEncoder.luma4x4ShareToKeep, "share \(Self.share(graphics.transforms[0]))")
+        #expect((1..<3).contains { graphics.transforms[$0].contains(4) })
+        // 352x288 (396 macroblocks) prices both in every frame: some frame between uses 4x4 luma on natural content.
+        let small = try Self.code(Fixtures.clip(width: 352, height: 288, frames: 3, noise: 3))
         #expect(small.decodedAlike)
-        let large = try Self.levelKinds(width: 368, height: 288)
-        #expect(!large.kinds.contains(1), "\(large.kinds.filter { $0 == 1 }.count) macroblocks with 4x4 luma at 368x288")
-        #expect(large.kinds.filter { $0 == 2 }.count > 50)
-        #expect(large.decodedAlike)
+        #expect((1..<3).contains { small.transforms[$0].contains(4) })
     }
 }

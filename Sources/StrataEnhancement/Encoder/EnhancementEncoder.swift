@@ -34,6 +34,9 @@ public final class EnhancementEncoder {
     private let references: ReferenceSet
     /// Frames coded since ``beginSegment()``.
     private var framesInSegment = 0
+    /// The share of the latest frame of temporal id 0's luma-coded macroblocks that chose 4x4
+    /// transforms (``MacroblockEncoder/luma4x4Share(_:)``): whether the frames after it price them.
+    private var luma4x4Share = 0.0
     private let syntax: FrameSyntaxState
     private let contexts: UnsafeMutablePointer<UInt32>
     private let contextInheritance: ContextInheritance
@@ -79,6 +82,7 @@ public final class EnhancementEncoder {
         references.reset()
         contextInheritance.reset()
         framesInSegment = 0
+        luma4x4Share = 0
     }
 
     /// Changes the layer's base quantizer from the next frame on (rate control picks one per segment).
@@ -138,8 +142,12 @@ public final class EnhancementEncoder {
         rangeEncoder.reset()
         var writer = ArithmeticBinWriter(encoder: rangeEncoder, states: contexts)
         rangeEncoder = RangeEncoder(capacity: 0)
+        let pricesLuma4x4 = MacroblockEncoder.pricesLuma4x4(macroblocks: geometry.macroblockCount, temporalId: temporalId,
+                                                            recentShare: luma4x4Share)
         macroblockEncoder.encodePicture(&writer, qp: qp, source: source, interLayer: interLayer, filter: filter, reference: reference,
-                                        backward: backward, current: current, syntax: syntax, contexts: contexts)
+                                        backward: backward, current: current, syntax: syntax, contexts: contexts,
+                                        pricesLuma4x4: pricesLuma4x4)
+        if temporalId == 0 { luma4x4Share = MacroblockEncoder.luma4x4Share(syntax) }
         writer.encoder.finish(short: parameters.version >= 9)
         let header = FrameHeader(hasReference: reference != nil, hasBackward: backward != nil, qpDelta: qp - parameters.qp, filter: filter,
                                  version: parameters.version)

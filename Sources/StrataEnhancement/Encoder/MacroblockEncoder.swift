@@ -66,29 +66,54 @@ final class MacroblockEncoder {
     static let motionLambdaScale = 2.0
     /// The frame's inter-layer filter (version 8), applied to the INTER-LAYER candidate.
     private var interLayerFilter: InterLayerFilter?
-    /// Whether a coded macroblock's luma is also priced with 4x4 transforms (``pricesLuma4x4(macroblocks:)``).
-    private let pricesLuma4x4: Bool
+    /// Whether the picture being coded prices each coded macroblock's luma with 4x4 transforms too
+    /// (``pricesLuma4x4(macroblocks:temporalId:recentShare:)``).
+    private var pricesLuma4x4 = true
 
-    /// The largest picture, in macroblocks, whose luma residual the encoder prices with both transform
-    /// sizes (352x288); larger pictures code every luma residual with 8x8 transforms. At 640x272 and
-    /// 1280x720 the 4x4 blocks that pricing both chose saved nothing: with 8x8 alone `strata bench`
-    /// gave storage_ratio 0.5406 -> 0.5373 (bigbuckbunny) and 0.6213 -> 0.6180 (bikes), at equal
-    /// quality 0.5453 -> 0.5445 and 0.6316 -> 0.6272, BD-rate of the top point +12.8% -> +13.5% and
-    /// +53.8% -> +53.4% (pricing 4x4 again where the frame's QP is 24 or less: +14.3%, within what
-    /// such changes move it), and the encoder ran 9% fewer instructions (the benchmark's four layers
-    /// 1.08-1.12x as fast). At 176x144 they do pay (carphone_pristine with 8x8 alone: 0.7739 ->
-    /// 0.7836 at equal quality), and so small a picture costs little to price twice. The decoder
-    /// reads either size anywhere.
+    /// The largest picture, in macroblocks, whose every frame prices the luma residual with both
+    /// transform sizes (352x288). In larger pictures the frames of temporal id 0 price both, and the
+    /// frames between them only when the latest frame of temporal id 0 chose 4x4 transforms for at
+    /// least ``luma4x4ShareToKeep`` of its macroblocks with coded luma; otherwise they code luma with
+    /// 8x8 transforms alone. On natural video at 640x272 and 1280x720 the 4x4 blocks won at most a fifth
+    /// of the coded macroblocks of temporal id 0 and saved nothing in the frames between: `strata bench`
+    /// storage_ratio 0.5406 -> 0.5394 (bigbuckbunny) and 0.6213 -> 0.6185 (bikes), at equal quality
+    /// 0.5453 -> 0.5440 and 0.6316 -> 0.6300, top point BD-rate +12.8% -> +12.6% and +53.8% -> +54.3%,
+    /// for 4.3% fewer encoder instructions (8x8 alone in every frame saved 7.8%, with 0.5373 / 0.6180
+    /// and +13.5% / +53.4%). On synthetic graphics (ffmpeg's testsrc2 at 1280x720) they won about
+    /// four fifths and the frames between keep them: 8x8 alone there cost 3% more rate for 0.55 dB less. At 176x144
+    /// they pay in every frame (carphone_pristine with 8x8 alone: 0.7739 -> 0.7836 at equal quality),
+    /// and so small a picture costs little to price twice. The decoder reads either size anywhere.
     static let largestPictureForLuma4x4 = 396
+    /// The share of a frame of temporal id 0's luma-coded macroblocks choosing 4x4 transforms above
+    /// which the frames after it price them too (``largestPictureForLuma4x4``).
+    static let luma4x4ShareToKeep = 0.5
 
-    /// Whether a layer of `macroblocks` prices its luma residual with 4x4 transforms too.
-    static func pricesLuma4x4(macroblocks: Int) -> Bool { macroblocks <= largestPictureForLuma4x4 }
+    /// Whether a frame of temporal id `temporalId` in a layer of `macroblocks` prices its luma residual
+    /// with 4x4 transforms too, `recentShare` being the share of the latest frame of temporal id 0
+    /// (``luma4x4Share(_:)``).
+    static func pricesLuma4x4(macroblocks: Int, temporalId: Int, recentShare: Double) -> Bool {
+        macroblocks <= largestPictureForLuma4x4 || temporalId == 0 || recentShare >= luma4x4ShareToKeep
+    }
+
+    /// The share of the picture's macroblocks with coded luma that chose 4x4 transforms (0 with none).
+    static func luma4x4Share(_ syntax: FrameSyntaxState) -> Double {
+        var small = 0, coded = 0
+        let gridWidth = 2 * syntax.mbWide
+        for y in 0..<syntax.mbHigh {
+            for x in 0..<syntax.mbWide {
+                let u = 2 * y * gridWidth + 2 * x
+                guard syntax.cbp8[u] | syntax.cbp8[u + 1] | syntax.cbp8[u + gridWidth] | syntax.cbp8[u + gridWidth + 1] != 0 else { continue }
+                coded += 1
+                if syntax.transform8x8[y * syntax.mbWide + x] == 0 { small += 1 }
+            }
+        }
+        return coded > 0 ? Double(small) / Double(coded) : 0
+    }
 
     /// `references` is how many distinct reference pictures can be alive at once.
     init(geometry: LayerGeometry, references: Int, chromaWeight: Int = 1) {
         self.geometry = geometry
         self.chromaWeight = chromaWeight
-        pricesLuma4x4 = MacroblockEncoder.pricesLuma4x4(macroblocks: geometry.macroblockCount)
         predictions = predictionMemory.all
         searchPlanes = SearchPlaneCache(capacity: max(references, 2))
         residual = .allocate(capacity: 384); residual.initialize(repeating: 0, count: 384)
@@ -131,9 +156,13 @@ final class MacroblockEncoder {
 
     /// Chooses, writes and reconstructs every macroblock of a picture; `backward` is its backward
     /// reference (version 7; the caller has set ``FrameSyntaxState/hasBackward``).
+    /// `pricesLuma4x4`: whether coded macroblocks price their luma with 4x4 transforms too
+    /// (``pricesLuma4x4(macroblocks:temporalId:recentShare:)``).
     func encodePicture(_ writer: inout ArithmeticBinWriter, qp: Int, source: Picture, interLayer: Picture, filter: InterLayerFilter? = nil,
                        reference: Picture?,
-                       backward: Picture?, current: Picture, syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>) {
+                       backward: Picture?, current: Picture, syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>,
+                       pricesLuma4x4: Bool = true) {
+        self.pricesLuma4x4 = pricesLuma4x4
         let lambda = MacroblockEncoder.lambda(qp: qp)
         psychovisualScale = MacroblockEncoder.psychovisualStrength * lambda.squareRoot()
         interLayerFilter = filter
