@@ -80,9 +80,10 @@ final class MacroblockEncoder {
     /// 0.5453 -> 0.5440 and 0.6316 -> 0.6300, top point BD-rate +12.8% -> +12.6% and +53.8% -> +54.3%,
     /// for 4.3% fewer encoder instructions (8x8 alone in every frame saved 7.8%, with 0.5373 / 0.6180
     /// and +13.5% / +53.4%). On synthetic graphics (ffmpeg's testsrc2 at 1280x720) they won about
-    /// four fifths and the frames between keep them: 8x8 alone there cost 3% more rate for 0.55 dB less. At 176x144
-    /// they pay in every frame (carphone_pristine with 8x8 alone: 0.7739 -> 0.7836 at equal quality),
-    /// and so small a picture costs little to price twice. The decoder reads either size anywhere.
+    /// four fifths and the frames between keep them: 8x8 alone there cost 3% more rate for 0.55 dB
+    /// less. At 176x144 they pay in every frame (carphone_pristine with 8x8 alone: 0.7739 -> 0.7836 at
+    /// equal quality), and so small a picture costs little to price twice. The decoder reads either
+    /// size anywhere.
     static let largestPictureForLuma4x4 = 396
     /// The share of a frame of temporal id 0's luma-coded macroblocks choosing 4x4 transforms above
     /// which the frames after it price them too (``largestPictureForLuma4x4``).
@@ -161,7 +162,7 @@ final class MacroblockEncoder {
     func encodePicture(_ writer: inout ArithmeticBinWriter, qp: Int, source: Picture, interLayer: Picture, filter: InterLayerFilter? = nil,
                        reference: Picture?,
                        backward: Picture?, current: Picture, syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>,
-                       pricesLuma4x4: Bool = true) {
+                       pricesLuma4x4: Bool) {
         self.pricesLuma4x4 = pricesLuma4x4
         let lambda = MacroblockEncoder.lambda(qp: qp)
         psychovisualScale = MacroblockEncoder.psychovisualStrength * lambda.squareRoot()
