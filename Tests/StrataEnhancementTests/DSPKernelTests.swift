@@ -244,7 +244,7 @@ import Testing
             #expect(BlockMetrics.satdScalar(a, 32, flat, 32, w, h) == BlockMetrics.satdSIMD(a, 32, flat, 32, w, h))
             #expect(BlockMetrics.satdScalar(b, 32, a, 32, w, h) == BlockMetrics.satdSIMD(b, 32, a, 32, w, h))
         }
-        // SAD at the largest sums its 16-bit lanes hold: every difference 255.
+        // SAD at its largest: every difference 255, in blocks up to 64x32.
         let white = [UInt8](repeating: 255, count: 64 * 32)
         for (w, h) in [(16, 16), (8, 8), (32, 32), (8, 128 / 4), (64, 32)] {
             let stride = max(w, 8)
@@ -261,10 +261,12 @@ import Testing
         for _ in 0..<100 {
             let a = Self.bytes(24 * 8, &random)
             let expected = BlockMetrics.satdScalar(a, 24, flat, 8, 8, 8) - (0..<8).reduce(0) { s, y in s + a[(y * 24)..<(y * 24 + 8)].reduce(0) { $0 + Int($1) } }
+            #expect(BlockMetrics.hadamardACEnergy8x8Scalar(a, 24) == expected)
             #expect(BlockMetrics.hadamardACEnergy8x8(a, 24) == expected)
         }
         for value in [0, 17, 255] as [UInt8] {
             #expect(BlockMetrics.hadamardACEnergy8x8([UInt8](repeating: value, count: 64), 8) == 0)
+            #expect(BlockMetrics.hadamardACEnergy8x8Scalar([UInt8](repeating: value, count: 64), 8) == 0)
         }
         let checker = (0..<64).map { UInt8(($0 / 8 + $0 % 8) % 2 == 0 ? 255 : 0) }
         #expect(BlockMetrics.hadamardACEnergy8x8(checker, 8) == BlockMetrics.satdScalar(checker, 8, flat, 8, 8, 8) - 255 * 32)

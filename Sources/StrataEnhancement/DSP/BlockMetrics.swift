@@ -11,8 +11,7 @@ enum BlockMetrics {
         return s
     }
 
-    /// SIMD twin of ``sadScalar(_:_:_:_:_:_:)`` for width 8 and widths that are multiples of 16, blocks
-    /// of at most 2048 samples (each 16-bit lane sums two bytes a row: 510 * height * width / 16).
+    /// SIMD twin of ``sadScalar(_:_:_:_:_:_:)`` for width 8 and widths that are multiples of 16.
     static func sadSIMD(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
                         _ width: Int, _ height: Int) -> Int {
         let rb = UnsafeRawPointer(b)
@@ -54,40 +53,42 @@ enum BlockMetrics {
     }
 
     /// The sum of absolute differences between `a` and the rows that `row8` (width 8: row y) or `row16`
-    /// (row y, column x) return. |a - b| as max - min, in bytes; the bytes of each 16-bit word are then
-    /// added into 16-bit lanes with a mask and a shift (no widening shuffles).
+    /// (row y, column x) return. Written as the sum of `|a - b|` over bytes widened to 32-bit lanes,
+    /// the form the compiler turns into one `psadbw` per row of 16 (or 8) bytes, which sums the
+    /// differences of eight bytes into a 64-bit word; the common widths, 8 and 16, have a loop of
+    /// their own, as a loop over a row's columns hides the form. Lanes never overflow: a 32-bit lane
+    /// sums at most 255 per row.
     @inline(__always)
     private static func sadRows(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ width: Int, _ height: Int,
                                 _ row8: (Int) -> SIMD8<UInt8>, _ row16: (Int, Int) -> SIMD16<UInt8>) -> Int {
-        assert(width * height <= 2048, "SAD lanes would overflow")
         let ra = UnsafeRawPointer(a)
         if width == 8 {
-            var acc = SIMD4<UInt16>(repeating: 0)
+            var acc = SIMD8<Int32>(repeating: 0)
             for y in 0..<height {
-                let va = ra.loadUnaligned(fromByteOffset: y &* aStride, as: SIMD8<UInt8>.self), vb = row8(y)
-                let below = va .< vb
-                let w = unsafeBitCast(va.replacing(with: vb, where: below) &- vb.replacing(with: va, where: below), to: SIMD4<UInt16>.self)
-                acc &+= (w & 0xFF) &+ (w &>> 8)
+                let d = SIMD8<Int32>(lanes: ra.loadUnaligned(fromByteOffset: y &* aStride, as: SIMD8<UInt8>.self)) &- SIMD8<Int32>(lanes: row8(y))
+                acc &+= (d ^ (d &>> 31)) &- (d &>> 31)
             }
-            let words = unsafeBitCast(acc, to: SIMD2<UInt32>.self)
-            return Int(((words & 0xFFFF) &+ (words &>> 16)).wrappedSum())
+            return Int(acc.wrappedSum())
         }
-        var acc = SIMD8<UInt16>(repeating: 0)
+        @inline(__always) func absoluteDifference(_ offsetA: Int, _ y: Int, _ x: Int) -> SIMD16<Int32> {
+            let d = SIMD16<Int32>(lanes: ra.loadUnaligned(fromByteOffset: offsetA &+ x, as: SIMD16<UInt8>.self)) &- SIMD16<Int32>(lanes: row16(y, x))
+            return (d ^ (d &>> 31)) &- (d &>> 31)
+        }
+        var acc = SIMD16<Int32>(repeating: 0)
+        if width == 16 {
+            for y in 0..<height { acc &+= absoluteDifference(y &* aStride, y, 0) }
+            return Int(acc.wrappedSum())
+        }
         var offsetA = 0
         for y in 0..<height {
             var x = 0
             repeat {
-                let va = ra.loadUnaligned(fromByteOffset: offsetA &+ x, as: SIMD16<UInt8>.self), vb = row16(y, x)
-                let below = va .< vb
-                let w = unsafeBitCast(va.replacing(with: vb, where: below) &- vb.replacing(with: va, where: below), to: SIMD8<UInt16>.self)
-                acc &+= (w & 0xFF) &+ (w &>> 8)
+                acc &+= absoluteDifference(offsetA, y, x)
                 x &+= 16
             } while x < width
             offsetA &+= aStride
         }
-        // The lanes' total can pass 16 bits: pairs of lanes are added as 32-bit words.
-        let words = unsafeBitCast(acc, to: SIMD4<UInt32>.self)
-        return Int(((words & 0xFFFF) &+ (words &>> 16)).wrappedSum())
+        return Int(acc.wrappedSum())
     }
 
     /// Scalar reference sum of the magnitudes of a 4x4 block of residuals (rows `stride` apart).
@@ -214,10 +215,10 @@ enum BlockMetrics {
     /// of each pair sums the same as the absolute values of the full transform. Every lane stays
     /// within 16 bits until the strip's sum, which is taken in 32 bits.
     @inline(__always)
-    private static func satdStrips(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
+    private static func satdStrips(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>?, _ bStride: Int,
                                    _ height: Int, narrow: Bool) -> Int {
         typealias V = SIMD16<Int16>
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        let ra = UnsafeRawPointer(a), rb = b.map { UnsafeRawPointer($0) }
         // Pairs of neighbouring lanes as 32-bit words: the even lane (low half) becomes x0 + x1, the
         // odd lane x0 - x1, with shifts only. (A rotate within 32-bit words, the shorter way to write
         // it, is compiled to one scalar rotate per word without AVX-512.)
@@ -246,7 +247,10 @@ enum BlockMetrics {
         }
         var total = 0
         for by in stride(from: 0, to: height, by: narrow ? 8 : 4) {
-            @inline(__always) func row(_ y: Int) -> V { samples(ra, aStride, by &+ y) &- samples(rb, bStride, by &+ y) }
+            @inline(__always) func row(_ y: Int) -> V {
+                guard let rb else { return samples(ra, aStride, by &+ y) }
+                return samples(ra, aStride, by &+ y) &- samples(rb, bStride, by &+ y)
+            }
             let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
             let s0 = r0 &+ r1, d0 = r0 &- r1, s1 = r2 &+ r3, d1 = r2 &- r3
             let sum = unsafeBitCast(horizontal(s0 &+ s1) &+ horizontal(d0 &+ d1) &+ horizontal(s0 &- s1) &+ horizontal(d0 &- d1),
@@ -282,14 +286,23 @@ enum BlockMetrics {
         return Int(total.wrappedSum())
     }
 
-    /// AC energy of an 8x8 area: the sum of the absolute 4x4 Hadamard coefficients of its four
-    /// blocks without their DC coefficients (the SATD against a zero block, less each block's DC,
-    /// which for non-negative samples is the block's sum, so the four together are the SAD
+    /// Scalar reference AC energy of an 8x8 area: the sum of the absolute 4x4 Hadamard coefficients of
+    /// its four blocks without their DC coefficients (the SATD against a zero block, less each block's
+    /// DC, which for non-negative samples is the block's sum, so the four together are the SAD
     /// against zero). The zero block is eight zero samples read with stride 0.
+    static func hadamardACEnergy8x8Scalar(_ a: UnsafePointer<UInt8>, _ stride: Int) -> Int {
+        withUnsafeBytes(of: UInt64(0)) { raw in
+            let zero = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            return satdScalar(a, stride, zero, 0, 8, 8) - sadScalar(a, stride, zero, 0, 8, 8)
+        }
+    }
+
+    /// SIMD twin of ``hadamardACEnergy8x8Scalar(_:_:)``: the Hadamard strips of the samples themselves
+    /// (nothing subtracted), less their sum.
     static func hadamardACEnergy8x8(_ a: UnsafePointer<UInt8>, _ stride: Int) -> Int {
         withUnsafeBytes(of: UInt64(0)) { raw in
             let zero = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            return satdSIMD(a, stride, zero, 0, 8, 8) - sadSIMD(a, stride, zero, 0, 8, 8)
+            return satdStrips(a, stride, nil, 0, 8, narrow: true) - sadSIMD(a, stride, zero, 0, 8, 8)
         }
     }
 

@@ -61,6 +61,8 @@ public enum EnhancementKernels {
                      { sink &+= BlockMetrics.sadSIMD(src, stride, base + round, stride, 16, 16) })
                 pair("SATD 16x16", { sink &+= BlockMetrics.satdScalar(src, stride, base + round, stride, 16, 16) },
                      { sink &+= BlockMetrics.satdSIMD(src, stride, base + round, stride, 16, 16) })
+                pair("AC energy 8x8", { sink &+= BlockMetrics.hadamardACEnergy8x8Scalar(base + round, stride) },
+                     { sink &+= BlockMetrics.hadamardACEnergy8x8(base + round, stride) })
                 pair("SSE 16x16", { sink &+= BlockMetrics.sseScalar(src, stride, base + round, stride, 16, 16) },
                      { sink &+= BlockMetrics.sseSIMD(src, stride, base + round, stride, 16, 16) })
                 pair("residual 16x16", { Reconstruction.residualScalar(src, stride, base + round, stride, &outShorts, 16, 16, 16) },

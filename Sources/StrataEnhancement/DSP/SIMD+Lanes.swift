@@ -12,6 +12,14 @@ extension SIMD16 where Scalar == UInt16 {
     }
 }
 
+extension SIMD16 where Scalar == Int32 {
+    /// Each lane of `v` converted to `Int32`.
+    @inline(__always) init(lanes v: SIMD16<UInt8>) {
+        self.init(Int32(v[0]), Int32(v[1]), Int32(v[2]), Int32(v[3]), Int32(v[4]), Int32(v[5]), Int32(v[6]), Int32(v[7]),
+                  Int32(v[8]), Int32(v[9]), Int32(v[10]), Int32(v[11]), Int32(v[12]), Int32(v[13]), Int32(v[14]), Int32(v[15]))
+    }
+}
+
 extension SIMD4 where Scalar == Int16 {
     /// Each lane of `v` converted to `Int16` (truncating).
     @inline(__always) init(lanes v: SIMD4<Int32>) {
