@@ -349,6 +349,37 @@ import Testing
         #expect(undetected <= 60 && undetectedLong == 0, "\(undetected) and \(undetectedLong) cuts decoded as whole payloads")
     }
 
+    @Test func contextCostsFollowTheStatesAsBinsAreCoded() {
+        // The writer keeps the costs the encoder's estimates read in step with the states it adapts:
+        // after skewed bins in a few contexts, every context's costs are those of its state now, and a
+        // bin costs -log2 of its probability (to the table's 1/256 bit).
+        var random = SplitMix64(seed: 31)
+        var states = ContextStates().states
+        let costs = states.withUnsafeBufferPointer { ContextCosts(states: $0.baseAddress!) }
+        // P = 1/2: a bit either way (255/256, the table's value at the centre of its bin 128).
+        #expect(costs.values[2 * ContextIndex.skip] == 255 && costs.values[2 * ContextIndex.skip + 1] == 255)
+        states.withUnsafeMutableBufferPointer { s in
+            var writer = ArithmeticBinWriter(encoder: RangeEncoder(capacity: 1024), states: s.baseAddress!, costs: costs.values)
+            for i in 0..<2000 { writer.bin(random.next() % 10 < 9 ? 0 : 1, ContextIndex.residual + i % 7) }
+        }
+        let fresh = states.withUnsafeBufferPointer { ContextCosts(states: $0.baseAddress!) }
+        var same = true
+        for k in 0..<(2 * ContextIndex.count) where costs.values[k] != fresh.values[k] { same = false }
+        #expect(same)
+        for context in ContextIndex.residual..<(ContextIndex.residual + 7) {
+            let p0 = Double(ContextStates.probabilityOfZero(states[context])) / 32768
+            #expect(abs(Double(costs.values[2 * context]) / 256 + log2(p0)) < 0.02, "context \(context)")
+            #expect(abs(Double(costs.values[2 * context + 1]) / 256 + log2(1 - p0)) < 0.1, "context \(context)")
+            var estimator = RateEstimator(costs: costs.values)
+            estimator.bin(0, context)
+            estimator.bin(1, context)
+            estimator.bypass(1)
+            #expect(estimator.cost == Int(costs.values[2 * context] + costs.values[2 * context + 1]) + 256)
+        }
+        // A skewed context's likely value costs well under a bit, its unlikely one well over.
+        #expect(costs.values[2 * ContextIndex.residual] < 64 && costs.values[2 * ContextIndex.residual + 1] > 512)
+    }
+
     /// `bins` coded with four adaptive contexts (every fifth bin... or every seventh, bypass), flushed short or long.
     static func rangeCoded(_ bins: [Int], short: Bool) -> [UInt8] {
         var encoder = RangeEncoder(capacity: 1024)

@@ -42,12 +42,15 @@ import Testing
     static func rate(_ levels: [Int32], size n: Int, contexts: [UInt32]) -> Int {
         guard levels.contains(where: { $0 != 0 }) else { return 0 }
         return contexts.withUnsafeBufferPointer { states in
-            var estimator = RateEstimator(states: states.baseAddress!)
-            let scan = n == 4 ? Quantization.zigzag4 : Quantization.zigzag8
-            MacroblockWriter.writeBlock(&estimator, levels, scan, n * n, MacroblockWriter.residualContext(n == 4 ? 0 : 1),
-                                        MacroblockWriter.refinementContext(n == 4 ? 0 : 1), FrameSyntaxState.noLowerLevels,
-                                        hidesSigns: false)
-            return estimator.cost
+            let costs = ContextCosts(states: states.baseAddress!)
+            return withExtendedLifetime(costs) {
+                var estimator = RateEstimator(costs: costs.values)
+                let scan = n == 4 ? Quantization.zigzag4 : Quantization.zigzag8
+                MacroblockWriter.writeBlock(&estimator, levels, scan, n * n, MacroblockWriter.residualContext(n == 4 ? 0 : 1),
+                                            MacroblockWriter.refinementContext(n == 4 ? 0 : 1), FrameSyntaxState.noLowerLevels,
+                                            hidesSigns: false)
+                return estimator.cost
+            }
         }
     }
 
@@ -69,17 +72,18 @@ import Testing
     func refinementLowersTheCostAndOnlyMovesLevelsTowardZero(size n: Int) {
         var random = SplitMix64(seed: 22)
         let contexts = [UInt32](repeating: ContextStates.initialState, count: ContextIndex.count)
+        let costs = contexts.withUnsafeBufferPointer { ContextCosts(states: $0.baseAddress!) }
         let scan = n == 4 ? Quantization.zigzag4 : Quantization.zigzag8
         var lowered = 0
         for trial in 0..<300 {
             let qp = 16 + trial % 24, lambda = MacroblockEncoder.lambda(qp: qp)
             let b = Self.block(size: n, qp: qp, offset: MacroblockEncoder.deadZone, amplitude: 12 + trial % 50, &random)
             var refined = b.levels
-            let (nonzero, rate) = contexts.withUnsafeBufferPointer { states in
+            let (nonzero, rate) = withExtendedLifetime(costs) {
                 RateDistortionQuantizer.refine(b.coefficients, &refined, count: n * n, qp: qp, scan: scan,
                                                context: MacroblockWriter.residualContext(n == 4 ? 0 : 1),
                                                refinement: MacroblockWriter.refinementContext(n == 4 ? 0 : 1),
-                                               lower: FrameSyntaxState.noLowerLevels, hidesSigns: false, states: states.baseAddress!, lambda: lambda)
+                                               lower: FrameSyntaxState.noLowerLevels, hidesSigns: false, costs: costs.values, lambda: lambda)
             }
             #expect(nonzero == refined.filter { $0 != 0 }.count)
             // The rate it returns is the refined block's, as the writer prices it.
@@ -101,15 +105,16 @@ import Testing
         var random = SplitMix64(seed: 23)
         // Every bin costs one bit in fresh contexts, so each one-step lowering of a level of 1 or 2 saves
         // bits; larger levels are left alone.
-        let contexts = [UInt32](repeating: ContextStates.initialState, count: ContextIndex.count)
+        let costs = ContextCosts()
+        [UInt32](repeating: ContextStates.initialState, count: ContextIndex.count).withUnsafeBufferPointer { costs.refresh(from: $0.baseAddress!) }
         for trial in 0..<100 {
             let b = Self.block(size: 4, qp: 24, offset: 128, amplitude: 10 + trial % 30, &random)
             for lambda in [0.0, 1e9] {
                 var refined = b.levels
-                _ = contexts.withUnsafeBufferPointer { states in
+                _ = withExtendedLifetime(costs) {
                     RateDistortionQuantizer.refine(b.coefficients, &refined, count: 16, qp: 24, scan: Quantization.zigzag4,
                                                    context: MacroblockWriter.residualContext(0), refinement: MacroblockWriter.refinementContext(0),
-                                                   lower: FrameSyntaxState.noLowerLevels, hidesSigns: false, states: states.baseAddress!, lambda: lambda)
+                                                   lower: FrameSyntaxState.noLowerLevels, hidesSigns: false, costs: costs.values, lambda: lambda)
                 }
                 if lambda == 0 {
                     #expect(refined == b.levels)

@@ -84,10 +84,13 @@ import Testing
             var plainStates = hidingStates
             let costs = hidingStates.withUnsafeBufferPointer { h in
                 plainStates.withUnsafeBufferPointer { p in
-                    var hiding = RateEstimator(states: h.baseAddress!), plain = RateEstimator(states: p.baseAddress!)
-                    MacroblockWriter.writeBlock(&hiding, block, scan, n, base, refinement, lower, hidesSigns: true)
-                    MacroblockWriter.writeBlock(&plain, block, scan, n, base, refinement, lower, hidesSigns: false)
-                    return (hiding: hiding.cost, plain: plain.cost)
+                    let hidingCosts = ContextCosts(states: h.baseAddress!), plainCosts = ContextCosts(states: p.baseAddress!)
+                    return withExtendedLifetime((hidingCosts, plainCosts)) {
+                        var hiding = RateEstimator(costs: hidingCosts.values), plain = RateEstimator(costs: plainCosts.values)
+                        MacroblockWriter.writeBlock(&hiding, block, scan, n, base, refinement, lower, hidesSigns: true)
+                        MacroblockWriter.writeBlock(&plain, block, scan, n, base, refinement, lower, hidesSigns: false)
+                        return (hiding: hiding.cost, plain: plain.cost)
+                    }
                 }
             }
             #expect(costs.plain - costs.hiding == 256 * hidden.indices.filter { hidden[$0] >= 0 }.count)
@@ -118,7 +121,8 @@ import Testing
         var random = SplitMix64(seed: 41 + UInt64(n))
         let count = n * n
         let scan = n == 4 ? Quantization.zigzag4 : Quantization.zigzag8
-        let contexts = [UInt32](repeating: ContextStates.initialState, count: ContextIndex.count)
+        let costs = ContextCosts()
+        [UInt32](repeating: ContextStates.initialState, count: ContextIndex.count).withUnsafeBufferPointer { costs.refresh(from: $0.baseAddress!) }
         let lower = [Int8](repeating: 0, count: count)
         var adjusted = 0
         var costPlain = 0.0, costHiding = 0.0
@@ -127,15 +131,15 @@ import Testing
             let b = RateDistortionQuantizerTests.block(size: n, qp: qp, offset: MacroblockEncoder.deadZone, amplitude: 12 + trial % 50, &random)
             var plain = b.levels, hiding = b.levels
             let lambda = 0.6 * Double(1 << max(0, (qp - 12) / 3))
-            let (plainRate, hidingRate) = contexts.withUnsafeBufferPointer { states in
+            let (plainRate, hidingRate) = withExtendedLifetime(costs) {
                 (RateDistortionQuantizer.refine(b.coefficients, &plain, count: count, qp: qp, scan: scan,
                                                    context: MacroblockWriter.residualContext(n == 4 ? 0 : 1),
                                                    refinement: MacroblockWriter.refinementContext(n == 4 ? 0 : 1),
-                                                   lower: lower, hidesSigns: false, states: states.baseAddress!, lambda: lambda).rate,
+                                                   lower: lower, hidesSigns: false, costs: costs.values, lambda: lambda).rate,
                  RateDistortionQuantizer.refine(b.coefficients, &hiding, count: count, qp: qp, scan: scan,
                                                 context: MacroblockWriter.residualContext(n == 4 ? 0 : 1),
                                                 refinement: MacroblockWriter.refinementContext(n == 4 ? 0 : 1),
-                                                lower: lower, hidesSigns: true, states: states.baseAddress!, lambda: lambda).rate)
+                                                lower: lower, hidesSigns: true, costs: costs.values, lambda: lambda).rate)
             }
             costPlain += RateDistortionQuantizerTests.modelError(b, levels: plain, size: n, qp: qp) + lambda * Double(plainRate) / 256
             costHiding += RateDistortionQuantizerTests.modelError(b, levels: hiding, size: n, qp: qp) + lambda * Double(hidingRate) / 256

@@ -39,6 +39,8 @@ public final class EnhancementEncoder {
     private var luma4x4Share = 0.0
     private let syntax: FrameSyntaxState
     private let contexts: UnsafeMutablePointer<UInt32>
+    /// The costs of `contexts`' states, which the macroblock decisions price their bins with.
+    private let contextCosts = ContextCosts()
     private let contextInheritance: ContextInheritance
     private let macroblockEncoder: MacroblockEncoder
     private var rangeEncoder = RangeEncoder(capacity: 1 << 16)
@@ -136,16 +138,17 @@ public final class EnhancementEncoder {
                                    lambda: MacroblockEncoder.lambda(qp: qp))
             : nil
         contextInheritance.load(into: contexts, temporalId: temporalId, reference: reference)
+        contextCosts.refresh(from: contexts)
         syntax.reset()
         syntax.hasBackward = backward != nil
         syntax.setLowerMotion(lowerMotion, scale: parameters.lowerMotionScale)
         rangeEncoder.reset()
-        var writer = ArithmeticBinWriter(encoder: rangeEncoder, states: contexts)
+        var writer = ArithmeticBinWriter(encoder: rangeEncoder, states: contexts, costs: contextCosts.values)
         rangeEncoder = RangeEncoder(capacity: 0)
         let pricesLuma4x4 = MacroblockEncoder.pricesLuma4x4(macroblocks: geometry.macroblockCount, temporalId: temporalId,
                                                             recentShare: luma4x4Share)
         macroblockEncoder.encodePicture(&writer, qp: qp, source: source, interLayer: interLayer, filter: filter, reference: reference,
-                                        backward: backward, current: current, syntax: syntax, contexts: contexts,
+                                        backward: backward, current: current, syntax: syntax, costs: contextCosts.values,
                                         pricesLuma4x4: pricesLuma4x4)
         if temporalId == 0 { luma4x4Share = MacroblockEncoder.luma4x4Share(syntax) }
         writer.encoder.finish(short: parameters.version >= 9)

@@ -161,7 +161,7 @@ final class MacroblockEncoder {
     /// (``pricesLuma4x4(macroblocks:temporalId:recentShare:)``).
     func encodePicture(_ writer: inout ArithmeticBinWriter, qp: Int, source: Picture, interLayer: Picture, filter: InterLayerFilter? = nil,
                        reference: Picture?,
-                       backward: Picture?, current: Picture, syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>,
+                       backward: Picture?, current: Picture, syntax: FrameSyntaxState, costs: UnsafePointer<Int32>,
                        pricesLuma4x4: Bool) {
         self.pricesLuma4x4 = pricesLuma4x4
         let lambda = MacroblockEncoder.lambda(qp: qp)
@@ -176,7 +176,7 @@ final class MacroblockEncoder {
             for mbx in 0..<geometry.macroblocksWide {
                 let winner = decide(qp: qp, lambda: lambda, source: source, interLayer: interLayer, reference: reference,
                                     planes: planes, backward: backwardPair,
-                                    syntax: syntax, contexts: contexts, mbx: mbx, mby: mby, chosen: &chosen)
+                                    syntax: syntax, costs: costs, mbx: mbx, mby: mby, chosen: &chosen)
                 MacroblockWriter.write(&writer, chosen, bestLevels, syntax, mbx, mby, hasReference: reference != nil)
                 syntax.recordLevels(mbx, mby, chosen, bestLevels)
                 reconstructor.reconstruct(chosen, bestLevels, qp, predictions[winner], current, mbx, mby)
@@ -189,7 +189,7 @@ final class MacroblockEncoder {
     /// Picks the macroblock's syntax (into `chosen` and ``bestLevels``); returns the index of its prediction.
     private func decide(qp: Int, lambda: Double, source: Picture, interLayer: Picture, reference: Picture?, planes: SearchPlanes?,
                         backward: (picture: Picture, planes: SearchPlanes)?,
-                        syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>, mbx: Int, mby: Int,
+                        syntax: FrameSyntaxState, costs: UnsafePointer<Int32>, mbx: Int, mby: Int,
                         chosen: inout MacroblockData) -> Int {
         let hasReference = reference != nil
         let (px, py) = syntax.predictedMotion(mbx, mby)
@@ -205,18 +205,18 @@ final class MacroblockEncoder {
             let cost: Double
             if mb.mode == .skip {
                 candidateLevels.update(repeating: 0, count: CoefficientLayout.count)
-                var estimator = RateEstimator(states: contexts)
+                var estimator = RateEstimator(costs: costs)
                 MacroblockWriter.write(&estimator, candidate, candidateLevels, syntax, mbx, mby, hasReference: hasReference)
                 let sse = (skipDistortion ?? distortion(source, predictions[index], mbx, mby)) + textureLoss(predictions[index])
                 cost = Double(sse) + lambda * Double(estimator.cost) / 256
             } else {
                 // The bins before the residual are part of the candidate's rate whatever the residual.
-                var estimator = RateEstimator(states: contexts)
+                var estimator = RateEstimator(costs: costs)
                 estimator.bin(0, ContextIndex.skip + syntax.skipContext(mbx, mby))
                 MacroblockWriter.writePrediction(&estimator, candidate, syntax, mbx, mby, hasReference: hasReference)
                 cost = codeResidual(&candidate, qp: qp, lambda: lambda, bound: bestCost, prefixRate: estimator.cost,
                                     source: source, prediction: predictions[index],
-                                    syntax: syntax, contexts: contexts, mbx: mbx, mby: mby)
+                                    syntax: syntax, costs: costs, mbx: mbx, mby: mby)
             }
             if cost < bestCost {
                 bestCost = cost
@@ -496,7 +496,7 @@ final class MacroblockEncoder {
     /// make the bound exceed the cost).
     private func codeResidual(_ mb: inout MacroblockData, qp: Int, lambda: Double, bound: Double, prefixRate: Int,
                               source: Picture, prediction p: MacroblockPrediction,
-                              syntax: FrameSyntaxState, contexts: UnsafeMutablePointer<UInt32>, mbx: Int, mby: Int) -> Double {
+                              syntax: FrameSyntaxState, costs: UnsafePointer<Int32>, mbx: Int, mby: Int) -> Double {
         let srcLuma = source.luma.origin + mby * 16 * source.luma.stride + mbx * 16, ls = source.luma.stride
         let prefixCost = lambda * Double(prefixRate) / 256
         Reconstruction.residualSIMD(srcLuma, ls, p.luma, 16, residual, 16, 16, 16)
@@ -522,7 +522,7 @@ final class MacroblockEncoder {
                                                      levels: levels4 + q * 64, qp: qp, context: base4, refinement: refinement4,
                                                      lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: false),
                                                      hidesSigns: syntax.hidesSigns,
-                                                     scan: scan4, contexts: contexts, lambda: lambda)
+                                                     scan: scan4, costs: costs, lambda: lambda)
                 magnitude = sum
                 if let coded4 = codedDistortion(any: any4, rate: rate4, source: src, stride: ls, zeroDistortion: zeroDistortion,
                                                 lambda: lambda, lumaQuadrant: q) {
@@ -550,7 +550,7 @@ final class MacroblockEncoder {
                 ? RateDistortionQuantizer.refine(coefficients, lv8, count: 64, qp: qp, scan: scan8,
                                                  context: base8, refinement: refinement8,
                                                  lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: true),
-                                                 hidesSigns: syntax.hidesSigns, states: contexts, lambda: lambda)
+                                                 hidesSigns: syntax.hidesSigns, costs: costs, lambda: lambda)
                 : (nonzero: 0, rate: 0)
             if refined.nonzero > 0 {
                 Quantization.dequantizeSIMD(lv8, dequantized, 64, qp)
@@ -586,7 +586,7 @@ final class MacroblockEncoder {
                                              levels: candidateLevels + CoefficientLayout.chroma(c, 0), qp: cqp, context: baseC,
                                              refinement: refinementC, lower: syntax.lowerChromaSigns(mbx, mby, component: c),
                                              hidesSigns: syntax.hidesSigns,
-                                             scan: scan4, contexts: contexts, lambda: chromaLambda)
+                                             scan: scan4, costs: costs, lambda: chromaLambda)
             if let coded = codedDistortion(any: any, rate: rate, source: src, stride: cs, zeroDistortion: zeroDistortion, lambda: chromaLambda) {
                 cbpChroma |= 1 << c
                 chromaDistortion += chromaWeight * coded
@@ -603,7 +603,7 @@ final class MacroblockEncoder {
             trial.cbpLuma = pattern
             trial.transform8x8 = use8x8 && pattern != 0
             candidateLevels.update(from: use8x8 ? levels8 : levels4, count: 256)
-            var estimator = RateEstimator(states: contexts)
+            var estimator = RateEstimator(costs: costs)
             estimator.cost = prefixRate
             MacroblockWriter.writeResidual(&estimator, trial, candidateLevels, syntax, mbx, mby)
             return Double(distortion + chromaDistortion) + lambda * Double(estimator.cost) / 256
@@ -631,12 +631,12 @@ final class MacroblockEncoder {
     private func codeQuad4x4(residual res: UnsafePointer<Int16>, residualStride: Int, prediction pred: UnsafePointer<UInt8>,
                              levels: UnsafeMutablePointer<Int32>, qp: Int, context: Int, refinement: Int,
                              lower: UnsafePointer<Int8>, hidesSigns: Bool, scan: UnsafePointer<UInt8>,
-                             contexts: UnsafeMutablePointer<UInt32>, lambda: Double) -> (rate: Int, any: Bool, magnitude: Int) {
+                             costs: UnsafePointer<Int32>, lambda: Double) -> (rate: Int, any: Bool, magnitude: Int) {
         var rate = 0, any = false, total = 0
         for k in 0..<4 {
             let kx = (k & 1) * 4, ky = (k >> 1) * 4
             let lv = levels + k * 16, block = res + ky * residualStride + kx
-            var estimator = RateEstimator(states: contexts)
+            var estimator = RateEstimator(costs: costs)
             let magnitude = BlockMetrics.sumOfMagnitudes4x4SIMD(block, residualStride)
             total += magnitude
             // A block that certainly quantizes to zero skips the transform and the quantizer.
@@ -649,7 +649,7 @@ final class MacroblockEncoder {
             let refined = !certainlyZero && Quantization.quantizeSIMD(coefficients, lv, 16, qp, MacroblockEncoder.deadZone) > 0
                 ? RateDistortionQuantizer.refine(coefficients, lv, count: 16, qp: qp, scan: scan, context: context,
                                                  refinement: refinement, lower: lower + k * 16, hidesSigns: hidesSigns,
-                                                 states: contexts, lambda: lambda)
+                                                 costs: costs, lambda: lambda)
                 : (nonzero: 0, rate: 0)
             if refined.nonzero > 0 {
                 estimator.bin(1, context + ContextIndex.cbfOffset + 1)

@@ -13,15 +13,15 @@ enum RateDistortionQuantizer {
     /// at `qp`, for the cost `D + lambda * R` (D in squared samples, R in bits). `context` is the
     /// block's residual context base. Returns the number of nonzero levels left (0: the block is
     /// empty) and, for a block that is not empty, its rate as coded (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:hidesSigns:)``
-    /// priced with `states`, in 1/256 bit), which the caller need not price again.
+    /// priced with `costs`, in 1/256 bit), which the caller need not price again.
     static func refine(_ coefficients: UnsafePointer<Int32>, _ levels: UnsafeMutablePointer<Int32>, count: Int, qp: Int,
                        scan: UnsafePointer<UInt8>, context: Int, refinement: Int, lower: UnsafePointer<Int8>, hidesSigns: Bool,
-                       states: UnsafePointer<UInt32>, lambda: Double) -> (nonzero: Int, rate: Int) {
+                       costs: UnsafePointer<Int32>, lambda: Double) -> (nonzero: Int, rate: Int) {
         var nonzero = 0
         for k in 0..<count where levels[k] != 0 { nonzero += 1 }
         guard nonzero > 0 else { return (0, 0) }
         @inline(__always) func rate() -> Int {
-            var estimator = RateEstimator(states: states)
+            var estimator = RateEstimator(costs: costs)
             MacroblockWriter.writeBlock(&estimator, levels, scan, count, context, refinement, lower, hidesSigns: hidesSigns)
             return estimator.cost
         }

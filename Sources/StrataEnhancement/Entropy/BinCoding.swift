@@ -30,24 +30,31 @@ extension BinWriter {
 struct ArithmeticBinWriter: BinWriter {
     var encoder: RangeEncoder
     let states: UnsafeMutablePointer<UInt32>
+    /// When given, the ``ContextCosts/values`` of `states`, kept up to date as each bin adapts its context.
+    let costs: UnsafeMutablePointer<Int32>?
 
-    @inline(__always) mutating func bin(_ bin: Int, _ context: Int) { encoder.encode(bin, &states[context]) }
+    init(encoder: RangeEncoder, states: UnsafeMutablePointer<UInt32>, costs: UnsafeMutablePointer<Int32>? = nil) {
+        self.encoder = encoder
+        self.states = states
+        self.costs = costs
+    }
+
+    @inline(__always) mutating func bin(_ bin: Int, _ context: Int) {
+        encoder.encode(bin, &states[context])
+        if let costs { ContextCosts.set(costs, context, states[context]) }
+    }
     @inline(__always) mutating func bypass(_ bin: Int) { encoder.encodeBypass(bin) }
 }
 
-/// Sums the cost in 1/256 bit of the bins it is given, from the current context states.
+/// Sums the cost in 1/256 bit of the bins it is given, from the costs of the current context states
+/// (``ContextCosts``), without adapting them.
 struct RateEstimator: BinWriter {
-    let states: UnsafePointer<UInt32>
+    /// ``ContextCosts/values``: the cost of a 0 and of a 1 in each context.
+    let costs: UnsafePointer<Int32>
     /// Accumulated cost in 1/256 bit.
     var cost = 0
-    /// ``costTable``, read once per estimator: the encoder prices millions of bins, and each read of
-    /// the global checked that it was initialised (a call into the runtime).
-    private let table: UnsafePointer<Int32>
 
-    init(states: UnsafePointer<UInt32>) {
-        self.states = states
-        table = UnsafePointer(RateEstimator.costTable)
-    }
+    init(costs: UnsafePointer<Int32>) { self.costs = costs }
 
     /// Cost in 1/256 bit of a bin whose probability is `(index + 0.5) / 256`.
     nonisolated(unsafe) static let costTable: UnsafeMutablePointer<Int32> = {
@@ -56,11 +63,7 @@ struct RateEstimator: BinWriter {
         return table
     }()
 
-    @inline(__always) mutating func bin(_ bin: Int, _ context: Int) {
-        let p0 = ContextStates.probabilityOfZero(states[context])
-        let p = bin == 0 ? p0 : 32768 &- p0
-        cost &+= Int(table[Int(p >> 7)])
-    }
+    @inline(__always) mutating func bin(_ bin: Int, _ context: Int) { cost &+= Int(costs[2 &* context &+ bin]) }
     @inline(__always) mutating func bypass(_ bin: Int) { cost += 256 }
 }
 

@@ -31,6 +31,41 @@ struct ContextStates: Sendable {
     }
 }
 
+/// The cost in 1/256 bit of coding a 0 and a 1 in each context, from its state: what the encoder's
+/// rate estimates (``RateEstimator``) read, millions of bins a frame, while the states change only
+/// with the bins actually coded (``ArithmeticBinWriter`` keeps both in step). A bin's cost is then
+/// one load, not the state's probability and a table look-up.
+final class ContextCosts {
+    /// Two entries per context, `2 * context + bin`.
+    let values: UnsafeMutablePointer<Int32>
+
+    init() {
+        values = .allocate(capacity: 2 * ContextIndex.count)
+        values.initialize(repeating: 0, count: 2 * ContextIndex.count)
+    }
+
+    /// Costs of the contexts `states`, every one of them (``ContextIndex/count``).
+    convenience init(states: UnsafePointer<UInt32>) {
+        self.init()
+        refresh(from: states)
+    }
+
+    deinit { values.deallocate() }
+
+    /// Sets every context's costs from `states`.
+    func refresh(from states: UnsafePointer<UInt32>) {
+        for context in 0..<ContextIndex.count { ContextCosts.set(values, context, states[context]) }
+    }
+
+    /// Sets the costs of `context` from its state `s`: ``RateEstimator/costTable`` at its probability of
+    /// each value.
+    @inline(__always) static func set(_ values: UnsafeMutablePointer<Int32>, _ context: Int, _ s: UInt32) {
+        let p0 = ContextStates.probabilityOfZero(s), table = RateEstimator.costTable
+        values[2 &* context] = table[Int(p0 >> 7)]
+        values[2 &* context &+ 1] = table[Int((32768 &- p0) >> 7)]
+    }
+}
+
 /// Where each syntax element's contexts start in ``ContextStates/states``.
 enum ContextIndex {
     /// mb_skip_flag: 3 contexts by the number of skipped left/top neighbours.
