@@ -68,6 +68,77 @@ import Testing
         #expect(modelled > 0.9 * Double(measured) && modelled < 1.1 * Double(measured), "measured \(measured), model \(modelled)")
     }
 
+    /// The rate the quantizer prices its moves with is the writer's, to the 1/256 bit: blocks of both
+    /// sizes with skewed contexts, lower signs or none, hidden signs or none, levels from 1 to past the
+    /// Exp-Golomb escape; each move priced (up, down, to zero, the last level included) and some made.
+    @Test(arguments: [4, 8])
+    func blockRateFollowsTheWriterThroughEveryMove(size n: Int) {
+        var random = SplitMix64(seed: 70 + UInt64(n))
+        let count = n * n
+        let scan = n == 4 ? Quantization.zigzag4 : Quantization.zigzag8
+        var states = [UInt32](repeating: ContextStates.initialState, count: ContextIndex.count)
+        for c in states.indices {
+            let fast = UInt32(200 + random.next() % 32300), slow = UInt32(200 + random.next() % 32300)
+            states[c] = slow << 16 | fast
+        }
+        let costs = states.withUnsafeBufferPointer { ContextCosts(states: $0.baseAddress!) }
+        var moves = 0, emptied = 0
+        for trial in 0..<400 {
+            let hidesSigns = trial % 3 != 0
+            var lower = [Int8](repeating: 0, count: count)
+            if trial % 2 == 0 { for k in 0..<count where random.next() % 4 == 0 { lower[k] = random.next() % 2 == 0 ? 1 : -1 } }
+            var levels = [Int32](repeating: 0, count: count)
+            let density = trial % 4 == 0 ? 3 * count / 2 : 2 + Int(random.next() % 8)
+            for k in 0..<count where random.next() % UInt64(density) == 0 {
+                let magnitude: Int32 = random.next() % 10 == 0 ? Int32(3 + random.next() % 40) : Int32(1 + random.next() % 2)
+                levels[k] = random.next() % 2 == 0 ? magnitude : -magnitude
+            }
+            guard levels.contains(where: { $0 != 0 }) else { continue }
+            func writerRate(_ l: [Int32]) -> Int {
+                guard l.contains(where: { $0 != 0 }) else { return 0 }
+                var estimator = RateEstimator(costs: costs.values)
+                MacroblockWriter.writeBlock(&estimator, l, scan, count, MacroblockWriter.residualContext(n == 4 ? 0 : 1),
+                                            MacroblockWriter.refinementContext(n == 4 ? 0 : 1), lower, hidesSigns: hidesSigns)
+                return estimator.cost
+            }
+            withExtendedLifetime(costs) {
+                levels.withUnsafeMutableBufferPointer { lv in
+                    lower.withUnsafeBufferPointer { lowerSigns in
+                        withUnsafeTemporaryAllocation(of: Int8.self, capacity: 64) { scratch in
+                            var block = ResidualBlockRate(levels: lv.baseAddress!, count: count, scan: scan,
+                                                          context: MacroblockWriter.residualContext(n == 4 ? 0 : 1),
+                                                          refinement: MacroblockWriter.refinementContext(n == 4 ? 0 : 1),
+                                                          lower: lowerSigns.baseAddress!, hidesSigns: hidesSigns, costs: costs.values,
+                                                          nonzeroScratch: scratch.baseAddress!)
+                            #expect(block.rate == writerRate(Array(lv)))
+                            for _ in 0..<12 where block.nonzeroCount > 0 {
+                                let last = (0..<count).last { lv[Int(scan[$0])] != 0 }!
+                                let i = Int(random.next() % UInt64(last + 1))
+                                let old = lv[Int(scan[i])]
+                                // Up or down a step, or to zero; a new level only before the last.
+                                var new: Int32 = [old + 1, old - 1, 0, -old][Int(random.next() % 4)]
+                                if old == 0 && i == last { new = 0 }
+                                var moved = Array(lv)
+                                moved[Int(scan[i])] = new
+                                let move = block.price(i, to: new)
+                                #expect(move.rate == writerRate(moved), "trial \(trial): position \(i), \(old) -> \(new)")
+                                moves += 1
+                                if random.next() % 2 == 0 {
+                                    block.apply(move)
+                                    #expect(Array(lv) == moved)
+                                    #expect(block.rate == writerRate(moved))
+                                    #expect(block.nonzeroCount == moved.filter { $0 != 0 }.count)
+                                    if block.nonzeroCount == 0 { emptied += 1 }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(moves > 3000 && emptied > 0, "\(moves) moves, \(emptied) blocks emptied")
+    }
+
     @Test(arguments: [4, 8])
     func refinementLowersTheCostAndOnlyMovesLevelsTowardZero(size n: Int) {
         var random = SplitMix64(seed: 22)

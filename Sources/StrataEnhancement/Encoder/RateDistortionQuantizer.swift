@@ -4,7 +4,8 @@
 /// the distortion it adds (larger levels save about one bin per step, never worth a step's error).
 /// Distortion is the picture-domain squared error of the coefficient, through the energy of the
 /// transform's basis function at its position; rate is the block's exact binarization priced with
-/// the current context states (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:hidesSigns:)``).
+/// the current context states (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:hidesSigns:)``), each move
+/// priced from the rate before it (``ResidualBlockRate``).
 enum RateDistortionQuantizer {
     /// Bits beyond which one level change is not priced: more than lowering one level can save.
     static let largestSaving = 12.0
@@ -17,49 +18,36 @@ enum RateDistortionQuantizer {
     static func refine(_ coefficients: UnsafePointer<Int32>, _ levels: UnsafeMutablePointer<Int32>, count: Int, qp: Int,
                        scan: UnsafePointer<UInt8>, context: Int, refinement: Int, lower: UnsafePointer<Int8>, hidesSigns: Bool,
                        costs: UnsafePointer<Int32>, lambda: Double) -> (nonzero: Int, rate: Int) {
-        var nonzero = 0
-        for k in 0..<count where levels[k] != 0 { nonzero += 1 }
-        guard nonzero > 0 else { return (0, 0) }
-        @inline(__always) func rate() -> Int {
-            var estimator = RateEstimator(costs: costs)
-            MacroblockWriter.writeBlock(&estimator, levels, scan, count, context, refinement, lower, hidesSigns: hidesSigns)
-            return estimator.cost
-        }
-        let multipliers = count == 16 ? Quantization.quant4Table : Quantization.quant8Table
-        let energy = count == 16 ? Quantization.sampleEnergy4Table : Quantization.sampleEnergy8Table
-        let quantizerStep = Double(1 << (Quantization.quantShift + qp / 6)), row = (qp % 6) * count
-        let lambdaPerRateUnit = lambda / 256
-        var currentRate = rate()
-        var i = count
-        while i > 0 {
-            i -= 1
-            let k = Int(scan[i]), level = levels[k]
-            guard level != 0, level.magnitude <= 2 else { continue }
-            // Forward-domain value of one level step at this position, and the errors of both levels.
-            let step = quantizerStep / Double(multipliers[row + k])
-            let w = Double(coefficients[k].magnitude), a = Double(level.magnitude)
-            let errorNow = w - a * step, errorLowered = errorNow + step
-            let addedDistortion = energy[k] * (errorLowered * errorLowered - errorNow * errorNow)
-            // Removing a level saves its significance, last, magnitude and sign bins: a few bits at most.
-            if addedDistortion > lambda * RateDistortionQuantizer.largestSaving { continue }
-            let lowered = level > 0 ? level - 1 : level + 1
-            levels[k] = lowered
-            let loweredRate = lowered == 0 && nonzero == 1 ? 0 : rate()
-            if addedDistortion + lambdaPerRateUnit * Double(loweredRate - currentRate) < 0 {
-                currentRate = loweredRate
-                if lowered == 0 { nonzero -= 1 }
-            } else {
-                levels[k] = level
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: 64) { nonzeroScratch in
+            var block = ResidualBlockRate(levels: levels, count: count, scan: scan, context: context, refinement: refinement,
+                                          lower: lower, hidesSigns: hidesSigns, costs: costs, nonzeroScratch: nonzeroScratch.baseAddress!)
+            guard block.nonzeroCount > 0 else { return (0, 0) }
+            let multipliers = count == 16 ? Quantization.quant4Table : Quantization.quant8Table
+            let energy = count == 16 ? Quantization.sampleEnergy4Table : Quantization.sampleEnergy8Table
+            let quantizerStep = Double(1 << (Quantization.quantShift + qp / 6)), row = (qp % 6) * count
+            let lambdaPerRateUnit = lambda / 256
+            var i = count
+            while i > 0 {
+                i -= 1
+                let k = Int(scan[i]), level = levels[k]
+                guard level != 0, level.magnitude <= 2 else { continue }
+                // Forward-domain value of one level step at this position, and the errors of both levels.
+                let step = quantizerStep / Double(multipliers[row + k])
+                let w = Double(coefficients[k].magnitude), a = Double(level.magnitude)
+                let errorNow = w - a * step, errorLowered = errorNow + step
+                let addedDistortion = energy[k] * (errorLowered * errorLowered - errorNow * errorNow)
+                // Removing a level saves its significance, last, magnitude and sign bins: a few bits at most.
+                if addedDistortion > lambda * RateDistortionQuantizer.largestSaving { continue }
+                let move = block.price(i, to: level > 0 ? level - 1 : level + 1)
+                if addedDistortion + lambdaPerRateUnit * Double(move.rate - block.rate) < 0 { block.apply(move) }
             }
+            if hidesSigns && block.nonzeroCount > 0 {
+                hideSigns(coefficients, levels, count: count, scan: scan, lower: lower, quantizerStep: quantizerStep,
+                          multipliers: multipliers, row: row, energy: energy, lambda: lambda, block: &block)
+            }
+            // Every move made set the rate of the levels as they now are (an emptied block has none).
+            return (block.nonzeroCount, block.rate)
         }
-        if hidesSigns && nonzero > 0 {
-            let hidden = hideSigns(coefficients, levels, count: count, scan: scan, lower: lower, quantizerStep: quantizerStep,
-                                   multipliers: multipliers, row: row, energy: energy, lambda: lambda, rate: rate)
-            nonzero += hidden.nonzeroChange
-            currentRate = hidden.rate ?? currentRate
-        }
-        // Every accepted step set the rate of the levels as they now are (an emptied block has none).
-        return (nonzero, nonzero > 0 ? currentRate : 0)
     }
 
     /// Rough rates in bits of a level moving up one step from magnitude 0, 1 and 2 or more (the
@@ -71,20 +59,18 @@ enum RateDistortionQuantizer {
     /// Makes the parity of each segment whose sign is hidden (``SignHiding``) give the hidden level's
     /// sign, by moving one level one step: of the moves that keep the segment's hidden and last levels
     /// (and so the hiding) as they are, the ``pricedCandidates`` cheapest by distortion and
-    /// ``stepBits`` are priced exactly (`rate`, the block's rate in 1/256 bit), and the cheapest taken.
-    /// Returns the change in the number of nonzero levels and, when a level moved, the block's new rate
-    /// (nil: the levels and so their rate are unchanged).
+    /// ``stepBits`` are priced exactly (`block`, whose levels and rate the move taken updates), and the
+    /// cheapest taken.
     private static func hideSigns(_ coefficients: UnsafePointer<Int32>, _ levels: UnsafeMutablePointer<Int32>, count: Int,
                                   scan: UnsafePointer<UInt8>, lower: UnsafePointer<Int8>, quantizerStep: Double,
                                   multipliers: UnsafePointer<Int32>, row: Int, energy: UnsafePointer<Double>, lambda: Double,
-                                  rate: () -> Int) -> (nonzeroChange: Int, rate: Int?) {
+                                  block: inout ResidualBlockRate) {
         var last = count - 1
         while last > 0 && levels[Int(scan[last])] == 0 { last -= 1 }
         let hidden = SignHiding.hiddenPositions(levels, scan, last: last, lower)
         // (estimated cost, scan position, new level, distortion change) of each move of a segment: at
         // most two per position, in memory of the call's own (nothing is allocated per block).
-        return withUnsafeTemporaryAllocation(of: (Double, Int, Int32, Double).self, capacity: 32) { candidates in
-            var nonzeroChange = 0, newRate: Int? = nil
+        withUnsafeTemporaryAllocation(of: (Double, Int, Int32, Double).self, capacity: 32) { candidates in
             for g in 0..<4 where hidden[g] >= 0 {
                 let h = Int(hidden[g]), start = g * 16, end = min(start + 16, count)
                 var sum: Int32 = 0, segmentLast = h
@@ -112,23 +98,15 @@ enum RateDistortionQuantizer {
                 }
                 var ranked = UnsafeMutableBufferPointer(rebasing: candidates[0..<found])
                 ranked.sort { $0.0 < $1.0 }
-                var best = (cost: Double.infinity, position: 0, level: Int32(0), rate: 0)
+                var best: (cost: Double, move: ResidualBlockRate.Move)? = nil
                 for (_, i, newLevel, distortion) in ranked.prefix(pricedCandidates) {
-                    let k = Int(scan[i]), old = levels[k]
-                    levels[k] = newLevel
-                    let r = rate()
-                    let cost = distortion + lambda * Double(r) / 256
-                    levels[k] = old
-                    if cost < best.cost { best = (cost, i, newLevel, r) }
+                    let move = block.price(i, to: newLevel)
+                    let cost = distortion + lambda * Double(move.rate) / 256
+                    if best == nil || cost < best!.cost { best = (cost, move) }
                 }
-                // Later segments are priced with this move made: the last rate priced is the block's.
-                newRate = best.rate
-                let k = Int(scan[best.position])
-                if levels[k] == 0 { nonzeroChange += 1 }
-                if best.level == 0 { nonzeroChange -= 1 }
-                levels[k] = best.level
+                // Later segments are priced with this move made.
+                block.apply(best!.move)
             }
-            return (nonzeroChange, newRate)
         }
     }
 }
