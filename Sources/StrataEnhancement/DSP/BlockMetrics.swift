@@ -215,10 +215,10 @@ enum BlockMetrics {
     /// of each pair sums the same as the absolute values of the full transform. Every lane stays
     /// within 16 bits until the strip's sum, which is taken in 32 bits.
     @inline(__always)
-    private static func satdStrips(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>?, _ bStride: Int,
+    private static func satdStrips(_ a: UnsafePointer<UInt8>, _ aStride: Int, _ b: UnsafePointer<UInt8>, _ bStride: Int,
                                    _ height: Int, narrow: Bool) -> Int {
         typealias V = SIMD16<Int16>
-        let ra = UnsafeRawPointer(a), rb = b.map { UnsafeRawPointer($0) }
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
         // Pairs of neighbouring lanes as 32-bit words: the even lane (low half) becomes x0 + x1, the
         // odd lane x0 - x1, with shifts only. (A rotate within 32-bit words, the shorter way to write
         // it, is compiled to one scalar rotate per word without AVX-512.)
@@ -247,10 +247,7 @@ enum BlockMetrics {
         }
         var total = 0
         for by in stride(from: 0, to: height, by: narrow ? 8 : 4) {
-            @inline(__always) func row(_ y: Int) -> V {
-                guard let rb else { return samples(ra, aStride, by &+ y) }
-                return samples(ra, aStride, by &+ y) &- samples(rb, bStride, by &+ y)
-            }
+            @inline(__always) func row(_ y: Int) -> V { samples(ra, aStride, by &+ y) &- samples(rb, bStride, by &+ y) }
             let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
             let s0 = r0 &+ r1, d0 = r0 &- r1, s1 = r2 &+ r3, d1 = r2 &- r3
             let sum = unsafeBitCast(horizontal(s0 &+ s1) &+ horizontal(d0 &+ d1) &+ horizontal(s0 &- s1) &+ horizontal(d0 &- d1),
@@ -297,13 +294,39 @@ enum BlockMetrics {
         }
     }
 
-    /// SIMD twin of ``hadamardACEnergy8x8Scalar(_:_:)``: the Hadamard strips of the samples themselves
-    /// (nothing subtracted), less their sum.
+    /// SIMD twin of ``hadamardACEnergy8x8Scalar(_:_:)``: the eight rows in 16-bit lanes, the vertical
+    /// 4-point transforms of both halves lane-wise, a transpose (three rounds of interleaving, which
+    /// compile to `punpck` instructions), then the horizontal transforms lane-wise too, their last stage
+    /// as `|a + b| + |a - b| = 2 max(|a|, |b|)`; less the samples' sum (the lanes of the two vertical
+    /// DC rows). Lanes stay within 16 bits: a lane of the sum holds at most 4 * 2040.
     static func hadamardACEnergy8x8(_ a: UnsafePointer<UInt8>, _ stride: Int) -> Int {
-        withUnsafeBytes(of: UInt64(0)) { raw in
-            let zero = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            return satdStrips(a, stride, nil, 0, 8, narrow: true) - sadSIMD(a, stride, zero, 0, 8, 8)
+        typealias V = SIMD8<Int16>
+        let ra = UnsafeRawPointer(a)
+        @inline(__always) func row(_ y: Int) -> V { V(lanes: ra.loadUnaligned(fromByteOffset: y &* stride, as: SIMD8<UInt8>.self)) }
+        let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5), r6 = row(6), r7 = row(7)
+        let s0 = r0 &+ r1, d0 = r0 &- r1, s1 = r2 &+ r3, d1 = r2 &- r3
+        let s2 = r4 &+ r5, d2 = r4 &- r5, s3 = r6 &+ r7, d3 = r6 &- r7
+        let v0 = s0 &+ s1, v1 = d0 &+ d1, v2 = s0 &- s1, v3 = d0 &- d1
+        let v4 = s2 &+ s3, v5 = d2 &+ d3, v6 = s2 &- s3, v7 = d2 &- d3
+        // Column k of the transformed rows: c_k lane j = v_j[k].
+        let a0 = v0.interleavingLow16(v1), a1 = v0.interleavingHigh16(v1), a2 = v2.interleavingLow16(v3), a3 = v2.interleavingHigh16(v3)
+        let a4 = v4.interleavingLow16(v5), a5 = v4.interleavingHigh16(v5), a6 = v6.interleavingLow16(v7), a7 = v6.interleavingHigh16(v7)
+        let b0 = a0.interleavingLow32(a2), b1 = a0.interleavingHigh32(a2), b2 = a1.interleavingLow32(a3), b3 = a1.interleavingHigh32(a3)
+        let b4 = a4.interleavingLow32(a6), b5 = a4.interleavingHigh32(a6), b6 = a5.interleavingLow32(a7), b7 = a5.interleavingHigh32(a7)
+        let c0 = b0.interleavingLow64(b4), c1 = b0.interleavingHigh64(b4), c2 = b1.interleavingLow64(b5), c3 = b1.interleavingHigh64(b5)
+        let c4 = b2.interleavingLow64(b6), c5 = b2.interleavingHigh64(b6), c6 = b3.interleavingLow64(b7), c7 = b3.interleavingHigh64(b7)
+        let t0 = c0 &+ c1, e0 = c0 &- c1, t1 = c2 &+ c3, e1 = c2 &- c3
+        let t2 = c4 &+ c5, e2 = c4 &- c5, t3 = c6 &+ c7, e3 = c6 &- c7
+        @inline(__always) func larger(_ x: V, _ y: V) -> V {
+            let mx = x.lanesMagnitude(), my = y.lanesMagnitude()
+            return mx.replacing(with: my, where: my .> mx)
         }
+        let halves = larger(t0, t1) &+ larger(e0, e1) &+ larger(t2, t3) &+ larger(e2, e3)
+        @inline(__always) func laneSum(_ v: V) -> Int {
+            let words = unsafeBitCast(v, to: SIMD4<UInt32>.self)
+            return Int(((words & 0xFFFF) &+ (words &>> 16)).wrappedSum())
+        }
+        return 2 &* laneSum(halves) &- laneSum(v0 &+ v4)
     }
 
     /// Sum of squared differences of a block.

@@ -106,6 +106,37 @@ extension SIMD8 where Scalar == Int16 {
     }
 }
 
+extension SIMD8 where Scalar == Int16 {
+    /// The lanes 0...3 of `self` and `other` alternately (`punpcklwd`).
+    @inline(__always) func interleavingLow16(_ other: Self) -> Self {
+        Self(self[0], other[0], self[1], other[1], self[2], other[2], self[3], other[3])
+    }
+    /// The lanes 4...7 of `self` and `other` alternately (`punpckhwd`).
+    @inline(__always) func interleavingHigh16(_ other: Self) -> Self {
+        Self(self[4], other[4], self[5], other[5], self[6], other[6], self[7], other[7])
+    }
+    /// The low two 32-bit words of `self` and `other` alternately (`punpckldq`).
+    @inline(__always) func interleavingLow32(_ other: Self) -> Self {
+        let x = unsafeBitCast(self, to: SIMD4<Int32>.self), y = unsafeBitCast(other, to: SIMD4<Int32>.self)
+        return unsafeBitCast(SIMD4<Int32>(x[0], y[0], x[1], y[1]), to: Self.self)
+    }
+    /// The high two 32-bit words of `self` and `other` alternately (`punpckhdq`).
+    @inline(__always) func interleavingHigh32(_ other: Self) -> Self {
+        let x = unsafeBitCast(self, to: SIMD4<Int32>.self), y = unsafeBitCast(other, to: SIMD4<Int32>.self)
+        return unsafeBitCast(SIMD4<Int32>(x[2], y[2], x[3], y[3]), to: Self.self)
+    }
+    /// The low 64-bit words of `self` and `other` (`punpcklqdq`).
+    @inline(__always) func interleavingLow64(_ other: Self) -> Self {
+        let x = unsafeBitCast(self, to: SIMD2<Int64>.self), y = unsafeBitCast(other, to: SIMD2<Int64>.self)
+        return unsafeBitCast(SIMD2<Int64>(x[0], y[0]), to: Self.self)
+    }
+    /// The high 64-bit words of `self` and `other` (`punpckhqdq`).
+    @inline(__always) func interleavingHigh64(_ other: Self) -> Self {
+        let x = unsafeBitCast(self, to: SIMD2<Int64>.self), y = unsafeBitCast(other, to: SIMD2<Int64>.self)
+        return unsafeBitCast(SIMD2<Int64>(x[1], y[1]), to: Self.self)
+    }
+}
+
 extension SIMD4 where Scalar == Int16 {
     /// Lanes limited to 0...255, ready for narrowing to bytes.
     @inline(__always) func clampedToByte() -> SIMD4<Int16> {
