@@ -250,6 +250,7 @@ import Testing
             let stride = max(w, 8)
             #expect(BlockMetrics.sadSIMD(white, stride, flat + flat, stride, w, h) == 255 * w * h, "\(w)x\(h)")
             #expect(BlockMetrics.sadSIMD(flat + flat, stride, white, stride, w, h) == 255 * w * h, "\(w)x\(h)")
+            #expect(BlockMetrics.sseSIMD(white, stride, flat + flat, stride, w, h) == 255 * 255 * w * h, "\(w)x\(h)")
         }
     }
 
