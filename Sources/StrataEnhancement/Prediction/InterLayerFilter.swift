@@ -3,6 +3,10 @@
 /// only (Specs "Frame payload" and "Inter-layer prediction"). Twelve coefficients in 1/64, one per
 /// pair of opposite offsets; the centre's makes them sum to 64, so flat areas pass unchanged.
 struct InterLayerFilter: Equatable, Sendable {
+    /// Steps of ``accumulateSIMD(_:_:source:sourceStride:prediction:predictionStride:width:height:)``
+    /// between additions of its 32-bit lanes to the sums: each step adds at most 2 x 510 x 510 to a
+    /// lane, so 2048 steps stay below 2^31.
+    static let flushSteps = 2048
     /// The offset (dx, dy) of each coefficient; its pair is (-dx, -dy).
     static let offsets: [(dx: Int, dy: Int)] = [(-2, -2), (-1, -2), (0, -2), (1, -2), (2, -2),
                                                  (-2, -1), (-1, -1), (0, -1), (1, -1), (2, -1),
@@ -228,29 +232,38 @@ struct InterLayerFilter: Equatable, Sendable {
     }
 
     /// SIMD twin of ``accumulateScalar(_:_:source:sourceStride:prediction:predictionStride:width:height:)``:
-    /// eight samples at a time (the even bytes of sixteen) in `Float` lanes, where the products (at most
-    /// 510 x 510) and each lane's sum of 32 of them stay below 2^24 and so are exact, added to the
-    /// `Double` sums every 32 steps; the samples of a row that do not fill eight lanes by the scalar code.
+    /// eight samples at a time (the even bytes of sixteen) in 16-bit lanes (each term within -510...510),
+    /// every product of two terms formed and added to its neighbour's in 32-bit lanes (one `pmaddwd`:
+    /// at most 2 x 510 x 510 a step), the lanes added to the `Double` sums every ``flushSteps`` steps,
+    /// before they could overflow; the samples of a row that do not fill eight lanes by the scalar code.
+    /// Every sum is an exact integer, so the result is the scalar code's.
     static func accumulateSIMD(_ a: inout [Double], _ b: inout [Double], source: UnsafePointer<UInt8>, sourceStride: Int,
                                prediction: UnsafePointer<UInt8>, predictionStride: Int, width: Int, height: Int) {
         let n = offsets.count, pairs = n * (n + 1) / 2
-        let lanes = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: pairs + n)
+        let lanes = UnsafeMutablePointer<SIMD4<Int32>>.allocate(capacity: pairs + n)
         defer { lanes.deallocate() }
-        lanes.initialize(repeating: SIMD8<Float>(), count: pairs + n)
-        var g = [SIMD8<Float>](repeating: SIMD8<Float>(), count: n)
+        lanes.initialize(repeating: SIMD4<Int32>(), count: pairs + n)
+        let g = UnsafeMutablePointer<SIMD8<Int16>>.allocate(capacity: n)
+        defer { g.deallocate() }
+        g.initialize(repeating: SIMD8<Int16>(), count: n)
         var steps = 0
         func flush() {
             var p = 0
             for i in 0..<n {
                 for j in i..<n {
                     a[i * n + j] += lanes[p].sumInDouble
-                    lanes[p] = SIMD8<Float>()
+                    lanes[p] = SIMD4<Int32>()
                     p += 1
                 }
                 b[i] += lanes[pairs + i].sumInDouble
-                lanes[pairs + i] = SIMD8<Float>()
+                lanes[pairs + i] = SIMD4<Int32>()
             }
             steps = 0
+        }
+        // The products of two terms' lanes, neighbours added.
+        @inline(__always) func products(_ x: SIMD8<Int16>, _ y: SIMD8<Int16>) -> SIMD4<Int32> {
+            let p = SIMD8<Int32>(lanes: x) &* SIMD8<Int32>(lanes: y)
+            return p.evenHalf &+ p.oddHalf
         }
         // Eight samples x, x + 2, ..., x + 14 read bytes x - 2 ... x + 17 of their rows.
         @inline(__always) func evens(_ p: UnsafePointer<UInt8>) -> SIMD8<Int16> {
@@ -264,21 +277,20 @@ struct InterLayerFilter: Equatable, Sendable {
                 let centre = evens(row), twice = centre &<< 1
                 for k in 0..<n {
                     let o = offsets[k]
-                    let d = evens(row + o.dy * predictionStride + o.dx) &+ evens(row - o.dy * predictionStride - o.dx) &- twice
-                    g[k] = SIMD8<Float>(SIMD8<Int32>(lanes: d))
+                    g[k] = evens(row + o.dy * predictionStride + o.dx) &+ evens(row - o.dy * predictionStride - o.dx) &- twice
                 }
-                let t = SIMD8<Float>(SIMD8<Int32>(lanes: evens(source + y * sourceStride + x) &- centre))
+                let t = evens(source + y * sourceStride + x) &- centre
                 var p = 0
                 for i in 0..<n {
                     let gi = g[i]
-                    lanes[pairs + i] += gi * t
+                    lanes[pairs + i] &+= products(gi, t)
                     for j in i..<n {
-                        lanes[p] += gi * g[j]
+                        lanes[p] &+= products(gi, g[j])
                         p += 1
                     }
                 }
                 steps += 1
-                if steps == 32 { flush() }
+                if steps == InterLayerFilter.flushSteps { flush() }
                 x += 16
             }
             if x < width - 2 {
@@ -394,10 +406,7 @@ extension MacroblockPrediction {
     }
 }
 
-extension SIMD8 where Scalar == Float {
-    /// The sum of the lanes in `Double`, exact for lanes that are integers below 2^24.
-    var sumInDouble: Double {
-        (Double(self[0]) + Double(self[1])) + (Double(self[2]) + Double(self[3]))
-            + (Double(self[4]) + Double(self[5])) + (Double(self[6]) + Double(self[7]))
-    }
+extension SIMD4 where Scalar == Int32 {
+    /// The sum of the lanes in `Double` (exact).
+    var sumInDouble: Double { (Double(self[0]) + Double(self[1])) + (Double(self[2]) + Double(self[3])) }
 }
