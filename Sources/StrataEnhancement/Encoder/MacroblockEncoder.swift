@@ -169,7 +169,7 @@ final class MacroblockEncoder {
         interLayerFilter = filter
         let planes = reference.map { searchPlanes.planes(for: $0) }
         // The backward picture's planes, found once a picture and passed beside it (as a pair, an
-        // optional tuple, both were retained and released at every macroblock: 3% of encoding time).
+        // optional tuple, both were retained and released at every macroblock).
         let backwardPlanes = backward.map { searchPlanes.planes(for: $0) }
         var chosen = MacroblockData()
         for mby in 0..<geometry.macroblocksHigh {

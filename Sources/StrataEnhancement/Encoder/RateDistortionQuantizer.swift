@@ -104,7 +104,8 @@ enum RateDistortionQuantizer {
                     let cost = distortion + lambda * Double(move.rate) / 256
                     if best == nil || cost < best!.cost { best = (cost, move) }
                 }
-                // Later segments are priced with this move made.
+                // Later segments are priced with this move made. (There is always a move: the hidden
+                // level itself may go up a step.)
                 block.apply(best!.move)
             }
         }
