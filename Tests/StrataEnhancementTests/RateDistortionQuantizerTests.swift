@@ -139,6 +139,58 @@ import Testing
         #expect(moves > 3000 && emptied > 0, "\(moves) moves, \(emptied) blocks emptied")
     }
 
+    /// The macroblock's residual priced with its blocks' rates given (as the quantizer knows them) is
+    /// the residual priced bin by bin: coded block patterns, both transform sizes, chroma, empty blocks.
+    @Test func knownBlockRatesPriceTheResidualAsTheWriter() {
+        var random = SplitMix64(seed: 90)
+        var states = [UInt32](repeating: ContextStates.initialState, count: ContextIndex.count)
+        for c in states.indices { states[c] = UInt32(300 + random.next() % 32000) << 16 | UInt32(300 + random.next() % 32000) }
+        let costs = states.withUnsafeBufferPointer { ContextCosts(states: $0.baseAddress!) }
+        let syntax = FrameSyntaxState(geometry: LayerGeometry(width: 32, height: 32), version: 9)
+        var compared = 0
+        for trial in 0..<200 {
+            var mb = MacroblockData()
+            mb.mode = trial % 3 == 0 ? .interLayer : .inter
+            mb.cbpLuma = Int(random.next() % 16)
+            mb.cbpChroma = Int(random.next() % 4)
+            mb.transform8x8 = mb.cbpLuma != 0 && trial % 2 == 0
+            var levels = [Int32](repeating: 0, count: CoefficientLayout.count)
+            for k in levels.indices where random.next() % 5 == 0 { levels[k] = Int32(Int(random.next() % 7) - 3) }
+            let categoryBase = mb.mode == .interLayer ? 3 : 0
+            // Each block's rate, as the writer prices it alone.
+            var luma = [Int32](repeating: 0, count: 16), chroma = [Int32](repeating: 0, count: 8)
+            withExtendedLifetime(costs) {
+                levels.withUnsafeBufferPointer { l in
+                    func rate(_ offset: Int, _ n: Int, _ category: Int) -> Int32 {
+                        var estimator = RateEstimator(costs: costs.values)
+                        MacroblockWriter.writeBlock(&estimator, l.baseAddress! + offset, n == 16 ? Quantization.zigzag4Scan : Quantization.zigzag8Scan,
+                                                    n, MacroblockWriter.residualContext(category), MacroblockWriter.refinementContext(category),
+                                                    FrameSyntaxState.noLowerLevels, hidesSigns: syntax.hidesSigns)
+                        return Int32(estimator.cost)
+                    }
+                    for b in 0..<16 { luma[b] = mb.transform8x8 ? (b % 4 == 0 ? rate(CoefficientLayout.luma8x8(b / 4), 64, categoryBase + 1) : 0)
+                                                                : rate(CoefficientLayout.luma4x4(b), 16, categoryBase) }
+                    for k in 0..<8 { chroma[k] = rate(CoefficientLayout.chroma(k / 4, k % 4), 16, categoryBase + 2) }
+                    syntax.reset()
+                    var plain = RateEstimator(costs: costs.values)
+                    MacroblockWriter.writeResidual(&plain, mb, l.baseAddress!, syntax, 1, 1)
+                    syntax.reset()
+                    let given = luma.withUnsafeBufferPointer { lr in
+                        chroma.withUnsafeBufferPointer { cr in
+                            var writer = KnownBlockRates(estimator: RateEstimator(costs: costs.values), levels: l.baseAddress!,
+                                                         lumaRates: lr.baseAddress!, chromaRates: cr.baseAddress!)
+                            MacroblockWriter.writeResidual(&writer, mb, l.baseAddress!, syntax, 1, 1)
+                            return writer.estimator.cost
+                        }
+                    }
+                    #expect(given == plain.cost, "trial \(trial)")
+                    if mb.cbpLuma != 0 || mb.cbpChroma != 0 { compared += 1 }
+                }
+            }
+        }
+        #expect(compared > 150)
+    }
+
     @Test(arguments: [4, 8])
     func refinementLowersTheCostAndOnlyMovesLevelsTowardZero(size n: Int) {
         var random = SplitMix64(seed: 22)

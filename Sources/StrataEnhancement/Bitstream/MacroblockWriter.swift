@@ -87,7 +87,7 @@ enum MacroblockWriter {
                     let any = hasNonzero(block, 16)
                     w.bin(any ? 1 : 0, residualContext(categoryBase + 0) + ContextIndex.cbfOffset + state.lumaBlockContext(gx, gy))
                     if any {
-                        writeBlock(&w, block, scan4, 16, residualContext(categoryBase + 0), refinementContext(categoryBase + 0),
+                        w.residualBlock(block, scan4, 16, residualContext(categoryBase + 0), refinementContext(categoryBase + 0),
                                    state.lowerLumaSigns(x, y, quadrant: q, transform8x8: false) + s * 16, hidesSigns: state.hidesSigns)
                     }
                     flag = any ? 1 : 0
@@ -97,7 +97,7 @@ enum MacroblockWriter {
                 state.nonzeroLuma[gy * lumaWidth + gx] = flag
             }
             if coded && mb.transform8x8 {
-                writeBlock(&w, levels + CoefficientLayout.luma8x8(q), scan8, 64, residualContext(categoryBase + 1),
+                w.residualBlock(levels + CoefficientLayout.luma8x8(q), scan8, 64, residualContext(categoryBase + 1),
                            refinementContext(categoryBase + 1), state.lowerLumaSigns(x, y, quadrant: q, transform8x8: true),
                            hidesSigns: state.hidesSigns)
             }
@@ -113,7 +113,7 @@ enum MacroblockWriter {
                     let any = hasNonzero(block, 16)
                     w.bin(any ? 1 : 0, residualContext(categoryBase + 2) + ContextIndex.cbfOffset + state.chromaBlockContext(grid, gx, gy))
                     if any {
-                        writeBlock(&w, block, scan4, 16, residualContext(categoryBase + 2), refinementContext(categoryBase + 2),
+                        w.residualBlock(block, scan4, 16, residualContext(categoryBase + 2), refinementContext(categoryBase + 2),
                                    state.lowerChromaSigns(x, y, component: c) + k * 16, hidesSigns: state.hidesSigns)
                     }
                     flag = any ? 1 : 0

@@ -24,6 +24,10 @@ final class MacroblockEncoder {
     private let candidateLevels: UnsafeMutablePointer<Int32>
     private let levels4: UnsafeMutablePointer<Int32>
     private let levels8: UnsafeMutablePointer<Int32>
+    /// The rates (1/256 bit) of the candidate's coded blocks as the quantizer priced them, by
+    /// ``CoefficientLayout`` offset / 16: luma 4x4 blocks, luma 8x8 blocks (at 4q), chroma blocks.
+    private let blockRates4: UnsafeMutablePointer<Int32>, blockRates8: UnsafeMutablePointer<Int32>
+    private let chromaBlockRates: UnsafeMutablePointer<Int32>
     private let bestLevels: UnsafeMutablePointer<Int32>
     private let reconstructed: UnsafeMutablePointer<UInt8>
     /// Vector candidates of the macroblock search, (x, y) pairs: up to five.
@@ -125,6 +129,9 @@ final class MacroblockEncoder {
         candidateLevels = .allocate(capacity: CoefficientLayout.count); candidateLevels.initialize(repeating: 0, count: CoefficientLayout.count)
         levels4 = .allocate(capacity: 256); levels4.initialize(repeating: 0, count: 256)
         levels8 = .allocate(capacity: 256); levels8.initialize(repeating: 0, count: 256)
+        blockRates4 = .allocate(capacity: 16); blockRates4.initialize(repeating: 0, count: 16)
+        blockRates8 = .allocate(capacity: 16); blockRates8.initialize(repeating: 0, count: 16)
+        chromaBlockRates = .allocate(capacity: 8); chromaBlockRates.initialize(repeating: 0, count: 8)
         bestLevels = .allocate(capacity: CoefficientLayout.count); bestLevels.initialize(repeating: 0, count: CoefficientLayout.count)
         reconstructed = .allocate(capacity: 64); reconstructed.initialize(repeating: 0, count: 64)
         candidates = .allocate(capacity: 10); candidates.initialize(repeating: 0, count: 10)
@@ -135,6 +142,7 @@ final class MacroblockEncoder {
     deinit {
         residual.deallocate(); coefficients.deallocate(); dequantized.deallocate(); blockResidual.deallocate()
         scratch.deallocate(); candidateLevels.deallocate(); levels4.deallocate(); levels8.deallocate()
+        blockRates4.deallocate(); blockRates8.deallocate(); chromaBlockRates.deallocate()
         bestLevels.deallocate(); reconstructed.deallocate(); candidates.deallocate(); quadrantCandidate.deallocate()
     }
 
@@ -519,7 +527,8 @@ final class MacroblockEncoder {
             if pricesLuma4x4 {
                 // 4x4 transforms.
                 let (rate4, any4, sum) = codeQuad4x4(residual: residual + qy * 16 + qx, residualStride: 16, prediction: pred,
-                                                     levels: levels4 + q * 64, qp: qp, context: base4, refinement: refinement4,
+                                                     levels: levels4 + q * 64, rates: blockRates4 + q * 4, qp: qp,
+                                                     context: base4, refinement: refinement4,
                                                      lower: syntax.lowerLumaSigns(mbx, mby, quadrant: q, transform8x8: false),
                                                      hidesSigns: syntax.hidesSigns,
                                                      scan: scan4, costs: costs, lambda: lambda)
@@ -553,6 +562,7 @@ final class MacroblockEncoder {
                                                  hidesSigns: syntax.hidesSigns, costs: costs, lambda: lambda)
                 : (nonzero: 0, rate: 0)
             if refined.nonzero > 0 {
+                blockRates8[4 * q] = Int32(refined.rate)
                 Quantization.dequantizeSIMD(lv8, dequantized, 64, qp)
                 Transform.inverse8x8SIMD(dequantized, blockResidual, 8, scratch)
                 Reconstruction.addClipSIMD(pred, 16, blockResidual, 8, reconstructed, 8, 8, 8)
@@ -583,7 +593,8 @@ final class MacroblockEncoder {
             Reconstruction.residualSIMD(src, cs, pred, 16, res, 8, 8, 8)
             let zeroDistortion = BlockMetrics.sseSIMD(src, cs, pred, 16, 8, 8)
             let (rate, any, _) = codeQuad4x4(residual: res, residualStride: 8, prediction: pred,
-                                             levels: candidateLevels + CoefficientLayout.chroma(c, 0), qp: cqp, context: baseC,
+                                             levels: candidateLevels + CoefficientLayout.chroma(c, 0), rates: chromaBlockRates + c * 4,
+                                             qp: cqp, context: baseC,
                                              refinement: refinementC, lower: syntax.lowerChromaSigns(mbx, mby, component: c),
                                              hidesSigns: syntax.hidesSigns,
                                              scan: scan4, costs: costs, lambda: chromaLambda)
@@ -597,16 +608,18 @@ final class MacroblockEncoder {
         }
         mb.cbpChroma = cbpChroma
         // Price both transform sizes with the exact macroblock syntax: the prefix's bins (the same for
-        // both), then the coded block pattern, transform size and residual blocks.
+        // both), then the coded block pattern, transform size and the residual blocks, whose rates the
+        // quantizer gave.
         func price(_ pattern: Int, _ use8x8: Bool, _ distortion: Int) -> Double {
             var trial = mb
             trial.cbpLuma = pattern
             trial.transform8x8 = use8x8 && pattern != 0
             candidateLevels.update(from: use8x8 ? levels8 : levels4, count: 256)
-            var estimator = RateEstimator(costs: costs)
-            estimator.cost = prefixRate
-            MacroblockWriter.writeResidual(&estimator, trial, candidateLevels, syntax, mbx, mby)
-            return Double(distortion + chromaDistortion) + lambda * Double(estimator.cost) / 256
+            var writer = KnownBlockRates(estimator: RateEstimator(costs: costs), levels: candidateLevels,
+                                         lumaRates: use8x8 ? blockRates8 : blockRates4, chromaRates: chromaBlockRates)
+            writer.estimator.cost = prefixRate
+            MacroblockWriter.writeResidual(&writer, trial, candidateLevels, syntax, mbx, mby)
+            return Double(distortion + chromaDistortion) + lambda * Double(writer.estimator.cost) / 256
         }
         // A size whose distortion and prefix already reach `bound` is not priced (the syntax writer is the costly part).
         let cost4 = !pricesLuma4x4 || Double(distortion4 + chromaDistortion) + prefixCost >= bound
@@ -626,10 +639,11 @@ final class MacroblockEncoder {
 
     /// Codes the four 4x4 blocks of one 8x8 area (a luma quadrant or a chroma component; levels
     /// 16 per block, raster order; `lower` the signs of the lower layer's levels in the same layout):
-    /// transform, quantize, price each block with its coded-block flag, and reconstruct the area into ``reconstructed`` (8 wide). Returns the rate in 1/256
+    /// transform, quantize, price each block with its coded-block flag (the rate of each coded block
+    /// alone into `rates`), and reconstruct the area into ``reconstructed`` (8 wide). Returns the rate in 1/256
     /// bit, whether any block has coefficients and the sum of the area's residual magnitudes.
     private func codeQuad4x4(residual res: UnsafePointer<Int16>, residualStride: Int, prediction pred: UnsafePointer<UInt8>,
-                             levels: UnsafeMutablePointer<Int32>, qp: Int, context: Int, refinement: Int,
+                             levels: UnsafeMutablePointer<Int32>, rates: UnsafeMutablePointer<Int32>, qp: Int, context: Int, refinement: Int,
                              lower: UnsafePointer<Int8>, hidesSigns: Bool, scan: UnsafePointer<UInt8>,
                              costs: UnsafePointer<Int32>, lambda: Double) -> (rate: Int, any: Bool, magnitude: Int) {
         var rate = 0, any = false, total = 0
@@ -652,6 +666,7 @@ final class MacroblockEncoder {
                                                  costs: costs, lambda: lambda)
                 : (nonzero: 0, rate: 0)
             if refined.nonzero > 0 {
+                rates[k] = Int32(refined.rate)
                 estimator.bin(1, context + ContextIndex.cbfOffset + 1)
                 estimator.cost += refined.rate
                 any = true

@@ -7,9 +7,18 @@ protocol BinWriter {
     mutating func bin(_ bin: Int, _ context: Int)
     /// Codes `bin` with probability 1/2.
     mutating func bypass(_ bin: Int)
+    /// Codes one residual block (``MacroblockWriter/writeBlock(_:_:_:_:_:_:_:hidesSigns:)``, which the
+    /// default does); a writer that already knows the block's rate may add it instead.
+    mutating func residualBlock(_ block: UnsafePointer<Int32>, _ scan: UnsafePointer<UInt8>, _ n: Int, _ base: Int,
+                                _ refinement: Int, _ lower: UnsafePointer<Int8>, hidesSigns: Bool)
 }
 
 extension BinWriter {
+    @inline(__always) mutating func residualBlock(_ block: UnsafePointer<Int32>, _ scan: UnsafePointer<UInt8>, _ n: Int, _ base: Int,
+                                                  _ refinement: Int, _ lower: UnsafePointer<Int8>, hidesSigns: Bool) {
+        MacroblockWriter.writeBlock(&self, block, scan, n, base, refinement, lower, hidesSigns: hidesSigns)
+    }
+
     /// k-th order Exp-Golomb code of `value` >= 0 in bypass bins.
     @inline(__always) mutating func expGolomb(_ value: Int, _ order: Int) {
         var v = value, k = order
@@ -65,6 +74,24 @@ struct RateEstimator: BinWriter {
 
     @inline(__always) mutating func bin(_ bin: Int, _ context: Int) { cost &+= Int(costs[2 &* context &+ bin]) }
     @inline(__always) mutating func bypass(_ bin: Int) { cost += 256 }
+}
+
+/// A ``RateEstimator`` for a macroblock whose residual blocks were priced already (by the
+/// rate-distortion quantizer): their rates are added, not priced again. `levels` is the
+/// macroblock's coefficient array (``CoefficientLayout``); a block at offset `16 k` of it takes
+/// `lumaRates[k]` (k < 16; an 8x8 block of quadrant q, k = 4q) or `chromaRates[k - 16]`.
+struct KnownBlockRates: BinWriter {
+    var estimator: RateEstimator
+    let levels: UnsafePointer<Int32>
+    let lumaRates: UnsafePointer<Int32>, chromaRates: UnsafePointer<Int32>
+
+    @inline(__always) mutating func bin(_ bin: Int, _ context: Int) { estimator.bin(bin, context) }
+    @inline(__always) mutating func bypass(_ bin: Int) { estimator.bypass(bin) }
+    @inline(__always) mutating func residualBlock(_ block: UnsafePointer<Int32>, _ scan: UnsafePointer<UInt8>, _ n: Int, _ base: Int,
+                                                  _ refinement: Int, _ lower: UnsafePointer<Int8>, hidesSigns: Bool) {
+        let k = (block - levels) >> 4
+        estimator.cost &+= Int(k < 16 ? lumaRates[k] : chromaRates[k - 16])
+    }
 }
 
 /// Reads bins from a ``RangeDecoder``.
