@@ -4,8 +4,10 @@ import Testing
 @testable import StrataHTTP
 
 /// Real-time sessions against a real server on 127.0.0.1; serialized so that pacing and
-/// deadlines are not disturbed by other sessions running at the same time.
-@Suite("Progressive player", .serialized, .timeLimit(.minutes(2)))
+/// deadlines are not disturbed by other sessions running at the same time. The time limit catches a
+/// session that hangs; it also covers the encoding of the shared test stream, which the first test to
+/// ask for it waits for (291 s on a machine whose two cores three other builds were sharing).
+@Suite("Progressive player", .serialized, .timeLimit(.minutes(5)))
 struct ProgressivePlayerTests {
     private func play(_ server: ServerOptions, _ options: (Int) -> PlayerOptions) async throws -> PlaybackReport {
         try await withServer(server) { port async throws in
