@@ -354,9 +354,7 @@ enum BlockMetrics {
             for x in stride(from: 0, to: width, by: 8) {
                 let d = SIMD8<Int16>(lanes: ra.loadUnaligned(fromByteOffset: y * aStride + x, as: SIMD8<UInt8>.self))
                     &- SIMD8<Int16>(lanes: rb.loadUnaligned(fromByteOffset: y * bStride + x, as: SIMD8<UInt8>.self))
-                // Squares of 16-bit differences with neighbouring lanes added: one `pmaddwd`.
-                let w = SIMD8<Int32>(lanes: d), squares = w &* w
-                acc &+= squares.evenHalf &+ squares.oddHalf
+                acc &+= d.multipliedAddingPairs(d)
             }
         }
         return Int(acc.wrappedSum())

@@ -87,19 +87,12 @@ struct ResidualBlockRate {
     private func levelRate(changing changed: Int, to newLevel: Int32) -> Int {
         var hidden: UInt64 = 0
         if hidesSigns {
-            // ``SignHiding/Tracker`` over the nonzero positions.
-            var segment = -1, first = -1, segmentLast = -1
+            var tracker = SignHiding.Tracker()
             for j in 0..<nonzeroCount {
                 let i = Int(nonzero[j])
-                if i >> 4 != segment {
-                    if first >= 0 && segmentLast - first >= SignHiding.minimumSpan { hidden |= 1 << UInt64(first) }
-                    segment = i >> 4
-                    first = -1
-                }
-                if first < 0 && lower[i] == 0 { first = i }
-                segmentLast = i
+                tracker.significant(i, bypassSign: lower[i] == 0)
             }
-            if first >= 0 && segmentLast - first >= SignHiding.minimumSpan { hidden |= 1 << UInt64(first) }
+            hidden = tracker.finish()
         }
         var total = 0, greater = 0, equal = 0
         var j = nonzeroCount
@@ -114,7 +107,14 @@ struct ResidualBlockRate {
                 let context = base + ContextIndex.absOffset + min(4, greater)
                 let v = magnitude - 2
                 total &+= min(v, 13) &* cost(1, context)
-                total &+= v < 13 ? cost(0, context) : 256 &* ResidualBlockRate.expGolombBins(v - 13)
+                if v < 13 {
+                    total &+= cost(0, context)
+                } else {
+                    // (Escapes are rare: priced as the writer codes them.)
+                    var escape = RateEstimator(costs: costs)
+                    escape.expGolomb(v - 13, 0)
+                    total &+= escape.cost
+                }
                 greater += 1
             } else {
                 total &+= cost(0, base + ContextIndex.gt1Offset + g1)
@@ -129,16 +129,6 @@ struct ResidualBlockRate {
             }
         }
         return total
-    }
-
-    /// The number of bins of an order-0 Exp-Golomb code of `value` (``BinWriter/expGolomb(_:_:)``).
-    static func expGolombBins(_ value: Int) -> Int {
-        var v = value, k = 0
-        while v >= 1 << k {
-            v -= 1 << k
-            k += 1
-        }
-        return 2 * k + 1
     }
 
     /// Where scan position `i` is in the nonzero list, or where it would go.

@@ -65,13 +65,6 @@ struct RateEstimator: BinWriter {
 
     init(costs: UnsafePointer<Int32>) { self.costs = costs }
 
-    /// Cost in 1/256 bit of a bin whose probability is `(index + 0.5) / 256`.
-    nonisolated(unsafe) static let costTable: UnsafeMutablePointer<Int32> = {
-        let table = UnsafeMutablePointer<Int32>.allocate(capacity: 256)
-        for i in 0..<256 { table[i] = Int32((-log2((Double(i) + 0.5) / 256) * 256).rounded()) }
-        return table
-    }()
-
     @inline(__always) mutating func bin(_ bin: Int, _ context: Int) { cost &+= Int(costs[2 &* context &+ bin]) }
     @inline(__always) mutating func bypass(_ bin: Int) { cost += 256 }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Adaptive probability of each binary decision (context) of the enhancement syntax.
 ///
 /// A state packs two estimates of P(bin = 0) in 1/32768 units: the low 16 bits adapt fast
@@ -57,10 +59,16 @@ final class ContextCosts {
         for context in 0..<ContextIndex.count { ContextCosts.set(values, context, states[context]) }
     }
 
-    /// Sets the costs of `context` from its state `s`: ``RateEstimator/costTable`` at its probability of
-    /// each value.
+    /// Cost in 1/256 bit of a bin whose probability is `(index + 0.5) / 256`.
+    nonisolated(unsafe) static let costTable: UnsafeMutablePointer<Int32> = {
+        let table = UnsafeMutablePointer<Int32>.allocate(capacity: 256)
+        for i in 0..<256 { table[i] = Int32((-log2((Double(i) + 0.5) / 256) * 256).rounded()) }
+        return table
+    }()
+
+    /// Sets the costs of `context` from its state `s`: ``costTable`` at its probability of each value.
     @inline(__always) static func set(_ values: UnsafeMutablePointer<Int32>, _ context: Int, _ s: UInt32) {
-        let p0 = ContextStates.probabilityOfZero(s), table = RateEstimator.costTable
+        let p0 = ContextStates.probabilityOfZero(s), table = ContextCosts.costTable
         values[2 &* context] = table[Int(p0 >> 7)]
         values[2 &* context &+ 1] = table[Int((32768 &- p0) >> 7)]
     }

@@ -260,11 +260,6 @@ struct InterLayerFilter: Equatable, Sendable {
             }
             steps = 0
         }
-        // The products of two terms' lanes, neighbours added.
-        @inline(__always) func products(_ x: SIMD8<Int16>, _ y: SIMD8<Int16>) -> SIMD4<Int32> {
-            let p = SIMD8<Int32>(lanes: x) &* SIMD8<Int32>(lanes: y)
-            return p.evenHalf &+ p.oddHalf
-        }
         // Eight samples x, x + 2, ..., x + 14 read bytes x - 2 ... x + 17 of their rows.
         @inline(__always) func evens(_ p: UnsafePointer<UInt8>) -> SIMD8<Int16> {
             unsafeBitCast(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt16>.self) & 0xFF, to: SIMD8<Int16>.self)
@@ -283,9 +278,9 @@ struct InterLayerFilter: Equatable, Sendable {
                 var p = 0
                 for i in 0..<n {
                     let gi = g[i]
-                    lanes[pairs + i] &+= products(gi, t)
+                    lanes[pairs + i] &+= gi.multipliedAddingPairs(t)
                     for j in i..<n {
-                        lanes[p] &+= products(gi, g[j])
+                        lanes[p] &+= gi.multipliedAddingPairs(g[j])
                         p += 1
                     }
                 }
